@@ -1,0 +1,57 @@
+import { Type } from '@sinclair/typebox';
+import { NonNegativeInt, NonNegativeNumber, PositiveInt, StringOptions, Strict } from './fields.js';
+
+const monitor = Type.String({ description: 'Metric to watch, e.g. `val_loss` or `val_exact_match`.', default: 'val_loss', minLength: 1 });
+const mode = StringOptions(['min', 'max'] as const, { description: 'Whether lower (`min`) or higher (`max`) is better.', default: 'min' });
+const minDelta = NonNegativeNumber({ description: 'Smallest change that counts as an improvement.', default: 0 });
+
+/** Options of every registered callback, keyed by registry name. */
+export const CallbackSchemas = {
+  early_stopping: Strict(
+    {
+      monitor,
+      mode,
+      min_delta: minDelta,
+      patience: NonNegativeInt({ description: 'Epochs without improvement before stopping.', default: 5 }),
+      restore_best_weights: Type.Boolean({ description: 'Put back the weights of the best epoch when training ends.', default: true }),
+    },
+    { description: 'Stop training when the monitored metric stops improving.' },
+  ),
+  reduce_lr_on_plateau: Strict(
+    {
+      monitor,
+      mode,
+      min_delta: minDelta,
+      factor: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Multiplier of the learning rate.', default: 0.1 }),
+      patience: NonNegativeInt({ description: 'Epochs without improvement before reducing.', default: 2 }),
+      cooldown: NonNegativeInt({ description: 'Epochs to wait after a reduction before counting again.', default: 0 }),
+      min_lr: NonNegativeNumber({ description: 'Lower bound of the learning rate.', default: 0 }),
+    },
+    { description: 'Multiply the learning rate by `factor` when the monitored metric plateaus.' },
+  ),
+  model_checkpoint: Strict(
+    {
+      monitor,
+      mode,
+      save: StringOptions(['best', 'last'] as const, { description: 'Keep the best epoch or the last one.', default: 'best' }),
+    },
+    { description: 'Save the model to the run artifacts (checkpoints/).' },
+  ),
+  terminate_on_nan: Strict({}, { description: 'Stop (and fail the run) as soon as the loss is NaN or infinite.' }),
+  csv_logger: Strict(
+    { filename: Type.String({ description: 'CSV file name inside the run folder.', default: 'metrics.csv', pattern: '^[A-Za-z0-9_.-]+$' }) },
+    { description: 'Append each epoch\'s metrics to a CSV file (also logged as an artifact).' },
+  ),
+  lr_schedule: Strict(
+    {
+      schedule: StringOptions(['cosine', 'step', 'onecycle'] as const, { description: 'Shape of the schedule.', default: 'cosine' }),
+      warmup_epochs: NonNegativeInt({ description: 'Linear warm-up epochs.', default: 0 }),
+      step_every: PositiveInt({ description: 'Epochs between steps (step schedule).', default: 10 }),
+      gamma: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Step multiplier (step schedule).', default: 0.1 }),
+      min_lr: NonNegativeNumber({ description: 'Final learning rate (cosine/onecycle).', default: 0 }),
+    },
+    { description: 'Set the learning rate from an epoch-based schedule.' },
+  ),
+};
+
+export type CallbackName = keyof typeof CallbackSchemas;

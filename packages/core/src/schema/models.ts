@@ -1,0 +1,51 @@
+import { Type } from '@sinclair/typebox';
+import { NonNegativeNumber, PositiveInt, Rate, Strict } from './fields.js';
+
+const lengthHead = Type.Boolean({
+  description: 'Add a (max_len+1)-way sequence-length head; the blank class already encodes length.',
+  default: false,
+});
+
+/** Options of every registered model architecture, keyed by registry name. */
+export const ModelSchemas = {
+  'baseline-cnn': Strict(
+    {
+      filters: Type.Array(PositiveInt({ description: 'Filters of one conv layer.' }), {
+        description: 'One 3×3 conv + 2×2 max-pool per entry.',
+        minItems: 1,
+        default: [32, 64],
+      }),
+      kernel_size: PositiveInt({ description: 'Conv kernel size.', default: 3 }),
+      dense_units: PositiveInt({ description: 'Units of the shared dense layer.', default: 128 }),
+      dropout: Rate({ description: 'Dropout before the heads.', default: 0 }),
+      length_head: lengthHead,
+    },
+    { description: 'A small CNN trunk with one 11-way head per position (class 10 = blank).' },
+  ),
+  'multihead-cnn': Strict(
+    {
+      blocks: Type.Array(
+        Strict(
+          {
+            filters: Type.Array(PositiveInt({ description: 'Filters of one conv layer.' }), { minItems: 1, description: 'Conv layers of the block.' }),
+            kernel_size: PositiveInt({ description: 'Kernel size of the block.', default: 3 }),
+            batch_norm: Type.Boolean({ description: 'Batch normalisation after each conv.', default: true }),
+            pool: Type.Boolean({ description: '2×2 max-pool at the end of the block.', default: true }),
+            dropout: Rate({ description: 'Dropout after the block.', default: 0 }),
+          },
+          { description: 'A conv block.' },
+        ),
+        { minItems: 1, description: 'Conv blocks of the trunk.', default: [{ filters: [32, 64] }, { filters: [128, 128] }] },
+      ),
+      dense_units: PositiveInt({ description: 'Units of the shared dense layer.', default: 512 }),
+      dense_dropout: Rate({ description: 'Dropout after the shared dense layer.', default: 0.5 }),
+      head_units: Type.Integer({ minimum: 0, description: 'Hidden units of each head (0 = a single 11-way layer).', default: 0 }),
+      head_dropout: Rate({ description: 'Dropout inside each head (when head_units > 0).', default: 0 }),
+      weight_decay: NonNegativeNumber({ description: 'L2 penalty on conv and dense kernels.', default: 0 }),
+      length_head: lengthHead,
+    },
+    { description: 'Deeper CNN: conv blocks with batch norm and dropout, a shared dense layer, one 11-way head per position.' },
+  ),
+};
+
+export type ModelName = keyof typeof ModelSchemas;

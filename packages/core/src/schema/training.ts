@@ -1,0 +1,44 @@
+import { Type } from '@sinclair/typebox';
+import { discriminated, NonNegativeInt, NonNegativeNumber, PositiveInt, PositiveNumber, Strict } from './fields.js';
+
+const learningRate = PositiveNumber({ description: 'Initial learning rate.', default: 0.001 });
+
+/** Optimizers, keyed by name. */
+export const OptimizerSchemas = {
+  adam: Strict(
+    {
+      learning_rate: learningRate,
+      beta1: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'First-moment decay.', default: 0.9 }),
+      beta2: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Second-moment decay.', default: 0.999 }),
+      epsilon: PositiveNumber({ description: 'Numerical stabiliser.', default: 1e-7 }),
+    },
+    { description: 'Adam (Kingma & Ba).' },
+  ),
+  sgd: Strict(
+    { learning_rate: learningRate, momentum: NonNegativeNumber({ description: 'Momentum (0 = plain SGD).', default: 0 }) },
+    { description: 'Stochastic gradient descent, optionally with momentum.' },
+  ),
+  rmsprop: Strict(
+    { learning_rate: learningRate, decay: NonNegativeNumber({ description: 'Discounting factor.', default: 0.9 }) },
+    { description: 'RMSProp.' },
+  ),
+};
+
+/** The `training` section. */
+export const TrainingSchema = Strict(
+  {
+    epochs: PositiveInt({ description: 'Maximum number of epochs.', default: 10 }),
+    batch_size: PositiveInt({ description: 'Sequences per training step.', default: 64 }),
+    eval_batch_size: PositiveInt({ description: 'Sequences per evaluation step.', default: 512 }),
+    optimizer: discriminated(OptimizerSchemas, { description: 'Optimizer.', default: { type: 'adam' } }),
+    label_smoothing: Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Label smoothing of each head\'s cross-entropy.', default: 0 }),
+    threads: Strict(
+      {
+        intra_op: NonNegativeInt({ description: 'TensorFlow intra-op threads (0 = TensorFlow decides).', default: 0 }),
+        inter_op: NonNegativeInt({ description: 'TensorFlow inter-op threads (0 = TensorFlow decides).', default: 0 }),
+      },
+      { description: 'Thread pools of the native backend (set before TensorFlow starts).', default: {} },
+    ),
+  },
+  { description: 'Optimisation settings.', default: {} },
+);
