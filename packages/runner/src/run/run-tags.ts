@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import type { LoadedExperiment } from '@xp/core';
+
+function git(args: string[], cwd: string): string | null {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** The standard MLflow tags of a run, plus xp's own (used by UI filters such as `tags.xp.stage = 'final'`). */
+export function runTags(exp: LoadedExperiment, backend: string): Record<string, string> {
+  const cwd = path.dirname(exp.file);
+  const c = exp.config;
+  const tags: Record<string, string> = {
+    'mlflow.runName': c.name,
+    'mlflow.source.name': path.relative(process.cwd(), exp.file) || exp.file,
+    'mlflow.source.type': 'LOCAL',
+    'mlflow.user': process.env.USER ?? os.userInfo().username,
+    'xp.experiment_file': path.relative(process.cwd(), exp.file),
+    'xp.config_hash': exp.hash,
+    'xp.backend': backend,
+    'xp.model': c.model.type,
+    ...c.mlflow.tags,
+  };
+  if (c.description) tags['mlflow.note.content'] = c.description;
+  if (c.stage) tags['xp.stage'] = c.stage;
+  const commit = git(['rev-parse', 'HEAD'], cwd);
+  if (commit) {
+    tags['mlflow.source.git.commit'] = commit;
+    const dirty = git(['status', '--porcelain', '--untracked-files=no'], cwd);
+    tags['xp.git_dirty'] = dirty ? 'true' : 'false';
+  }
+  return tags;
+}
