@@ -3,16 +3,19 @@
 #
 # MLflow lives in a project-managed venv in a cache OUTSIDE the repo, keyed by version, so clean CI clones
 # and `npm ci` reuse it and nothing is written into the checkout. mlflow is pinned: 3.18.0 does not resolve
-# on PyPI mirrors we use (mlflow-skinny==3.18.0 is missing). psycopg2-binary lets the server use a
-# PostgreSQL backend store. Idempotent: when the venv already answers `mlflow --version` with the pinned
-# version, it returns at once.
+# on PyPI mirrors we use (mlflow-skinny==3.18.0 is missing). PostgreSQL backend stores need a driver:
+# MLflow 3.17 pulls SQLAlchemy 2.1, whose plain `postgresql://` URIs load psycopg 3, so `psycopg[binary]`
+# is installed; psycopg2-binary is installed too for `postgresql+psycopg2://` URIs (and SQLAlchemy < 2.1).
+# Idempotent: when the venv already answers `mlflow --version` with the pinned version and both drivers
+# import, it returns at once.
 #
 # Environment: XP_MLFLOW_VENV overrides the venv path; XP_PYTHON picks the interpreter (default python3).
-# Keep the path logic in sync with mlflowVenvDir() in packages/runner/src/mlflow/local-server.ts.
+# Keep the path logic in sync with mlflowVenvDir() in packages/runner/src/mlflow/venv.ts.
 set -euo pipefail
 
 MLFLOW_VERSION="3.17.2"
 PSYCOPG2_VERSION="2.9.10"
+PSYCOPG_VERSION="3.3.9"
 VENV="${XP_MLFLOW_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/xp/venv-mlflow-${MLFLOW_VERSION}}"
 PYTHON="${XP_PYTHON:-python3}"
 
@@ -21,11 +24,11 @@ fail() { echo "[xp setup] ERROR: $*" >&2; exit 1; }
 
 installed_version() {
   # `mlflow --version` prints e.g. "mlflow, version 3.17.2".
-  "$VENV/bin/mlflow" --version 2>/dev/null | sed -n 's/.*version \([0-9][0-9.]*\).*/\1/p'
+  { "$VENV/bin/mlflow" --version 2>/dev/null || true; } | sed -n 's/.*version \([0-9][0-9.]*\).*/\1/p'
 }
 
 if [[ -x "$VENV/bin/mlflow" && "$(installed_version)" == "$MLFLOW_VERSION" ]] \
-  && "$VENV/bin/python" -c 'import psycopg2' 2>/dev/null; then
+  && "$VENV/bin/python" -c 'import psycopg, psycopg2' 2>/dev/null; then
   log "MLflow $MLFLOW_VERSION ready at $VENV"
   exit 0
 fi
@@ -42,11 +45,12 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   fi
 fi
 
-log "installing mlflow==$MLFLOW_VERSION and psycopg2-binary into $VENV (about a minute the first time)"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip \
+log "installing mlflow==$MLFLOW_VERSION and PostgreSQL drivers into $VENV (about a minute the first time)"
+# -qq prints errors only: some pip configurations warn once per package about unused find-links locations.
+"$VENV/bin/python" -m pip install -qq --disable-pip-version-check --upgrade pip \
   || fail "pip could not upgrade itself in $VENV; check network access to PyPI (or PIP_INDEX_URL)."
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-  "mlflow==$MLFLOW_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION" \
+"$VENV/bin/python" -m pip install -qq --disable-pip-version-check \
+  "mlflow==$MLFLOW_VERSION" "psycopg[binary]==$PSYCOPG_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION" \
   || fail "pip install mlflow==$MLFLOW_VERSION failed; check network access to PyPI (or PIP_INDEX_URL). To start over: rm -rf '$VENV'."
 
 version="$(installed_version)"

@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  test: { include: ['src/**/*.test.ts'], testTimeout: 60_000, pool: 'forks' },
+  // TF_CPP_MIN_LOG_LEVEL=2 keeps libtensorflow's start-up banner out of the test output.
+  test: { include: ['src/**/*.test.ts'], testTimeout: 60_000, pool: 'forks', env: { TF_CPP_MIN_LOG_LEVEL: '2' } },
 });

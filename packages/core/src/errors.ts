@@ -36,8 +36,8 @@ export function formatIssue(issue: ConfigIssue, cwd = process.cwd()): string {
   return issue.col === undefined ? `${file}:${issue.line}: ${issue.message}` : `${file}:${issue.line}:${issue.col}: ${issue.message}`;
 }
 
-// Paths under the working directory are shortened, as compilers do, so terminals can still open them.
-function displayPath(file: string, cwd: string): string {
+/** Shortens a path under `cwd` to a relative one, as compilers print them; other paths are kept. */
+export function displayPath(file: string, cwd = process.cwd()): string {
   if (!path.isAbsolute(file)) return file;
   const rel = path.relative(cwd, file);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;

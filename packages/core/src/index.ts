@@ -1,1 +1,10 @@
 export * from './schema/index.js';
+export { XpError, ConfigError, formatIssue, type ConfigIssue } from './errors.js';
+export { loadExperiment, parseExperimentText, type LoadedExperiment, type LoadOptions } from './loader.js';
+export { MAX_CONFIG_BYTES } from './config/source.js';
+export { MAX_ALIAS_COUNT } from './config/parse-yaml.js';
+export { CONFIG_CHECKS, MNIST_DIGIT_PX, runChecks, type CheckIssue, type ConfigCheck } from './checks/index.js';
+export { flattenConfig } from './flatten.js';
+export { canonicalJson, configHash } from './hash.js';
+export { createRng, type Rng } from './seed.js';
+export { EXPERIMENT_SCHEMA_ID, experimentJsonSchema, experimentJsonSchemaText } from './schema-document.js';

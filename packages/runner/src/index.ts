@@ -7,3 +7,4 @@ export * from './training/batch-source.js';
 export * from './backend/native-backend.js';
 export * from './run/run-experiment.js';
 export * from './run/state-dir.js';
+export * from './mlflow/index.js';

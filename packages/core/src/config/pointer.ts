@@ -43,8 +43,18 @@ export function getAt(root: unknown, pointer: string): unknown {
   let cur: unknown = root;
   for (const s of fromPointer(pointer)) {
     if (Array.isArray(cur)) cur = /^\d+$/.test(s) ? cur[Number(s)] : undefined;
-    else if (isRecord(cur)) cur = Object.prototype.hasOwnProperty.call(cur, s) ? cur[s] : undefined;
+    else if (isRecord(cur)) cur = hasOwn(cur, s) ? cur[s] : undefined;
     else return undefined;
   }
   return cur;
+}
+
+/** True when `obj` has its own key `key` (inherited names such as `toString` do not count). */
+export function hasOwn(obj: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, key);
+}
+
+/** Sets an own property, even for a key named `__proto__` (plain assignment would change the prototype). */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -24,9 +24,21 @@ export const FloatRange = (min: number, max: number, o: FieldOpts) => Type.Numbe
 /** One of a fixed set of strings. */
 export const StringOptions = <T extends string>(values: readonly T[], o: FieldOpts) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...o });
-/** An object that rejects unknown keys. */
-export const Strict = <P extends Record<string, TSchema>>(props: P, o: FieldOpts & { required?: never }) =>
-  Type.Object(props, { additionalProperties: false, ...o });
+/**
+ * An object that rejects unknown keys.
+ *
+ * Keys with a default are left out of the JSON Schema's `required`: the file may omit them (validation fills
+ * them in), and editors reading the exported schema must not flag them as missing. The static type still
+ * has them required, because a resolved config always has them.
+ */
+export const Strict = <P extends Record<string, TSchema>>(props: P, o: FieldOpts & { required?: never }) => {
+  const schema = Type.Object(props, { additionalProperties: false, ...o });
+  const raw = schema as { required?: string[] }; // TypeBox types `required` as a tuple of the key names
+  const required = (raw.required ?? []).filter((k) => !('default' in props[k]));
+  if (required.length > 0) raw.required = required;
+  else delete raw.required;
+  return schema;
+};
 
 /** The static type of a union discriminated by `type`, one member per registry entry. */
 export type Discriminated<T extends Record<string, TObject>> = {
@@ -49,7 +61,8 @@ export function discriminated<T extends Record<string, TObject>>(variants: T, o:
     allOf: names.map((name) => {
       const v = variants[name];
       return {
-        if: { properties: { type: { const: name } }, required: ['type'] },
+        // `type: object` in the `if`: a non-mapping value must fail only the outer type check, not every branch.
+        if: { type: 'object', properties: { type: { const: name } }, required: ['type'] },
         then: {
           ...v,
           properties: { type: { const: name }, ...v.properties },

@@ -46,9 +46,8 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
     throw new BackendError(`training needs the native TensorFlow backend but '${info.name}' is active; run \`npx xp doctor\`.`);
   }
   log(backendBanner(info));
-  tf.util.seedrandom?.(String(c.seed));
 
-  const data = await createDataBundle(c.data, c.augment, c.seed);
+  const data = await createDataBundle(c.data, c.augment, c.seed, { variants: c.evaluation.variants });
   const shape = { height: c.data.canvas.height, width: c.data.canvas.width, maxLen: c.data.max_len, numClasses: 11, seed: c.seed };
   const model = buildModel(c.model, shape);
   const summary = modelSummary(model);
@@ -58,15 +57,15 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   const client = new MlflowClient({ trackingUri: target.url });
   const experimentId = await client.getOrCreateExperiment(c.experiment);
   const run = await client.createRun({ experimentId, runName: c.name, tags: runTags(exp, info.name) });
-  const runId = run.info.run_id;
+  const runId = run.info.runId;
   const url = client.runUrl(experimentId, runId);
   log(`MLflow run: ${url}`);
   const runDir = path.join(stateDir(), 'runs', runId);
   await fs.mkdir(runDir, { recursive: true });
 
-  let status: RunOutcome['status'] = 'FAILED';
+  const state = { killed: false };
   const onSignal = (sig: NodeJS.Signals) => {
-    status = 'KILLED';
+    state.killed = true;
     log(`\n${sig}: ending the MLflow run as KILLED…`);
     void client
       .setTags(runId, { 'xp.killed_by': sig })
@@ -132,15 +131,14 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
     optimizer.dispose();
     data.dispose();
     model.dispose();
-    status = 'FINISHED';
     await client.setTerminated(runId, 'FINISHED');
     log(`run finished: ${url}`);
-    return { runId, experimentId, url, status, test: testMetrics, history: result.history };
+    return { runId, experimentId, url, status: 'FINISHED', test: testMetrics, history: result.history };
   } catch (e) {
     const err = e as Error;
     await client.setTags(runId, { 'xp.error': err.message.slice(0, 4000) }).catch(() => undefined);
     await client.logText(runId, err.stack ?? String(err), 'error/stacktrace.txt').catch(() => undefined);
-    await client.setTerminated(runId, status === 'KILLED' ? 'KILLED' : 'FAILED').catch(() => undefined);
+    await client.setTerminated(runId, state.killed ? 'KILLED' : 'FAILED').catch(() => undefined);
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
@@ -156,7 +154,8 @@ function flatParams(exp: LoadedExperiment): Record<string, string> {
 
 function datasetInput(info: { name: string; digest: string; source: string; profile: Record<string, unknown> }) {
   return {
-    dataset: { name: info.name, digest: info.digest, source_type: 'synthetic', source: info.source, profile: JSON.stringify(info.profile) },
+    // MLflow caps digests at 36 characters.
+    dataset: { name: info.name, digest: info.digest.slice(0, 36), sourceType: 'code', source: JSON.stringify({ synthesized_from: info.source }), profile: JSON.stringify(info.profile) },
     tags: [{ key: 'mlflow.data.context', value: 'training' }],
   };
 }

@@ -1,0 +1,78 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { loadExperiment } from '../loader.js';
+import { locate } from './origins.js';
+import { parseYaml } from './parse-yaml.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
+
+async function issuesOf(file: string): Promise<ConfigIssue[]> {
+  const e = await loadExperiment(file).catch((err: unknown) => err);
+  expect(e).toBeInstanceOf(ConfigError);
+  return (e as ConfigError).issues;
+}
+
+describe('parseYaml', () => {
+  it('keeps the position of every key and value', () => {
+    const { data, origins } = parseYaml('name: x\ntraining:\n  epochs: 3\naugment:\n  - type: invert\n', 'f.yaml');
+    expect(data).toEqual({ name: 'x', training: { epochs: 3 }, augment: [{ type: 'invert' }] });
+    expect(locate(origins, '/training/epochs', 'key')).toEqual({ file: 'f.yaml', line: 3, col: 3 });
+    expect(locate(origins, '/training/epochs', 'value')).toEqual({ file: 'f.yaml', line: 3, col: 11 });
+    expect(locate(origins, '/augment/0/type', 'value')).toEqual({ file: 'f.yaml', line: 5, col: 11 });
+    // a value nobody wrote is blamed on the nearest key that was written
+    expect(locate(origins, '/training/batch_size', 'value')).toEqual({ file: 'f.yaml', line: 2, col: 1 });
+  });
+
+  it('reports syntax errors with their position', () => {
+    const e = (() => {
+      try {
+        parseYaml('name: x\nmodel: [1, 2\nseed: 3\n', 'f.yaml');
+      } catch (err) {
+        return err as ConfigError;
+      }
+    })();
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e?.issues[0]).toMatchObject({ file: 'f.yaml', line: 3, col: 1, message: expect.stringMatching(/^invalid YAML/) });
+  });
+
+  it('requires a mapping at the top level', () => {
+    expect(() => parseYaml('- a\n- b\n', 'f.yaml')).toThrow(/top level must be a mapping.*got a list/);
+    expect(() => parseYaml('# only a comment\n', 'f.yaml')).toThrow(/the file is empty/);
+  });
+
+  it('gives each use of an alias its own copy', () => {
+    const { data } = parseYaml('a: &x { n: 1 }\nb: *x\n', 'f.yaml');
+    expect(data.a).toEqual(data.b);
+    expect(data.a).not.toBe(data.b);
+  });
+});
+
+describe('YAML problems in files', () => {
+  it('refuses duplicate keys, naming the first one', async () => {
+    const issues = await issuesOf(fixture('duplicate-keys.yaml'));
+    expect(issues).toEqual([
+      {
+        file: fixture('duplicate-keys.yaml'),
+        line: 7,
+        col: 3,
+        path: '',
+        message: "duplicate key 'epochs' (first set on line 5); each key may appear once per mapping, remove one of them",
+      },
+    ]);
+  });
+
+  it('refuses tabs used as indentation', async () => {
+    const issues = await issuesOf(fixture('tabs.yaml'));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 3, col: 1, message: expect.stringMatching(/tab character/) });
+  });
+
+  it('refuses an alias bomb quickly', async () => {
+    const start = performance.now();
+    const issues = await issuesOf(fixture('alias-bomb.yaml'));
+    expect(performance.now() - start).toBeLessThan(2000);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 4, col: 10, message: expect.stringMatching(/alias bomb/) });
+  });
+});

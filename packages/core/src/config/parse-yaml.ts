@@ -1,0 +1,98 @@
+// YAML text → plain data plus the origin of every value. The `yaml` package is used at the document level
+// (not `parse`) because only the document keeps the source ranges that errors must point at.
+import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { cloneData } from './merge.js';
+import { collectOrigins, type Origins } from './origins.js';
+import { isRecord } from './pointer.js';
+import { checkSize } from './source.js';
+
+/**
+ * Most alias expansions allowed. Real configs use a handful; an "alias bomb" (each anchor repeating the
+ * previous one) needs thousands to blow up memory, and yaml refuses it before expanding.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** Parsed YAML: the top-level mapping as plain data, and where each value is in the text. */
+export interface ParsedYaml {
+  data: Record<string, unknown>;
+  origins: Origins;
+}
+
+/** Parses one experiment file's text; every syntax problem becomes an issue of one ConfigError. */
+export function parseYaml(text: string, file: string): ParsedYaml {
+  checkSize(Buffer.byteLength(text, 'utf8'), file);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => syntaxIssue(e, doc, lineCounter, file)));
+  }
+  let data: unknown;
+  try {
+    data = cloneData(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+  } catch (cause) {
+    const where = firstAlias(doc, lineCounter);
+    throw new ConfigError(
+      [
+        {
+          file,
+          ...where,
+          path: '',
+          message: `aliases expand to too many values (more than ${MAX_ALIAS_COUNT}); this looks like an alias bomb — write the values out or use fewer *aliases`,
+        },
+      ],
+      { cause },
+    );
+  }
+  if (!isRecord(data)) {
+    const got = data === null || data === undefined ? 'the file is empty' : `got ${Array.isArray(data) ? 'a list' : `the value ${JSON.stringify(data)}`}`;
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `the top level must be a mapping of keys such as 'name:' and 'model:'; ${got}` }]);
+  }
+  return { data, origins: collectOrigins(doc, lineCounter, file) };
+}
+
+function syntaxIssue(e: YAMLError, doc: Document, lc: LineCounter, file: string): ConfigIssue {
+  const { line, col } = lc.linePos(e.pos[0]);
+  const at = { file, line, col, path: '' };
+  switch (e.code) {
+    case 'TAB_AS_INDENT':
+      return { ...at, message: 'tab character used for indentation; YAML only allows spaces, replace the tab with spaces' };
+    case 'DUPLICATE_KEY': {
+      const dup = findDuplicate(doc, e.pos[0], lc);
+      const what = dup ? `duplicate key '${dup.key}' (first set on line ${dup.firstLine})` : 'duplicate key';
+      return { ...at, message: `${what}; each key may appear once per mapping, remove one of them` };
+    }
+    case 'MULTIPLE_DOCS':
+      return { ...at, message: "the file holds more than one YAML document (a second '---'); an experiment is a single document" };
+    default:
+      return { ...at, message: `invalid YAML: ${e.message}; check indentation, quoting and brackets here` };
+  }
+}
+
+// yaml only reports the offset of the repeated key; find its name and its first occurrence for the message.
+function findDuplicate(doc: Document, offset: number, lc: LineCounter): { key: string; firstLine: number } | undefined {
+  let found: { key: string; firstLine: number } | undefined;
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return;
+      const keys = map.items.map((p) => p.key as Node | null);
+      const dup = keys.find((k) => k?.range?.[0] === offset);
+      if (!dup || !isScalar(dup)) return;
+      const first = keys.find((k) => isScalar(k) && k.value === dup.value);
+      found = { key: String(dup.value), firstLine: lc.linePos(first?.range?.[0] ?? offset).line };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+function firstAlias(doc: Document, lc: LineCounter): { line?: number; col?: number } {
+  let pos: { line: number; col: number } | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (isAlias(node) && node.range) pos = lc.linePos(node.range[0]);
+      return visit.BREAK;
+    },
+  });
+  return pos ?? {};
+}

@@ -1,0 +1,10 @@
+export { buildModel, models } from './registry.js';
+export type { ModelBuilder, ModelOptions } from './registry.js';
+export { buildBaselineCnn } from './baseline-cnn.js';
+export type { BaselineCnnOptions } from './baseline-cnn.js';
+export { buildMultiheadCnn } from './multihead-cnn.js';
+export type { MultiheadCnnOptions } from './multihead-cnn.js';
+export { checkShape } from './model-shape.js';
+export type { ModelShape } from './model-shape.js';
+export { modelSummary } from './summary.js';
+export type { LayerSummary, ModelSummary } from './summary.js';

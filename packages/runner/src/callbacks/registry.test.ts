@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import { CallbackSchemas, type CallbackConfig } from '@xp/core';
+import { describe, expect, it, vi } from 'vitest';
+import { CsvLogger } from './csv-logger.js';
+import { EarlyStopping } from './early-stopping.js';
+import { LrSchedule } from './lr-schedule.js';
+import { ModelCheckpoint } from './model-checkpoint.js';
+import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
+import { callbacks, createCallback, type CallbackDeps } from './registry.js';
+import { TerminateOnNaN } from './terminate-on-nan.js';
+
+const monitor = { monitor: 'val_loss', mode: 'min', min_delta: 0 } as const;
+// One entry per callback, as the config loader delivers them: every default filled in.
+const configs: CallbackConfig[] = [
+  { type: 'early_stopping', ...monitor, patience: 5, restore_best_weights: true },
+  { type: 'reduce_lr_on_plateau', ...monitor, factor: 0.1, patience: 2, cooldown: 0, min_lr: 0 },
+  { type: 'model_checkpoint', monitor: 'val_loss', mode: 'min', save: 'best' },
+  { type: 'terminate_on_nan' },
+  { type: 'csv_logger', filename: 'metrics.csv' },
+  { type: 'lr_schedule', schedule: 'cosine', warmup_epochs: 0, step_every: 10, gamma: 0.1, min_lr: 0 },
+];
+const deps: CallbackDeps = { runDir: '/runs/r1', totalEpochs: 20, saveCheckpoint: vi.fn(async () => {}), log: vi.fn() };
+
+describe('callback registry', () => {
+  it('has exactly one factory per schema entry', () => {
+    expect(Object.keys(callbacks).sort()).toEqual(Object.keys(CallbackSchemas).sort());
+    expect(configs.map((c) => c.type).sort()).toEqual(Object.keys(CallbackSchemas).sort());
+  });
+
+  it.each([
+    [EarlyStopping, 'early_stopping'],
+    [ReduceLROnPlateau, 'reduce_lr_on_plateau'],
+    [ModelCheckpoint, 'model_checkpoint'],
+    [TerminateOnNaN, 'terminate_on_nan'],
+    [CsvLogger, 'csv_logger'],
+    [LrSchedule, 'lr_schedule'],
+  ] as const)('builds a %o for %s, named after its key', (cls, type) => {
+    const cb = createCallback(configs.find((c) => c.type === type) as CallbackConfig, deps);
+    expect(cb).toBeInstanceOf(cls);
+    expect(cb.name).toBe(type);
+  });
+
+  it('maps snake_case options and deps onto the callbacks', async () => {
+    const es = createCallback({ type: 'early_stopping', monitor: 'val_acc', mode: 'max', min_delta: 0.01, patience: 3, restore_best_weights: false }, deps) as EarlyStopping;
+    expect([es.monitor.key, es.monitor.mode, es.monitor.minDelta, es.patience, es.restoreBestWeights]).toEqual(['val_acc', 'max', 0.01, 3, false]);
+    expect((createCallback(configs[4], deps) as CsvLogger).path).toBe(join('/runs/r1', 'metrics.csv'));
+    expect((createCallback(configs[5], deps) as LrSchedule).totalEpochs).toBe(20);
+    const ckpt = createCallback(configs[2], deps) as ModelCheckpoint;
+    ckpt.onTrainBegin();
+    await ckpt.onEpochEnd(0, { val_loss: 1 });
+    expect(deps.saveCheckpoint).toHaveBeenCalledWith(0, { val_loss: 1 });
+  });
+
+  it('rejects an unknown type, listing the known ones', () => {
+    const config = { type: 'swa' } as unknown as CallbackConfig;
+    expect(() => createCallback(config, deps)).toThrow(
+      "callbacks[].type: unknown callback 'swa'. Known callbacks: early_stopping, reduce_lr_on_plateau, model_checkpoint, terminate_on_nan, csv_logger, lr_schedule.",
+    );
+  });
+});

@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import type { CallbackConfig, CallbackName } from '@xp/core';
+import type { Callback, Logs } from './callback.js';
+import { CsvLogger } from './csv-logger.js';
+import { EarlyStopping } from './early-stopping.js';
+import { LrSchedule } from './lr-schedule.js';
+import { ModelCheckpoint } from './model-checkpoint.js';
+import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
+import { TerminateOnNaN } from './terminate-on-nan.js';
+
+/** What the runner provides to every callback factory. */
+export interface CallbackDeps {
+  /** Folder of the run's local files (CSV logs land here). */
+  runDir: string;
+  /** Epochs the run will train for (schedules need it). */
+  totalEpochs: number;
+  /** Saves the current model as the checkpoint of `epoch`. */
+  saveCheckpoint: (epoch: number, logs: Logs) => Promise<void>;
+  /** Where callbacks report warnings and actions. */
+  log: (msg: string) => void;
+}
+
+/** The options one callback receives: its entry of the `callbacks` config. */
+export type CallbackOptions<K extends CallbackName> = Extract<CallbackConfig, { type: K }>;
+
+/** Builds one callback from its config entry. */
+export type CallbackFactory<K extends CallbackName> = (opts: CallbackOptions<K>, deps: CallbackDeps) => Callback;
+
+/**
+ * Every callback, keyed by its name in core's `CallbackSchemas`; each factory maps the snake_case config
+ * onto the class's options. A const map, not a global filled by imports, so a test can hold it to the schema.
+ */
+export const callbacks: { readonly [K in CallbackName]: CallbackFactory<K> } = {
+  early_stopping: (o, d) =>
+    new EarlyStopping({ monitor: o.monitor, mode: o.mode, minDelta: o.min_delta, patience: o.patience, restoreBestWeights: o.restore_best_weights, log: d.log }),
+  reduce_lr_on_plateau: (o, d) =>
+    new ReduceLROnPlateau({ monitor: o.monitor, mode: o.mode, minDelta: o.min_delta, factor: o.factor, patience: o.patience, cooldown: o.cooldown, minLr: o.min_lr, log: d.log }),
+  model_checkpoint: (o, d) => new ModelCheckpoint({ monitor: o.monitor, mode: o.mode, save: o.save, saveCheckpoint: d.saveCheckpoint, log: d.log }),
+  terminate_on_nan: (_o, d) => new TerminateOnNaN({ log: d.log }),
+  csv_logger: (o, d) => new CsvLogger(join(d.runDir, o.filename)),
+  lr_schedule: (o, d) =>
+    new LrSchedule({ schedule: o.schedule, warmupEpochs: o.warmup_epochs, stepEvery: o.step_every, gamma: o.gamma, minLr: o.min_lr }, d.totalEpochs),
+};
+
+/** Builds the callback a validated config entry asks for; throws, listing the known names, on an unknown type. */
+export function createCallback(config: CallbackConfig, deps: CallbackDeps): Callback {
+  const type: string = config.type;
+  if (!Object.hasOwn(callbacks, type)) {
+    throw new Error(`callbacks[].type: unknown callback '${type}'. Known callbacks: ${Object.keys(callbacks).join(', ')}.`);
+  }
+  // Indexing by a runtime key loses the key/options link; the entry's own `type` picked the factory.
+  const create = callbacks[config.type] as CallbackFactory<CallbackName>;
+  return create(config, deps);
+}

@@ -1,0 +1,134 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MlflowApiError, MlflowInvalidInputError } from './errors.js';
+import { MLFLOW_LIMITS } from './limits.js';
+import { MlflowClient } from './tracking-client.js';
+
+interface Seen {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: Buffer;
+}
+type Handler = (req: Seen) => { status?: number; body?: unknown } | undefined;
+
+// A fake transport: a real HTTP server whose routes the test scripts; unknown routes answer {}.
+async function fakeMlflow(handler: Handler = () => undefined) {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      const r: Seen = { method: req.method ?? '', path: u.pathname, query: u.searchParams, body: Buffer.concat(chunks) };
+      seen.push(r);
+      const reply = handler(r) ?? {};
+      res.writeHead(reply.status ?? 200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(reply.body ?? {}));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  open.push(server);
+  const client = new MlflowClient({ trackingUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, backoffFactorMs: 1, backoffJitterMs: 0, env: {} });
+  return { client, seen, json: (r: Seen) => JSON.parse(r.body.toString()) };
+}
+const open: http.Server[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+describe('MlflowClient.logBatch', () => {
+  it('sends 2500 metrics + 250 params as 3 log-batch requests, each within the limits', async () => {
+    const { client, seen, json } = await fakeMlflow();
+    const metrics = Array.from({ length: 2500 }, (_, i) => ({ key: 'loss', value: 1 / (i + 1), step: i, timestamp: 1000 + i }));
+    const params = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`p${i}`, i]));
+    expect(await client.logBatch('run1', { metrics, params })).toBe(3);
+    expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual(Array(3).fill('POST /api/2.0/mlflow/runs/log-batch'));
+    const bodies = seen.map(json);
+    for (const [i, b] of bodies.entries()) {
+      expect(b.run_id).toBe('run1');
+      expect(b.metrics.length).toBeLessThanOrEqual(MLFLOW_LIMITS.maxMetricsPerBatch);
+      expect(b.params.length).toBeLessThanOrEqual(MLFLOW_LIMITS.maxParamsPerBatch);
+      expect(b.metrics.length + b.params.length + b.tags.length).toBeLessThanOrEqual(MLFLOW_LIMITS.maxEntitiesPerBatch);
+      expect(seen[i].body.length).toBeLessThanOrEqual(MLFLOW_LIMITS.maxBatchRequestBytes);
+    }
+    expect(bodies.flatMap((b) => b.metrics).map((m: { step: number }) => m.step)).toEqual(metrics.map((m) => m.step));
+    expect(bodies.flatMap((b) => b.params)).toHaveLength(250);
+  });
+
+  it('sends NaN and infinities as MLflow strings', async () => {
+    const { client, seen, json } = await fakeMlflow();
+    await client.logMetrics('r', { a: NaN, b: Infinity, c: -Infinity, d: 0.5 }, { step: 2, timestamp: 7 });
+    expect(json(seen[0]).metrics).toEqual([
+      { key: 'a', value: 'NaN', step: 2, timestamp: 7 }, { key: 'b', value: 'Infinity', step: 2, timestamp: 7 },
+      { key: 'c', value: '-Infinity', step: 2, timestamp: 7 }, { key: 'd', value: 0.5, step: 2, timestamp: 7 },
+    ]);
+  });
+
+  it('rejects an over-long value before sending anything', async () => {
+    const { client, seen } = await fakeMlflow();
+    await expect(client.logParams('r', { a: 1, long: 'x'.repeat(7000) })).rejects.toThrow(MlflowInvalidInputError);
+    expect(seen).toHaveLength(0);
+  });
+});
+
+describe('MlflowClient experiments and runs', () => {
+  it('creates a missing experiment and recovers from a concurrent create', async () => {
+    let byName = 0;
+    const { client, seen } = await fakeMlflow((r) => {
+      if (r.path.endsWith('/experiments/get-by-name')) {
+        byName++;
+        return byName === 1
+          ? { status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no' } }
+          : { body: { experiment: { experiment_id: '7', name: 'e', lifecycle_stage: 'active' } } };
+      }
+      if (r.path.endsWith('/experiments/create')) return { status: 400, body: { error_code: 'RESOURCE_ALREADY_EXISTS', message: 'exists' } };
+      return undefined;
+    });
+    expect(await client.getOrCreateExperiment('e')).toBe('7');
+    expect(seen.map((r) => r.path.split('/').pop())).toEqual(['get-by-name', 'create', 'get-by-name']);
+  });
+
+  it('explains a deleted experiment instead of failing later', async () => {
+    const { client } = await fakeMlflow(() => ({ body: { experiment: { experiment_id: '3', name: 'old', lifecycle_stage: 'deleted' } } }));
+    await expect(client.getOrCreateExperiment('old')).rejects.toThrow(/experiment 'old' \(id 3\) is deleted; restore it/);
+  });
+
+  it('maps a missing run to MlflowApiError with errorCode', async () => {
+    const { client } = await fakeMlflow(() => ({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: "Run with id=nope not found" } }));
+    await expect(client.getRun('nope')).rejects.toMatchObject({ name: 'MlflowApiError', errorCode: 'RESOURCE_DOES_NOT_EXIST', status: 404 });
+    await expect(client.getRun('nope')).rejects.toBeInstanceOf(MlflowApiError);
+  });
+
+  it('follows metric-history pages and builds UI URLs without a double slash', async () => {
+    const { client, seen } = await fakeMlflow((r) =>
+      r.query.get('page_token') === 'p2'
+        ? { body: { metrics: [{ key: 'loss', value: 'NaN', timestamp: 2, step: 2 }] } }
+        : { body: { metrics: [{ key: 'loss', value: 0.5, timestamp: 1, step: 1 }], next_page_token: 'p2' } },
+    );
+    const h = await client.getMetricHistory('r1', 'loss');
+    expect(h.map((m) => m.step)).toEqual([1, 2]);
+    expect(h[1].value).toBeNaN();
+    expect(seen).toHaveLength(2);
+    expect(client.runUrl('4', 'abc')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#\/experiments\/4\/runs\/abc$/);
+  });
+});
+
+describe('MlflowClient artifacts', () => {
+  it('uploads under the run artifact root that the server reports', async () => {
+    const { client, seen } = await fakeMlflow((r) =>
+      r.path.endsWith('/runs/get') ? { body: { run: { info: { run_id: 'r9', artifact_uri: 'mlflow-artifacts:/5/r9/artifacts' } } } } : undefined,
+    );
+    await client.logText('r9', 'héllo', 'notes/a b.txt');
+    await client.logText('r9', 'again', 'b.txt');
+    const puts = seen.filter((r) => r.method === 'PUT');
+    expect(puts.map((r) => r.path)).toEqual([
+      '/api/2.0/mlflow-artifacts/artifacts/5/r9/artifacts/notes/a%20b.txt',
+      '/api/2.0/mlflow-artifacts/artifacts/5/r9/artifacts/b.txt',
+    ]);
+    expect(puts[0].body.toString('utf8')).toBe('héllo');
+    expect(seen.filter((r) => r.path.endsWith('/runs/get'))).toHaveLength(1); // the root is cached
+    await expect(client.logText('r9', 'x', '../escape.txt')).rejects.toThrow(/must not contain '\.\.'/);
+  });
+});

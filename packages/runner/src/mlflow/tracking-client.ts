@@ -1,0 +1,256 @@
+// The MLflow client xp uses: validates against MLflow's limits, chunks log-batch, follows pagination and
+// resolves artifact locations, on top of RestStore (one method per endpoint).
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { joinArtifactPath, listLocalFiles, mapLimit, normalizeArtifactPath, proxiedArtifactRoot } from './artifacts.js';
+import { chunkBatch, prepareBatch, type MlflowBatchInput, type MlflowKeyValues } from './batch.js';
+import { MlflowApiError, MlflowConnectionError, MlflowInvalidInputError } from './errors.js';
+import { createMlflowHttp, type MlflowHttpOptions } from './http.js';
+import { MLFLOW_LIMITS, codePointLength, type MlflowLimits } from './limits.js';
+import { RestStore } from './rest-store.js';
+import type { MlflowDatasetInput, MlflowFileInfo, MlflowDatasetInputSpec, MlflowMetric, MlflowRun, MlflowRunInfo, MlflowSearchRunsRequest } from './types.js';
+
+/** Options of {@link MlflowClient}: the server URL plus the transport's options. */
+export interface MlflowClientOptions extends Omit<MlflowHttpOptions, 'baseUrl'> {
+  /** http(s) URL of the tracking server. */
+  trackingUri: string;
+  /** Limits to enforce. Defaults to {@link MLFLOW_LIMITS}. */
+  limits?: MlflowLimits;
+  /** Parallel uploads in logArtifactDir. Defaults to 4. */
+  uploadConcurrency?: number;
+}
+
+/** Terminal run statuses. */
+export type TerminalStatus = 'FINISHED' | 'FAILED' | 'KILLED';
+
+/**
+ * Facade over the MLflow tracking REST API.
+ * @example
+ * const client = new MlflowClient({ trackingUri: 'http://127.0.0.1:5000' });
+ * const exp = await client.getOrCreateExperiment('digits');
+ * const run = await client.createRun({ experimentId: exp, runName: 'baseline' });
+ * await client.logBatch(run.info.runId, { params: { lr: 0.001 }, metrics: [{ key: 'loss', value: 0.3, step: 1 }] });
+ * await client.setTerminated(run.info.runId, 'FINISHED');
+ */
+export class MlflowClient {
+  readonly store: RestStore;
+  readonly trackingUri: string;
+  private readonly limits: MlflowLimits;
+  private readonly uploadConcurrency: number;
+  private readonly artifactRoots = new Map<string, string>();
+
+  constructor(opts: MlflowClientOptions) {
+    this.trackingUri = opts.trackingUri.replace(/\/+$/, '');
+    this.store = new RestStore(createMlflowHttp({ ...opts, baseUrl: this.trackingUri }));
+    this.limits = opts.limits ?? MLFLOW_LIMITS;
+    this.uploadConcurrency = opts.uploadConcurrency ?? 4;
+  }
+
+  /** The experiment id for `name`, creating the experiment when it does not exist (safe against a concurrent create). */
+  async getOrCreateExperiment(name: string, opts: { tags?: Record<string, string> } = {}): Promise<string> {
+    const existing = await this.store.getExperimentByName(name);
+    if (existing) {
+      if (existing.lifecycleStage === 'deleted') {
+        throw new MlflowInvalidInputError(
+          `experiment '${name}' (id ${existing.experimentId}) is deleted; restore it (\`mlflow experiments restore -x ${existing.experimentId}\` or the UI) or choose another name`,
+        );
+      }
+      return existing.experimentId;
+    }
+    try {
+      return await this.store.createExperiment(name, { tags: opts.tags });
+    } catch (e) {
+      if (!(e instanceof MlflowApiError && e.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw e;
+      const raced = await this.store.getExperimentByName(name);
+      if (!raced) throw e;
+      return raced.experimentId;
+    }
+  }
+
+  /** Creates a run; `startTime` defaults to now. Tags are checked like logBatch tags. */
+  async createRun(req: { experimentId: string; runName?: string; tags?: MlflowKeyValues; startTime?: number }): Promise<MlflowRun> {
+    const { tags } = prepareBatch({ tags: req.tags }, { limits: this.limits });
+    const run = await this.store.createRun({
+      experimentId: req.experimentId, runName: req.runName, startTime: req.startTime ?? Date.now(),
+      tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
+    });
+    this.artifactRoots.set(run.info.runId, run.info.artifactUri);
+    return run;
+  }
+
+  /**
+   * Logs metrics, params and tags, split into as few requests as MLflow's limits allow.
+   * Over-long values and non-numeric metrics throw before anything is sent. Returns the number of requests.
+   */
+  async logBatch(runId: string, input: MlflowBatchInput): Promise<number> {
+    const chunks = chunkBatch(prepareBatch(input, { limits: this.limits }), this.limits);
+    for (const chunk of chunks) await this.store.logBatch(runId, chunk);
+    return chunks.length;
+  }
+
+  /** Logs one metric value; `step` defaults to 0, `timestamp` to now. */
+  async logMetric(runId: string, key: string, value: number, opts: { step?: number; timestamp?: number } = {}): Promise<void> {
+    await this.logBatch(runId, { metrics: [{ key, value, ...opts }] });
+  }
+
+  /** Logs several metrics at one step (e.g. an epoch's logs). */
+  async logMetrics(runId: string, values: Record<string, number>, opts: { step?: number; timestamp?: number } = {}): Promise<void> {
+    await this.logBatch(runId, { metrics: Object.entries(values).map(([key, value]) => ({ key, value, ...opts })) });
+  }
+
+  /** Logs params; values are converted with String(). Re-logging the same value is a no-op, a different one an error. */
+  async logParams(runId: string, params: MlflowKeyValues): Promise<void> {
+    await this.logBatch(runId, { params });
+  }
+
+  /** Sets run tags (values up to 8000 characters). */
+  async setTags(runId: string, tags: MlflowKeyValues): Promise<void> {
+    await this.logBatch(runId, { tags });
+  }
+
+  /** Records the datasets a run used (log-inputs), checked against MLflow's dataset limits. */
+  async logInputs(runId: string, given: readonly MlflowDatasetInputSpec[]): Promise<void> {
+    const L = this.limits;
+    const inputs = given.map((i): MlflowDatasetInput => ({
+      dataset: i.dataset,
+      tags: Array.isArray(i.tags) ? Object.fromEntries(i.tags.map((t) => [t.key, t.value])) : (i.tags as Record<string, string> | undefined),
+    }));
+    const checks: Array<[keyof MlflowDatasetInput['dataset'], number]> = [
+      ['name', L.maxDatasetNameLength], ['digest', L.maxDatasetDigestLength], ['source', L.maxDatasetSourceLength],
+      ['schema', L.maxDatasetSchemaLength], ['profile', L.maxDatasetProfileLength],
+    ];
+    for (const { dataset } of inputs) {
+      for (const [field, limit] of checks) {
+        const v = dataset[field];
+        if (v !== undefined && codePointLength(v) > limit) {
+          throw new MlflowInvalidInputError(`dataset '${dataset.name.slice(0, 60)}' ${field} is ${codePointLength(v)} characters, over MLflow's limit of ${limit}`);
+        }
+      }
+    }
+    for (let i = 0; i < inputs.length; i += L.maxDatasetsPerBatch) await this.store.logInputs(runId, inputs.slice(i, i + L.maxDatasetsPerBatch));
+  }
+
+  /** Uploads one file to `<artifactPath>/<basename>` (to the root when `artifactPath` is omitted). */
+  async logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
+    const stat = await fs.stat(localPath);
+    if (!stat.isFile()) throw new MlflowInvalidInputError(`logArtifact: ${localPath} is not a file; use logArtifactDir for directories`);
+    await this.upload(runId, joinArtifactPath(normalizeArtifactPath(artifactPath), path.basename(localPath)), localPath, stat.size);
+  }
+
+  /** Uploads every file under `localDir` (recursively) below `artifactPath` (the root when omitted). Returns the file count. */
+  async logArtifactDir(runId: string, localDir: string, artifactPath?: string): Promise<number> {
+    const dest = normalizeArtifactPath(artifactPath);
+    const files = await listLocalFiles(localDir);
+    await mapLimit(files, this.uploadConcurrency, async (f) => {
+      await this.upload(runId, joinArtifactPath(dest, f.rel), f.abs, (await fs.stat(f.abs)).size);
+    });
+    return files.length;
+  }
+
+  /** Writes `text` (UTF-8) as the artifact `artifactFile`, e.g. `config/resolved.yaml`. */
+  async logText(runId: string, text: string, artifactFile: string): Promise<void> {
+    const rel = normalizeArtifactPath(artifactFile);
+    if (rel === '') throw new MlflowInvalidInputError('logText: artifactFile must name a file, e.g. "notes/summary.md"');
+    await this.store.uploadArtifact(joinArtifactPath(await this.artifactRoot(runId), rel), Buffer.from(text, 'utf8'));
+  }
+
+  /** Ends a run with a terminal status; `endTime` defaults to now. */
+  async setTerminated(runId: string, status: TerminalStatus = 'FINISHED', endTime = Date.now()): Promise<MlflowRunInfo> {
+    return this.store.updateRun(runId, { status, endTime });
+  }
+
+  async getRun(runId: string): Promise<MlflowRun> {
+    return this.store.getRun(runId);
+  }
+
+  /** Soft-deletes a run. */
+  async deleteRun(runId: string): Promise<void> {
+    await this.store.deleteRun(runId);
+  }
+
+  /** All runs matching the search, following pages (`maxResults` is the page size). */
+  async searchRuns(req: MlflowSearchRunsRequest): Promise<MlflowRun[]> {
+    const runs: MlflowRun[] = [];
+    let pageToken = req.pageToken;
+    do {
+      const page = await this.store.searchRuns({ ...req, pageToken });
+      runs.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return runs;
+  }
+
+  /** Every logged value of a metric, following pages. */
+  async getMetricHistory(runId: string, key: string): Promise<MlflowMetric[]> {
+    const out: MlflowMetric[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.store.getMetricHistory(runId, key, pageToken);
+      out.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  }
+
+  /** Direct children of `artifactPath` (the root when omitted), following pages. */
+  async listArtifacts(runId: string, artifactPath?: string): Promise<MlflowFileInfo[]> {
+    const out: MlflowFileInfo[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.store.listArtifacts(runId, normalizeArtifactPath(artifactPath), pageToken);
+      out.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  }
+
+  /** The bytes of one artifact file. */
+  async downloadArtifact(runId: string, artifactPath: string): Promise<Buffer> {
+    return this.store.downloadArtifact(runId, normalizeArtifactPath(artifactPath));
+  }
+
+  /** The run's page in the MLflow UI. */
+  runUrl(experimentId: string, runId: string): string {
+    return `${this.trackingUri}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`;
+  }
+
+  /** The experiment's page in the MLflow UI. */
+  experimentUrl(experimentId: string): string {
+    return `${this.trackingUri}/#/experiments/${encodeURIComponent(experimentId)}`;
+  }
+
+  /** The server's MLflow version from GET /version, or null when the server does not serve it. */
+  async serverVersion(): Promise<string | null> {
+    try {
+      return (await this.store.version()) || null;
+    } catch (e) {
+      if (e instanceof MlflowApiError) return null;
+      throw e;
+    }
+  }
+
+  /** True when GET /health answers OK (one attempt, 5 s timeout by default); never throws for an unreachable server. */
+  async health(timeoutMs = 5000): Promise<boolean> {
+    try {
+      return (await this.store.health(timeoutMs)) === 'OK';
+    } catch (e) {
+      if (e instanceof MlflowApiError || e instanceof MlflowConnectionError) return false;
+      throw e;
+    }
+  }
+
+  private async artifactRoot(runId: string): Promise<string> {
+    let uri = this.artifactRoots.get(runId);
+    if (uri === undefined) {
+      uri = (await this.store.getRun(runId)).info.artifactUri;
+      this.artifactRoots.set(runId, uri);
+    }
+    return proxiedArtifactRoot(uri);
+  }
+
+  private async upload(runId: string, rel: string, localPath: string, size: number): Promise<void> {
+    const dest = joinArtifactPath(await this.artifactRoot(runId), rel);
+    // A factory, so a retried upload re-reads the file instead of resending a consumed stream.
+    await this.store.uploadArtifact(dest, () => createReadStream(localPath), size);
+  }
+}

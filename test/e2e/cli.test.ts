@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from '@xp/runner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rest, xp } from './helpers.js';
+
+describe('xp CLI: validate, bad input, doctor', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let tmp: string;
+  const env = () => ({ MLFLOW_TRACKING_URI: server.url, XP_STATE_DIR: path.join(tmp, 'state') });
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xp-cli-'));
+    server = await startServer({ backendStoreUri: `sqlite:///${tmp}/mlflow.db`, artifactsDir: path.join(tmp, 'artifacts') });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('validate accepts every shipped experiment', async () => {
+    const dir = path.join('experiments', 'mnist-seq');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(dir, f));
+    const r = await xp(['validate', ...files], env());
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l.endsWith(')')).length).toBe(files.length);
+  });
+
+  it('a type error, an unknown key and a missing key give three file:line:col errors, exit 2, no run', async () => {
+    for (const cmd of ['validate', 'run']) {
+      const r = await xp([cmd, 'test/fixtures/three-errors.yaml'], env());
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(/^test\/fixtures\/three-errors\.yaml:1:1: .*name/);
+      expect(lines[1]).toMatch(/^test\/fixtures\/three-errors\.yaml:5:11: .*epochs.*(whole number|integer)/);
+      expect(lines[2]).toMatch(/^test\/fixtures\/three-errors\.yaml:6:3: .*batch_sise.*did you mean 'batch_size'/);
+      expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    }
+    const exp = await fetch(`${server.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=xp-e2e-bad`);
+    if (exp.ok) {
+      const id = ((await exp.json()) as { experiment: { experiment_id: string } }).experiment.experiment_id;
+      const runs = await rest<{ runs?: unknown[] }>(server.url, '/api/2.0/mlflow/runs/search', { experiment_ids: [id] });
+      expect(runs.runs ?? []).toHaveLength(0);
+    } else {
+      expect(exp.status).toBe(404);
+    }
+  });
+
+  it('--set on a path that does not exist is a config error naming the option', async () => {
+    const r = await xp(['validate', 'experiments/mnist-seq/01-baseline.yaml', '--set', 'training.epocs=3'], env());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--set training\.epocs=3/);
+    expect(r.stderr).toMatch(/epochs/);
+  });
+
+  it('doctor --json reports the native backend and the MLflow server version', async () => {
+    const r = await xp(['doctor', '--json'], env());
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.backend.name).toBe('tensorflow');
+    expect(report.backend.tensorflowVersion).toMatch(/^2\.\d+/);
+    expect(report.backend.libtensorflowSource).toMatch(/wheel|download/);
+    expect(report.mlflow.reachable).toBe(true);
+    expect(report.mlflow.serverVersion).toMatch(/^3\.\d+\.\d+/);
+  });
+
+  it('runs on the pure-JS cpu backend only when asked (--backend cpu), and says so loudly', async () => {
+    // A deliberately tiny model: the pure-JS backend is orders of magnitude slower than native TensorFlow.
+    const sets = ['data.train.count=32', 'training.epochs=1', 'data.val.count=0', 'data.test.count=16', 'model.filters=[4]', 'model.dense_units=8'];
+    const r = await xp(['run', 'test/fixtures/tiny.yaml', '--backend', 'cpu', ...sets.flatMap((s) => ['--set', s])], env());
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/backend: cpu \(pure JavaScript/);
+  });
+});

@@ -1,0 +1,59 @@
+// Shared e2e helpers: a real MLflow server per test file, the real CLI as a child process, raw REST reads
+// (deliberately not our own client, so the client is checked rather than trusted).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+export const root = path.resolve(new URL('../..', import.meta.url).pathname);
+export const xpBin = path.join(root, 'packages/runner/bin/xp.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the xp CLI with the given tracking URI and returns its output. */
+export function xp(args: string[], env: Record<string, string> = {}, timeoutMs = 240_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [xpBin, ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** GET/POST against the MLflow REST API, failing loudly on non-2xx. */
+export async function rest<T = Record<string, unknown>>(base: string, endpoint: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}${endpoint}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${endpoint}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Downloads one artifact file of a run through the server. */
+export async function artifact(base: string, runId: string, p: string): Promise<Buffer> {
+  const res = await fetch(`${base}/get-artifact?run_id=${runId}&path=${encodeURIComponent(p)}`);
+  if (!res.ok) throw new Error(`artifact ${p}: HTTP ${res.status}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** Extracts the run id from the URL `xp run` prints. */
+export function runIdFromUrl(url: string): string {
+  const m = /#\/experiments\/(\d+)\/runs\/([0-9a-f]{32})/.exec(url);
+  if (!m) throw new Error(`no run URL in: ${url}`);
+  return m[2];
+}

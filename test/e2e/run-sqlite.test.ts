@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-node-gpu';
+import { startServer } from '@xp/runner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifact, rest, runIdFromUrl, xp } from './helpers.js';
+
+interface Run {
+  info: { run_id: string; status: string; experiment_id: string; run_name: string };
+  data: { params?: { key: string; value: string }[]; tags?: { key: string; value: string }[]; metrics?: { key: string; value: number; step: number }[] };
+  inputs?: { dataset_inputs?: { dataset: { name: string; digest: string } }[] };
+}
+
+describe('xp run against a real MLflow server (sqlite store)', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let tmp: string;
+  let runId = '';
+  let cli: Awaited<ReturnType<typeof xp>>;
+  let run: Run;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xp-e2e-'));
+    server = await startServer({ backendStoreUri: `sqlite:///${tmp}/mlflow.db`, artifactsDir: path.join(tmp, 'artifacts') });
+    cli = await xp(['run', 'test/fixtures/tiny.yaml', '--set', 'training.epochs=2'], {
+      MLFLOW_TRACKING_URI: server.url,
+      XP_STATE_DIR: path.join(tmp, 'state'),
+    });
+    if (cli.code !== 0) throw new Error(`xp run failed (${cli.code}):\n${cli.stderr}`);
+    runId = runIdFromUrl(cli.stdout);
+    run = (await rest<{ run: Run }>(server.url, `/api/2.0/mlflow/runs/get?run_id=${runId}`)).run;
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('prints the run URL and trains on the native TensorFlow backend', () => {
+    expect(cli.stdout.trim()).toMatch(new RegExp(`^${server.url}/#/experiments/\\d+/runs/${runId}$`));
+    expect(cli.stderr).toMatch(/backend: tensorflow \(native TensorFlow 2\.\d+/);
+    const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
+    expect(tags['xp.backend']).toBe('tensorflow');
+  });
+
+  it('ends FINISHED with the YAML name, note and standard tags', () => {
+    expect(run.info.status).toBe('FINISHED');
+    expect(run.info.run_name).toBe('e2e-tiny');
+    const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
+    expect(tags['mlflow.note.content']).toBe('e2e tiny run');
+    expect(tags['mlflow.source.type']).toBe('LOCAL');
+    expect(tags['mlflow.source.name']).toContain('tiny.yaml');
+    expect(tags['mlflow.user']).toBeTruthy();
+    expect(tags['xp.config_hash']).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('logs the flattened resolved config as params, overrides applied', () => {
+    const params = Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value]));
+    expect(params['training.epochs']).toBe('2');
+    expect(params['data.train.count']).toBe('512');
+    expect(params['model.type']).toBe('baseline-cnn');
+    expect(params['model.filters']).toBe('[32,64]');
+    expect(params['training.optimizer.learning_rate']).toBe('0.001');
+  });
+
+  it('logs one metric point per epoch with steps, for train and val', async () => {
+    for (const key of ['loss', 'exact_match', 'val_loss', 'val_exact_match', 'lr']) {
+      const h = await rest<{ metrics: { step: number; value: number }[] }>(
+        server.url,
+        `/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=${key}`,
+      );
+      expect(h.metrics.map((m) => m.step).sort()).toEqual([0, 1]);
+      for (const m of h.metrics) expect(Number.isFinite(m.value)).toBe(true);
+    }
+    const keys = (run.data.metrics ?? []).map((m) => m.key);
+    expect(keys).toEqual(expect.arrayContaining(['test_exact_match', 'test_length_acc', 'test_pos0_acc', 'train_val_gap']));
+  });
+
+  it('logs the dataset as an input with its digest', () => {
+    const ds = run.inputs?.dataset_inputs ?? [];
+    expect(ds.length).toBe(1);
+    expect(ds[0].dataset.name).toContain('mnist-sequences');
+    expect(ds[0].dataset.digest).toMatch(/^[0-9a-f]{8,}$/);
+  });
+
+  it('uploads the artifacts, downloadable through the server', async () => {
+    const list = await rest<{ files?: { path: string }[] }>(server.url, `/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
+    const top = (list.files ?? []).map((f) => f.path);
+    expect(top).toEqual(expect.arrayContaining(['config.resolved.yaml', 'model', 'metrics']));
+    const yaml = (await artifact(server.url, runId, 'config.resolved.yaml')).toString();
+    expect(yaml).toContain('name: e2e-tiny');
+    expect(yaml).toContain('epochs: 2');
+    const test = JSON.parse((await artifact(server.url, runId, 'metrics/test.json')).toString());
+    expect(test.count).toBe(256);
+    expect(test.test_exact_match).toBeGreaterThanOrEqual(0);
+  });
+
+  it('logs a model that tf.loadLayersModel loads and that predicts [B,3,11]', async () => {
+    const dir = path.join(tmp, 'model');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of ['model.json', 'weights.bin']) fs.writeFileSync(path.join(dir, f), await artifact(server.url, runId, `model/${f}`));
+    const model = await tf.loadLayersModel(`file://${dir}/model.json`);
+    const out = model.predict(tf.zeros([2, 28, 84, 1])) as tf.Tensor;
+    expect(out.shape).toEqual([2, 3, 11]);
+    expect(tf.getBackend()).toBe('tensorflow');
+    tf.dispose([out]);
+    model.dispose();
+  });
+});
