@@ -3,7 +3,6 @@
 // never leaves a run behind; once the run exists, any failure ends it FAILED/KILLED with the reason.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { flattenConfig, type LoadedExperiment } from '@xp/core';
 import { createDataBundle } from '@xp/data';
 import { buildModel, modelSummary } from '@xp/models';
