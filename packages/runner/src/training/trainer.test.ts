@@ -1,0 +1,75 @@
+import '@tensorflow/tfjs-node-gpu';
+import * as tf from '@tensorflow/tfjs';
+import { parseExperimentText } from '@xp/core';
+import { createDataBundle } from '@xp/data';
+import { buildModel } from '@xp/models';
+import { describe, expect, it } from 'vitest';
+import { CallbackList } from '../callbacks/callback-list.js';
+import type { Callback, Logs } from '../callbacks/callback.js';
+import { EarlyStopping } from '../callbacks/early-stopping.js';
+import { evaluate } from './evaluate.js';
+import { setLearningRate } from './learning-rate.js';
+import { createOptimizer } from './optimizer.js';
+import { train } from './trainer.js';
+
+async function setup(extra = '') {
+  const exp = await parseExperimentText(
+    `name: t\nmodel: { type: baseline-cnn, filters: [8], dense_units: 16 }\n` +
+      `data: { train: { count: 256 }, val: { count: 64 }, test: { count: 64 } }\n` +
+      `training: { epochs: 3, batch_size: 64 }\n${extra}`,
+    '/virtual/t.yaml',
+  );
+  const c = exp.config;
+  const data = await createDataBundle(c.data, c.augment, c.seed, { variants: c.evaluation.variants });
+  const model = buildModel(c.model, { height: 28, width: 84, maxLen: 3, numClasses: 11, seed: c.seed });
+  return { c, data, model, optimizer: createOptimizer(c.training.optimizer) };
+}
+
+describe('train', () => {
+  it('runs on the native backend, logs train/val metrics per epoch, and keeps the tensor count flat', async () => {
+    expect(tf.getBackend()).toBe('tensorflow');
+    const { c, data, model, optimizer } = await setup('augment: [{ type: random_affine, rotation: 10, scope: digit }]');
+    const seen: Logs[] = [];
+    const spy: Callback = { name: 'spy', onEpochEnd: (_e, logs) => void seen.push(logs) };
+    const r = await train({
+      model, optimizer, data, epochs: c.training.epochs, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([spy]),
+    });
+    expect(r.history).toHaveLength(3);
+    expect(seen).toEqual(r.history);
+    for (const key of ['loss', 'exact_match', 'length_acc', 'digit_acc', 'pos0_acc', 'pos2_acc', 'val_loss', 'val_exact_match', 'train_val_gap', 'lr']) {
+      for (const logs of r.history) expect(Number.isFinite(logs[key]), key).toBe(true);
+    }
+    expect(r.history[2].loss).toBeLessThan(r.history[0].loss);
+    // Flat across epochs: the loop leaks nothing per epoch (the count after epoch 1 includes optimizer slots).
+    expect(r.tensorsPerEpoch[2]).toBe(r.tensorsPerEpoch[1]);
+    expect(r.tensorsPerEpoch[1]).toBe(r.tensorsPerEpoch[0]);
+    data.dispose();
+    model.dispose();
+    optimizer.dispose();
+  });
+
+  it('stops early when a callback asks, and restores the best weights', async () => {
+    const { data, model, optimizer } = await setup();
+    // A learning rate of 0 after the first epoch makes val_loss flat, so patience 1 stops at epoch index 2.
+    const freeze: Callback = { name: 'freeze', onEpochEnd: () => setLearningRate(optimizer, 0) };
+    const es = new EarlyStopping({ monitor: 'val_loss', patience: 1, restoreBestWeights: true, minDelta: 1e-9 });
+    const r = await train({ model, optimizer, data, epochs: 10, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([freeze, es]) });
+    expect(r.epochsRun).toBe(2);
+    expect(r.stopReason).toMatch(/val_loss/);
+    const after = await evaluate(model, data, 'val', 64, { prefix: 'val_' });
+    expect(after.metrics.val_loss).toBeCloseTo(r.history[0].val_loss, 4);
+    data.dispose();
+    model.dispose();
+  });
+
+  it('is deterministic: same seed, same metrics to 4 decimals', async () => {
+    const runOnce = async () => {
+      const { data, model, optimizer } = await setup();
+      const r = await train({ model, optimizer, data, epochs: 2, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([]) });
+      data.dispose();
+      model.dispose();
+      return r.history.map((h) => [h.loss, h.val_loss, h.val_exact_match].map((v) => v.toFixed(4)));
+    };
+    expect(await runOnce()).toEqual(await runOnce());
+  });
+});
