@@ -31,6 +31,7 @@ program
   .description('train one experiment and log it to MLflow')
   .argument('<file>', 'experiment YAML')
   .option('--set <path=value>', 'override a config value (repeatable)', collect, [])
+  .option('--tag <key=value>', 'add an MLflow run tag (repeatable)', collect, [])
   .addOption(new Option('--backend <name>', 'tensorflow (native) or cpu (pure JS, debugging only)').choices(['tensorflow', 'cpu']))
   .action((file, opts) => runCommand(file, opts).catch(fail));
 

@@ -1,10 +1,17 @@
-import { loadExperiment } from '@xp/core';
+import { loadExperiment, XpError } from '@xp/core';
 import type { BackendName } from '../backend/native-backend.js';
 import { runExperiment } from '../run/run-experiment.js';
 
 /** `xp run <file>`: trains one experiment and prints its MLflow run URL on stdout. */
-export async function runCommand(file: string, opts: { set?: string[]; backend?: BackendName }): Promise<void> {
+export async function runCommand(file: string, opts: { set?: string[]; tag?: string[]; backend?: BackendName }): Promise<void> {
   const exp = await loadExperiment(file, { overrides: opts.set ?? [] });
-  const outcome = await runExperiment(exp, { backend: opts.backend });
+  const tags = Object.fromEntries(
+    (opts.tag ?? []).map((t) => {
+      const i = t.indexOf('=');
+      if (i <= 0) throw new XpError('XP_CONFIG_BAD_TAG', `--tag ${t}: expected key=value`);
+      return [t.slice(0, i), t.slice(i + 1)];
+    }),
+  );
+  const outcome = await runExperiment(exp, { backend: opts.backend, tags });
   process.stdout.write(`${outcome.url}\n`);
 }

@@ -24,6 +24,10 @@ import { trackingTarget } from './tracking-target.js';
 export interface RunOptions {
   backend?: BackendName;
   log?: (msg: string) => void;
+  /** Extra run tags, e.g. `mlflow.parentRunId` for a sweep trial. */
+  tags?: Record<string, string>;
+  /** Extra callbacks after the configured ones (e.g. a sweep's trial reporter/pruner). */
+  callbacks?: Callback[];
 }
 
 export interface RunOutcome {
@@ -55,7 +59,7 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   const target = await trackingTarget(log);
   const client = new MlflowClient({ trackingUri: target.url });
   const experimentId = await client.getOrCreateExperiment(c.experiment);
-  const run = await client.createRun({ experimentId, runName: c.name, tags: runTags(exp, info.name) });
+  const run = await client.createRun({ experimentId, runName: c.name, tags: { ...runTags(exp, info.name), ...opts.tags } });
   const runId = run.info.runId;
   const url = client.runUrl(experimentId, runId);
   log(`MLflow run: ${url}`);
@@ -93,7 +97,7 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
         },
       }),
     );
-    cbs.push(mlflowLogger);
+    cbs.push(...(opts.callbacks ?? []), mlflowLogger);
     const optimizer = createOptimizer(c.training.optimizer);
     const result = await train({
       model,
