@@ -21,9 +21,15 @@ export function cloneData<T>(value: T): T {
   return value;
 }
 
-/** Merges `child` over `base`: mappings recursively, everything else replaced by the child's value. */
+/**
+ * Merges `child` over `base`: mappings recursively, everything else replaced by the child's value.
+ *
+ * A mapping whose `type` changes (e.g. `model: {type: multihead-cnn}` over a baseline-cnn) replaces the
+ * base mapping whole: the options of one registry entry mean nothing to another.
+ */
 export function deepMerge(base: unknown, child: unknown): unknown {
   if (!isRecord(base) || !isRecord(child)) return cloneData(child);
+  if (hasOwn(child, 'type') && hasOwn(base, 'type') && child.type !== base.type) return cloneData(child);
   const out: Record<string, unknown> = cloneData(base);
   for (const [k, v] of Object.entries(child)) setOwn(out, k, hasOwn(out, k) ? deepMerge(out[k], v) : cloneData(v));
   return out;

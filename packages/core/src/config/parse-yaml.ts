@@ -19,8 +19,12 @@ export interface ParsedYaml {
   origins: Origins;
 }
 
-/** Parses one experiment file's text; every syntax problem becomes an issue of one ConfigError. */
-export function parseYaml(text: string, file: string): ParsedYaml {
+/**
+ * Parses one config file's text; every syntax problem becomes an issue of one ConfigError.
+ *
+ * @param topKeys - Example top-level keys named when the file is not a mapping. Defaults to an experiment's.
+ */
+export function parseYaml(text: string, file: string, topKeys = "'name:' and 'model:'"): ParsedYaml {
   checkSize(Buffer.byteLength(text, 'utf8'), file);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -46,7 +50,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   }
   if (!isRecord(data)) {
     const got = data === null || data === undefined ? 'the file is empty' : `got ${Array.isArray(data) ? 'a list' : `the value ${JSON.stringify(data)}`}`;
-    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `the top level must be a mapping of keys such as 'name:' and 'model:'; ${got}` }]);
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `the top level must be a mapping of keys such as ${topKeys}; ${got}` }]);
   }
   return { data, origins: collectOrigins(doc, lineCounter, file) };
 }

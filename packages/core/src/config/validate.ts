@@ -2,13 +2,27 @@
 // (including those inside the if/then branches of `type`-discriminated unions), and with `allErrors` it
 // reports every problem instead of the first.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { TSchema } from '@sinclair/typebox';
 import { ExperimentSchema } from '../schema/experiment.js';
+
+/**
+ * Compiles `schema` with the options every xp config file is checked with (defaults filled in, all errors
+ * reported, `verbose` so that messages can show the value received). Other config files (sweeps) use it too.
+ */
+export function compileSchema(schema: TSchema): ValidateFunction {
+  return new Ajv({ allErrors: true, useDefaults: true, verbose: true }).compile(schema);
+}
+
+/** Runs a compiled validator on `data` (filling in defaults in place); ajv's raw errors, empty when valid. */
+export function schemaErrors(validate: ValidateFunction, data: unknown): ErrorObject[] {
+  return validate(data) ? [] : [...(validate.errors ?? [])];
+}
 
 // Compiled on first use and never changed: a cache of a constant, not shared mutable state.
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, useDefaults: true, verbose: true }).compile(ExperimentSchema);
+  compiled ??= compileSchema(ExperimentSchema);
   return compiled;
 }
 
@@ -19,6 +33,5 @@ export function applyDefaults(data: Record<string, unknown>): void {
 
 /** Validates `data` (filling in defaults in place) and returns ajv's raw errors, empty when valid. */
 export function validateSchema(data: Record<string, unknown>): ErrorObject[] {
-  const validate = validator();
-  return validate(data) ? [] : [...(validate.errors ?? [])];
+  return schemaErrors(validator(), data);
 }
