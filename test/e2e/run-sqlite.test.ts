@@ -86,13 +86,22 @@ describe('xp run against a real MLflow server (sqlite store)', () => {
   it('uploads the artifacts, downloadable through the server', async () => {
     const list = await rest<{ files?: { path: string }[] }>(server.url, `/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
     const top = (list.files ?? []).map((f) => f.path);
-    expect(top).toEqual(expect.arrayContaining(['config.resolved.yaml', 'model', 'metrics']));
+    expect(top).toEqual(expect.arrayContaining(['config.resolved.yaml', 'model', 'metrics', 'plots']));
+    const plots = await rest<{ files?: { path: string }[] }>(server.url, `/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=plots`);
+    const names = (plots.files ?? []).map((f) => f.path);
+    for (const p of ['plots/learning_curves.png', 'plots/lr_schedule.png', 'plots/confusion_pos0.png', 'plots/misclassified.png']) {
+      expect(names).toContain(p);
+      const png = await artifact(server.url, runId, p);
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+    }
     const yaml = (await artifact(server.url, runId, 'config.resolved.yaml')).toString();
     expect(yaml).toContain('name: e2e-tiny');
     expect(yaml).toContain('epochs: 2');
     const test = JSON.parse((await artifact(server.url, runId, 'metrics/test.json')).toString());
     expect(test.count).toBe(256);
-    expect(test.test_exact_match).toBeGreaterThanOrEqual(0);
+    expect(test.exact_match).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(test.per_position_acc)).toEqual(['pos0', 'pos1', 'pos2']);
+    expect(test.metrics.test_exact_match).toBe(test.exact_match);
   });
 
   it('logs a model that tf.loadLayersModel loads and that predicts [B,3,11]', async () => {

@@ -8,3 +8,4 @@ export { flattenConfig } from './flatten.js';
 export { canonicalJson, configHash } from './hash.js';
 export { createRng, type Rng } from './seed.js';
 export { EXPERIMENT_SCHEMA_ID, experimentJsonSchema, experimentJsonSchemaText } from './schema-document.js';
+export * from './sweep/index.js';

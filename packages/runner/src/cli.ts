@@ -2,6 +2,8 @@
 // print their message; a stack trace only with --debug.
 import { Command, Option } from 'commander';
 import { ConfigError, XpError } from '@xp/core';
+import { compareCommand } from './commands/compare-command.js';
+import { trackingTarget } from './run/tracking-target.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
@@ -63,5 +65,25 @@ program
   .option('--no-detach', 'keep the server in the foreground')
   .option('--port <n>', 'port to bind on 127.0.0.1', (v) => Number.parseInt(v, 10))
   .action((action, opts) => serverCommand(action, opts).catch(fail));
+
+program
+  .command('compare')
+  .description('compare runs: what differs and how well each did (table, Markdown, HTML, MLflow compare URL)')
+  .argument('<targets...>', 'MLflow experiment names or run ids')
+  .option('--out <dir>', 'output folder (default .xp/compare/<timestamp>)')
+  .option('--open', 'open the MLflow UI compare page in a browser')
+  .action(async (targets, opts) => {
+    try {
+      const { url } = await trackingTarget((m) => process.stderr.write(`${m}\n`));
+      await compareCommand(targets, { out: opts.out, open: opts.open, trackingUri: url });
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('ui')
+  .description('start the embedded MLflow server if needed and print its UI URL')
+  .action(() => serverCommand('start', { detach: true }).catch(fail));
 
 program.parseAsync().catch(fail);

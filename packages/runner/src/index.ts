@@ -8,3 +8,4 @@ export * from './backend/native-backend.js';
 export * from './run/run-experiment.js';
 export * from './run/state-dir.js';
 export * from './mlflow/index.js';
+export * from './reports/index.js';

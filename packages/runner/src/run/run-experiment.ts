@@ -16,6 +16,7 @@ import { createProgress } from '../tracking/progress.js';
 import { evaluate } from '../training/evaluate.js';
 import { train } from '../training/trainer.js';
 import { createOptimizer } from '../training/optimizer.js';
+import { logRunReports, testReport } from '../reports/index.js';
 import { saveModel } from './model-artifact.js';
 import { runTags } from './run-tags.js';
 import { stateDir } from './state-dir.js';
@@ -125,7 +126,13 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
       metrics: Object.entries(testMetrics).map(([key, value]) => ({ key, value, timestamp: Date.now(), step })),
     });
     log(`test: exact match ${(testMetrics.test_exact_match * 100).toFixed(2)} % on ${testEval.count} sequences`);
-    await client.logText(runId, JSON.stringify({ count: testEval.count, ...testMetrics }, null, 2), 'metrics/test.json');
+    await logRunReports(
+      client,
+      runId,
+      { history: result.history, test: testEval, data, normalize: c.data.normalize, gridSize: c.evaluation.misclassified_grid },
+      { warn: log },
+    );
+    await client.logText(runId, JSON.stringify({ ...testReport(testEval), metrics: testMetrics }, null, 2), 'metrics/test.json');
     if (c.mlflow.log_model) {
       const dir = path.join(runDir, 'model');
       await saveModel(model, dir);

@@ -1,0 +1,62 @@
+// Train vs validation curves of one run: loss and exact match per epoch, side by side.
+import type { TopLevelSpec } from 'vega-lite';
+import type { Logs } from '../../callbacks/callback.js';
+import { renderVegaLite, type RenderedChart } from './render.js';
+
+/** One point of a curve in long form, as Vega-Lite wants it. */
+export interface CurvePoint {
+  epoch: number;
+  panel: string;
+  split: 'train' | 'val';
+  value: number;
+}
+
+const PANELS = [
+  { title: 'loss', train: 'loss', val: 'val_loss' },
+  { title: 'exact match', train: 'exact_match', val: 'val_exact_match' },
+] as const;
+
+/**
+ * The points of both panels. Epochs are 1-based (epoch 1 = the first logged). Non-finite values (a NaN
+ * loss) are left out rather than drawn as zero; a run without validation has train curves only.
+ */
+export function learningCurvePoints(history: readonly Logs[]): CurvePoint[] {
+  const out: CurvePoint[] = [];
+  history.forEach((logs, i) => {
+    for (const p of PANELS) {
+      for (const split of ['train', 'val'] as const) {
+        const v = logs[p[split]];
+        if (Number.isFinite(v)) out.push({ epoch: i + 1, panel: p.title, split, value: v });
+      }
+    }
+  });
+  return out;
+}
+
+/** The Vega-Lite spec: one panel per metric, train and val as two colours. */
+export function learningCurvesSpec(history: readonly Logs[]): TopLevelSpec {
+  const values = learningCurvePoints(history);
+  if (values.length === 0) throw new Error('no finite loss or exact_match values in the history: nothing to plot');
+  const panel = (title: string, format: string) => ({
+    title,
+    width: 320,
+    height: 220,
+    transform: [{ filter: { field: 'panel', equal: title } }],
+    mark: { type: 'line' as const, point: true },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative' as const, axis: { tickMinStep: 1, format: 'd' } },
+      y: { field: 'value', type: 'quantitative' as const, title, axis: { format }, scale: { zero: false } },
+      color: { field: 'split', type: 'nominal' as const, scale: { domain: ['train', 'val'] } },
+    },
+  });
+  return {
+    data: { values },
+    title: 'Learning curves',
+    hconcat: [panel('loss', '~g'), panel('exact match', '.0%')],
+  };
+}
+
+/** Renders the learning curves of a run's history. */
+export async function renderLearningCurves(history: readonly Logs[]): Promise<RenderedChart> {
+  return renderVegaLite(learningCurvesSpec(history));
+}

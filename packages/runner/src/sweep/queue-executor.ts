@@ -1,0 +1,70 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { TrialExecutor } from './executor.js';
+import { parseQueueUrl, TRIAL_JOB, trialJobId, type QueueTarget } from './queue.js';
+import type { TrialExit } from './trial-process.js';
+import type { TrialSpec } from './trial-spec.js';
+
+/** Jobs in these states will still run; re-adding their trial waits for them instead. */
+const PENDING = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+const KEEP = { age: 7 * 24 * 3600 };
+
+/**
+ * Runs trials through a BullMQ queue: each trial is a job that any `xp worker` (on any machine) takes.
+ *
+ * A worker that dies mid-trial loses its job lock; another worker's stalled-job check puts the job back and
+ * it runs again as a new attempt (a new child run). A worker that stops gracefully fails the job, and BullMQ
+ * retries it (3 attempts). Completed jobs are kept a week, so a wait never misses a finish notification.
+ *
+ * @example const ex = await QueueExecutor.open('redis://127.0.0.1:6379?queue=xp'); await ex.run(spec);
+ */
+export class QueueExecutor implements TrialExecutor {
+  readonly description: string;
+  private readonly sweeps = new Set<string>();
+
+  private constructor(
+    private readonly target: QueueTarget,
+    private readonly queue: Queue<TrialSpec, TrialExit>,
+    private readonly events: QueueEvents,
+  ) {
+    this.description = `queue ${target.display}`;
+  }
+
+  /** Connects to the queue named by `url` (see parseQueueUrl). */
+  static async open(url: string): Promise<QueueExecutor> {
+    const target = parseQueueUrl(url);
+    const queue = new Queue<TrialSpec, TrialExit>(target.queueName, { connection: target.connection });
+    const events = new QueueEvents(target.queueName, { connection: target.connection });
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    return new QueueExecutor(target, queue, events);
+  }
+
+  async run(spec: TrialSpec): Promise<TrialExit> {
+    this.sweeps.add(spec.sweepId);
+    const id = trialJobId(spec);
+    let job = await this.queue.getJob(id);
+    if (job && !PENDING.has(await job.getState())) {
+      await job.remove();
+      job = undefined;
+    }
+    job ??= await this.queue.add(TRIAL_JOB, spec, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: KEEP, removeOnFail: KEEP });
+    try {
+      return (await job.waitUntilFinished(this.events)) as TrialExit;
+    } catch (e) {
+      // Failed for good: out of attempts, or stalled more often than allowed (workers kept dying).
+      return { trialNumber: spec.trialNumber, code: 1, signal: null, logFile: '', tail: `job ${id} failed on the queue: ${(e as Error).message}` };
+    }
+  }
+
+  /** Removes this coordinator's jobs that no worker took yet (running ones finish and are found on resume). */
+  async close(): Promise<void> {
+    const waiting = await this.queue.getJobs(['waiting', 'delayed', 'prioritized']);
+    await Promise.all(waiting.filter((j) => j && this.sweeps.has(j.data.sweepId)).map((j) => j.remove().catch(() => undefined)));
+    await this.events.close();
+    await this.queue.close();
+  }
+
+  /** The queue's name (tests use a unique one each). */
+  get queueName(): string {
+    return this.target.queueName;
+  }
+}

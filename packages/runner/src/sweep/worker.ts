@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker, type Job } from 'bullmq';
+import { parseQueueUrl } from './queue.js';
+import { threadEnv } from './threads.js';
+import { startTrialProcess, type TrialExit, type TrialProcess } from './trial-process.js';
+import type { TrialSpec } from './trial-spec.js';
+
+/** Options of {@link startTrialWorker}. */
+export interface TrialWorkerOptions {
+  /** `redis://host:port[/db][?queue=name]`. */
+  queue: string;
+  /** Trials this worker runs at once; each gets floor(cores / concurrency) threads. Defaults to 1. */
+  concurrency?: number;
+  /** Folder of the trial logs. */
+  logDir: string;
+  /**
+   * How long a job stays locked without renewal. A dead worker's trial is retried this long (plus up to
+   * `stalledIntervalMs`) after it died. Defaults to 30 000 (BullMQ's default).
+   */
+  lockDurationMs?: number;
+  /** How often workers look for stalled jobs. Defaults to 15 000. */
+  stalledIntervalMs?: number;
+  /** Defaults to stderr. */
+  log?: (msg: string) => void;
+}
+
+/** A running worker. */
+export interface TrialWorker {
+  readonly worker: Worker<TrialSpec, TrialExit>;
+  /** Stops taking jobs, stops the running trials (their jobs go back to the queue), disconnects. */
+  close(): Promise<void>;
+}
+
+/**
+ * Takes trial jobs from the queue and runs each as a child process, like the local executor does.
+ *
+ * A trial that ends in any way (finished, failed, pruned) completes its job with its {@link TrialExit}. A
+ * trial stopped because this worker is shutting down fails the job instead, so BullMQ gives it to another
+ * worker. A worker killed outright is covered by BullMQ's stalled-job check, run by the other workers: up to
+ * 3 lost locks per job (`maxStalledCount`) before the job fails for good.
+ *
+ * @example const w = startTrialWorker({ queue: 'redis://127.0.0.1:6379', logDir: '.xp/worker' }); … await w.close();
+ */
+export function startTrialWorker(o: TrialWorkerOptions): TrialWorker {
+  const target = parseQueueUrl(o.queue);
+  const concurrency = o.concurrency ?? 1;
+  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const env = threadEnv(concurrency);
+  const live = new Set<TrialProcess>();
+  let closing = false;
+
+  const processor = async (job: Job<TrialSpec, TrialExit>): Promise<TrialExit> => {
+    // A fresh attempt id per take: a stalled job comes back with the same data, but is a new attempt (new run).
+    const spec: TrialSpec = { ...job.data, attempt: randomUUID() };
+    const tag = `sweep ${spec.sweepId.slice(0, 8)} trial ${spec.trialNumber}`;
+    log(`${tag}: starting (job ${job.id}, attempt ${job.attemptsMade + 1}${job.stalledCounter ? `, stalled ${job.stalledCounter}×` : ''})`);
+    const p = startTrialProcess(spec, { env, logFile: path.join(o.logDir, spec.sweepId, `trial-${spec.trialNumber}-${spec.attempt}.log`) });
+    live.add(p);
+    try {
+      const exit = await p.done;
+      if (closing) throw new Error(`worker ${os.hostname()}:${process.pid} shut down during the trial; retrying elsewhere`);
+      log(`${tag}: exited ${exit.code ?? exit.signal} (log ${exit.logFile})`);
+      return exit;
+    } finally {
+      live.delete(p);
+    }
+  };
+
+  const worker = new Worker<TrialSpec, TrialExit>(target.queueName, processor, {
+    connection: target.connection,
+    concurrency,
+    lockDuration: o.lockDurationMs ?? 30_000,
+    stalledInterval: o.stalledIntervalMs ?? 15_000,
+    maxStalledCount: 3,
+  });
+  worker.on('error', (e) => log(`worker: ${e.message}`));
+  log(`worker: taking trials from ${target.display}, ${concurrency} at a time, ${env.TF_NUM_INTRAOP_THREADS} thread(s) each`);
+
+  return {
+    worker,
+    async close() {
+      closing = true;
+      const pausing = worker.pause(true);
+      await Promise.all([...live].map((p) => p.stop()));
+      await pausing;
+      await worker.close();
+    },
+  };
+}
