@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-node-gpu';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildBaselineCnn, type BaselineCnnOptions } from './baseline-cnn.js';
+import { ModelConfigError } from './errors.js';
 
 const base: BaselineCnnOptions = { type: 'baseline-cnn', filters: [32, 64], kernel_size: 3, dense_units: 128, dropout: 0.25, length_head: false };
 const tiny: BaselineCnnOptions = { ...base, filters: [2], dense_units: 4, dropout: 0 };
@@ -11,6 +12,14 @@ const build = (o: BaselineCnnOptions, s: ReturnType<typeof shape>) => {
   const m = buildBaselineCnn(o, s);
   built.push(m);
   return m;
+};
+const catchError = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error');
 };
 afterEach(() => {
   built.forEach((m) => m.dispose());
@@ -49,13 +58,18 @@ describe('buildBaselineCnn', () => {
     expect(values(7)).not.toEqual(values(8));
   });
 
-  it('rejects more max-pools than the canvas allows', () => {
-    expect(() => buildBaselineCnn({ ...tiny, filters: [2, 2, 2, 2, 2] }, shape(84, 3))).toThrow(
-      /5 2×2 max-pools, which shrink the 28×84 canvas to 0×2\. Use at most 4 pooling layers/,
+  it('rejects more max-pools than the canvas allows as a config error naming the entry, layer and shapes', () => {
+    const e = catchError(() => buildBaselineCnn({ ...tiny, filters: [2, 2, 2, 2, 2] }, shape(84, 3)));
+    expect(e).toBeInstanceOf(ModelConfigError);
+    expect(e).toMatchObject({ code: 'XP_CONFIG_MODEL_SHAPE' });
+    expect((e as Error).message).toBe(
+      'model.filters[4]: max-pool layer pool_4 (pool 5) would shrink its 1×5 input to 0×2; the 28×84 canvas takes at most 4 pools. ' +
+        'Use fewer pooling layers or a larger data.canvas.',
     );
   });
 
-  it('rejects a bad shape, naming the field', () => {
-    expect(() => buildBaselineCnn(tiny, { ...shape(84, 3), maxLen: 0 })).toThrow('maxLen must be a positive integer, received maxLen=0');
+  it('rejects a bad shape as a config error, naming the field', () => {
+    const e = catchError(() => buildBaselineCnn(tiny, { ...shape(84, 3), maxLen: 0 }));
+    expect(e).toMatchObject({ code: 'XP_CONFIG_MODEL_SHAPE', message: 'model shape: maxLen must be a positive integer, received maxLen=0.' });
   });
 });

@@ -20,7 +20,7 @@ const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor) => layer.apply(x) a
  */
 export function buildBaselineCnn(opts: BaselineCnnOptions, shape: ModelShape): tf.LayersModel {
   checkShape(shape);
-  checkPooling(shape, opts.filters.length, `model.filters (${opts.filters.length} entries)`);
+  checkPooling(shape, opts.filters.map((_, i) => ({ layer: `pool_${i}`, option: `model.filters[${i}]` })));
   const init = kernelInitializers(shape.seed);
 
   const image = tf.input({ shape: [shape.height, shape.width, 1], dtype: 'float32', name: 'image' });

@@ -1,6 +1,7 @@
 // Output heads shared by the architectures. Both emit logits, not probabilities: the trainer uses softmax
 // cross-entropy from logits, which stays finite where log(softmax(x)) would underflow.
 import * as tf from '@tensorflow/tfjs';
+import { ModelConfigError } from './errors.js';
 
 type Regularizer = ReturnType<typeof tf.regularizers.l2>;
 type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
@@ -64,4 +65,34 @@ export function lengthHead(features: tf.SymbolicTensor, o: HeadOptions): tf.Symb
     tf.layers.dense({ units: o.maxLen + 1, kernelInitializer: o.init(), kernelRegularizer: o.kernelRegularizer, name: 'length' }),
     features,
   );
+}
+
+/**
+ * `shared` heads: the feature map [h, w, C] is cut into maxLen vertical slots of w/maxLen columns, and one
+ * Dense(hiddenUnits, relu) → Dropout → Dense(numClasses) reads every slot (Dense on [maxLen, features] applies
+ * the same weights to each row). Digits sit side by side from the left, so slot i sees position i's digit,
+ * and every classifier weight learns from every position's digits instead of a third of them.
+ */
+export function sharedSlotDigitHeads(
+  featureMap: tf.SymbolicTensor,
+  o: HeadOptions & { hiddenUnits: number; dropout: number },
+): tf.SymbolicTensor {
+  const [, h, w, c] = featureMap.shape as number[];
+  if (w % o.maxLen !== 0) {
+    throw new ModelConfigError(
+      'XP_CONFIG_MODEL_SHAPE',
+      `model.heads: shared heads need a feature map whose width divides by max_len=${o.maxLen}, but the trunk ends at ${h}×${w}×${c}; ` +
+        'change the pooling (model.blocks[*].pool) or data.canvas.width, or use heads: per_position.',
+    );
+  }
+  const slotW = w / o.maxLen;
+  let x = apply(tf.layers.reshape({ targetShape: [h, o.maxLen, slotW, c], name: 'slots' }), featureMap);
+  x = apply(tf.layers.permute({ dims: [2, 1, 3, 4], name: 'slots_first' }), x);
+  x = apply(tf.layers.reshape({ targetShape: [o.maxLen, h * slotW * c], name: 'slot_features' }), x);
+  x = apply(
+    tf.layers.dense({ units: o.hiddenUnits, activation: 'relu', kernelInitializer: o.init(), kernelRegularizer: o.kernelRegularizer, name: 'slot_dense' }),
+    x,
+  );
+  if (o.dropout > 0) x = apply(tf.layers.dropout({ rate: o.dropout, name: 'slot_dropout' }), x);
+  return apply(tf.layers.dense({ units: o.numClasses, kernelInitializer: o.init(), kernelRegularizer: o.kernelRegularizer, name: 'digits' }), x);
 }

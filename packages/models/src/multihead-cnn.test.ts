@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-node-gpu';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ModelConfigError } from './errors.js';
 import { buildMultiheadCnn, type MultiheadCnnOptions } from './multihead-cnn.js';
 
 const block = { kernel_size: 3, batch_norm: true, pool: true, dropout: 0 };
@@ -7,6 +8,7 @@ const block = { kernel_size: 3, batch_norm: true, pool: true, dropout: 0 };
 const reference: MultiheadCnnOptions = {
   type: 'multihead-cnn',
   blocks: [{ ...block, filters: [32, 64] }, { ...block, filters: [128, 128] }],
+  heads: 'per_position',
   dense_units: 512,
   dense_dropout: 0.5,
   head_units: 0,
@@ -30,6 +32,35 @@ afterEach(() => {
 const names = (m: tf.LayersModel) => m.layers.map((l) => l.name);
 
 describe('buildMultiheadCnn', () => {
+  it('shared heads: one classifier reads each position\'s slot of the feature map', () => {
+    const shared: MultiheadCnnOptions = {
+      ...reference,
+      heads: 'shared',
+      blocks: [{ ...block, batch_norm: false, filters: [4] }, { ...block, batch_norm: false, filters: [8] }],
+      dense_units: 16,
+    };
+    const m = build(shared, shape(84, 3));
+    expect(m.outputs[0].shape).toEqual([null, 3, 11]);
+    // 7×21×8 feature map → 3 slots of 7×7×8 = 392 features; the dense layer is shared, not per position.
+    expect(m.getLayer('slot_dense').getWeights()[0].shape).toEqual([392, 16]);
+    expect(names(m).filter((n) => /^head_\d+$/.test(n))).toEqual([]);
+    // A digit drawn only in slot 1 changes slot 1's logits and leaves slots 0 and 2 as for a blank canvas.
+    const [blank, one] = tf.tidy(() => {
+      const x = tf.buffer([2, 28, 84, 1]);
+      for (let r = 8; r < 20; r++) for (let c = 36; c < 48; c++) x.set(1, 1, r, c, 0);
+      const y = m.predict(x.toTensor()) as tf.Tensor;
+      return [y.slice([0], [1]).arraySync(), y.slice([1], [1]).arraySync()] as number[][][][];
+    });
+    expect(one[0][0][0]).toBeCloseTo(blank[0][0][0], 5);
+    expect(one[0][2][0]).toBeCloseTo(blank[0][2][0], 5);
+    expect(Math.abs(one[0][1][0] - blank[0][1][0])).toBeGreaterThan(1e-6);
+  });
+
+  it('shared heads reject a feature map whose width does not divide by max_len', () => {
+    const shared: MultiheadCnnOptions = { ...reference, heads: 'shared', blocks: [{ ...block, filters: [4] }] };
+    expect(() => build(shared, shape(84, 4))).toThrow(/divides by max_len=4/);
+  });
+
   it.each([84, 112].flatMap((width) => [1, 2, 3, 4].map((maxLen) => ({ width, maxLen }))))(
     'maps [null, 28, $width, 1] to digits [null, $maxLen, 11] with one head per position',
     ({ width, maxLen }) => {
@@ -95,5 +126,20 @@ describe('buildMultiheadCnn', () => {
     const m = build(tiny, shape(84, 2, 1));
     const kernel = (n: string) => Array.from(m.getLayer(n).getWeights()[0].dataSync());
     expect(kernel('head_0')).not.toEqual(kernel('head_1'));
+  });
+
+  it('names the block whose pool would empty the feature map, counting only pooling blocks', () => {
+    const blocks = [true, true, false, true, true, true].map((pool) => ({ ...block, pool, filters: [2] }));
+    const tensorsBefore = tf.memory().numTensors;
+    expect(() => buildMultiheadCnn({ ...tiny, blocks }, shape(84, 3))).toThrow(
+      new ModelConfigError(
+        'XP_CONFIG_MODEL_SHAPE',
+        'model.blocks[5]: max-pool layer block_5_pool (pool 5) would shrink its 1×5 input to 0×2; the 28×84 canvas takes at most 4 pools. ' +
+          'Use fewer pooling layers or a larger data.canvas.',
+      ),
+    );
+    // checked before any layer (and its weights) exists
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(() => build({ ...tiny, blocks: blocks.slice(0, 5) }, shape(84, 3))).not.toThrow();
   });
 });

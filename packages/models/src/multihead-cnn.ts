@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '@xp/core';
-import { lengthHead, perPositionDigitHeads } from './heads.js';
+import { lengthHead, perPositionDigitHeads, sharedSlotDigitHeads } from './heads.js';
 import { kernelInitializers } from './init.js';
 import { checkPooling, checkShape, type ModelShape } from './model-shape.js';
 
@@ -22,8 +22,10 @@ const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor) => layer.apply(x) a
  */
 export function buildMultiheadCnn(opts: MultiheadCnnOptions, shape: ModelShape): tf.LayersModel {
   checkShape(shape);
-  const pools = opts.blocks.filter((b) => b.pool).length;
-  checkPooling(shape, pools, `model.blocks (${pools} with pool: true)`);
+  checkPooling(
+    shape,
+    opts.blocks.flatMap((block, b) => (block.pool ? [{ layer: `block_${b}_pool`, option: `model.blocks[${b}]` }] : [])),
+  );
   const init = kernelInitializers(shape.seed);
   const kernelRegularizer = opts.weight_decay > 0 ? tf.regularizers.l2({ l2: opts.weight_decay }) : undefined;
 
@@ -53,12 +55,17 @@ export function buildMultiheadCnn(opts: MultiheadCnnOptions, shape: ModelShape):
     // same units all run long.
     if (block.dropout > 0) x = apply(tf.layers.dropout({ rate: block.dropout, name: `block_${b}_dropout` }), x);
   });
-  x = apply(tf.layers.flatten({ name: 'flatten' }), x);
-  x = apply(tf.layers.dense({ units: opts.dense_units, activation: 'relu', kernelInitializer: init(), kernelRegularizer, name: 'dense' }), x);
-  if (opts.dense_dropout > 0) x = apply(tf.layers.dropout({ rate: opts.dense_dropout, name: 'dense_dropout' }), x);
-
   const heads = { maxLen: shape.maxLen, numClasses: shape.numClasses, init, kernelRegularizer };
-  const outputs = [perPositionDigitHeads(x, { ...heads, hiddenUnits: opts.head_units, dropout: opts.head_dropout })];
+  const trunk = x;
+  x = apply(tf.layers.flatten({ name: 'flatten' }), x);
+  const outputs: tf.SymbolicTensor[] = [];
+  if (opts.heads === 'shared') {
+    outputs.push(sharedSlotDigitHeads(trunk, { ...heads, hiddenUnits: opts.dense_units, dropout: opts.dense_dropout }));
+  } else {
+    x = apply(tf.layers.dense({ units: opts.dense_units, activation: 'relu', kernelInitializer: init(), kernelRegularizer, name: 'dense' }), x);
+    if (opts.dense_dropout > 0) x = apply(tf.layers.dropout({ rate: opts.dense_dropout, name: 'dense_dropout' }), x);
+    outputs.push(perPositionDigitHeads(x, { ...heads, hiddenUnits: opts.head_units, dropout: opts.head_dropout }));
+  }
   if (opts.length_head) outputs.push(lengthHead(x, heads));
   return tf.model({ inputs: image, outputs, name: 'multihead_cnn' });
 }

@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-node-gpu';
 import { ModelSchemas, type ModelConfig } from '@xp/core';
 import { describe, expect, it } from 'vitest';
+import { ModelConfigError } from './errors.js';
 import { buildModel, models } from './registry.js';
 
 const shape = { height: 28, width: 84, maxLen: 3, numClasses: 11 };
@@ -18,6 +19,8 @@ describe('model registry', () => {
 
   it('rejects an unknown type, listing the known ones', () => {
     const config = { type: 'resnet' } as unknown as ModelConfig;
-    expect(() => buildModel(config, shape)).toThrow("model.type: unknown model 'resnet'. Known models: baseline-cnn, multihead-cnn.");
+    expect(() => buildModel(config, shape)).toThrow(
+      new ModelConfigError('XP_CONFIG_UNKNOWN_MODEL', "model.type: unknown model 'resnet'. Known models: baseline-cnn, multihead-cnn."),
+    );
   });
 });

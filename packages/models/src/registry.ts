@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, ModelName } from '@xp/core';
 import { buildBaselineCnn } from './baseline-cnn.js';
+import { ModelConfigError } from './errors.js';
 import type { ModelShape } from './model-shape.js';
 import { buildMultiheadCnn } from './multihead-cnn.js';
 
@@ -25,7 +26,7 @@ export const models: { readonly [K in ModelName]: ModelBuilder<K> } = {
 export function buildModel(config: ModelConfig, shape: ModelShape): tf.LayersModel {
   const type: string = config.type;
   if (!Object.hasOwn(models, type)) {
-    throw new Error(`model.type: unknown model '${type}'. Known models: ${Object.keys(models).join(', ')}.`);
+    throw new ModelConfigError('XP_CONFIG_UNKNOWN_MODEL', `model.type: unknown model '${type}'. Known models: ${Object.keys(models).join(', ')}.`);
   }
   // Narrowing the map by a runtime key loses the link between key and options type; the config's own
   // `type` picked this entry, so its options match.

@@ -1,9 +1,12 @@
-// The `xp` command line. Config errors exit with 2 and print `file:line:col: message` lines; other xp errors
-// print their message; a stack trace only with --debug.
+// The `xp` command line. Config errors exit with 2 and print `file:line:col: message` lines; a run stopped by
+// a signal exits with 128 + its number; other errors print one line and exit 1; a stack trace only with --debug.
 import { Command, Option } from 'commander';
 import { ConfigError, XpError } from '@xp/core';
 import { compareCommand } from './commands/compare-command.js';
+import { RunInterruptedError } from './run/errors.js';
 import { trackingTarget } from './run/tracking-target.js';
+import { sweepCommand } from './commands/sweep-command.js';
+import { workerCommand } from './commands/worker-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
@@ -12,15 +15,16 @@ import { validateCommand } from './commands/validate-command.js';
 const collect = (v: string, prev: string[]) => [...prev, v];
 const debug = process.argv.includes('--debug');
 
+// One line per problem on stderr, and an exit code a script can branch on: 2 for config errors (nothing ran),
+// 128 + n for a run stopped by signal n (its MLflow run ended KILLED), 1 for anything else. The stack trace
+// only with --debug; without it a crash still says where the trace can be had.
 function fail(e: unknown): never {
-  if (e instanceof ConfigError) {
-    process.stderr.write(`${e.format()}\n`);
-    process.exit(2);
-  }
-  const err = e as Error;
-  process.stderr.write(`xp: error: ${err.message}\n`);
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (e instanceof ConfigError) process.stderr.write(`${e.format()}\n`);
+  else if (e instanceof RunInterruptedError) process.stderr.write(`xp: ${err.message}\n`);
+  else process.stderr.write(`xp: error: ${err.message}${debug || e instanceof XpError ? '' : ' (run with --debug for the stack trace)'}\n`);
   if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
-  else if (!(e instanceof XpError)) process.stderr.write('(run with --debug for the stack trace)\n');
+  if (e instanceof RunInterruptedError) process.exit(e.exitCode);
   process.exit(e instanceof XpError && e.code.startsWith('XP_CONFIG') ? 2 : 1);
 }
 
@@ -43,7 +47,7 @@ program
   .argument('<files...>', 'experiment YAML files')
   .option('--set <path=value>', 'override a config value (repeatable)', collect, [])
   .action((files, opts) =>
-    validateCommand(files, opts)
+    validateCommand(files, { ...opts, debug })
       .then((ok) => process.exit(ok ? 0 : 2))
       .catch(fail),
   );
@@ -65,6 +69,29 @@ program
   .option('--no-detach', 'keep the server in the foreground')
   .option('--port <n>', 'port to bind on 127.0.0.1', (v) => Number.parseInt(v, 10))
   .action((action, opts) => serverCommand(action, opts).catch(fail));
+
+program
+  .command('sweep')
+  .description('run a hyperparameter sweep: one MLflow parent run, one nested child run per trial')
+  .argument('<file>', 'sweep YAML')
+  .option('--resume', 'continue the newest sweep of this file without re-running finished trials')
+  .option('--queue <url>', 'hand trials to `xp worker` processes through Redis (redis://host:6379)')
+  .action((file, opts) =>
+    sweepCommand(file, opts)
+      .then(() => process.exit(process.exitCode ?? 0))
+      .catch(fail),
+  );
+
+program
+  .command('worker')
+  .description('take sweep trials from a Redis queue and run them (any number of machines)')
+  .requiredOption('--queue <url>', 'redis://host:6379[/db][?queue=name]')
+  .option('--concurrency <n>', 'trials at a time on this machine', (v) => Number.parseInt(v, 10))
+  .action((opts) =>
+    workerCommand(opts)
+      .then(() => process.exit(process.exitCode ?? 0))
+      .catch(fail),
+  );
 
 program
   .command('compare')

@@ -7,5 +7,6 @@ export * from './training/batch-source.js';
 export * from './backend/native-backend.js';
 export * from './run/run-experiment.js';
 export * from './run/state-dir.js';
+export * from './run/errors.js';
 export * from './mlflow/index.js';
 export * from './reports/index.js';

@@ -55,3 +55,39 @@ describe('cross-field checks', () => {
     ]);
   });
 });
+
+describe('model pooling check', () => {
+  async function poolingIssues(model: string, canvas = '') {
+    const text = `name: x\nmodel:\n${model}data: { max_len: 3${canvas} }\n`;
+    const e = await parseExperimentText(text, 'exp.yaml').catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).issues.map(({ line, col, path, message }) => ({ line, col, path, message }));
+  }
+
+  it('blames the multihead block whose pool empties the feature map, with the shapes', async () => {
+    const blocks = [1, 2, 3, 4, 5].map(() => '    - { filters: [4] }\n').join('');
+    expect(await poolingIssues(`  type: multihead-cnn\n  blocks:\n${blocks}`)).toEqual([
+      {
+        line: 9,
+        col: 7,
+        path: 'model.blocks[4]',
+        message:
+          'model.blocks[4]: its 2×2 max-pool (pool 5 of the model) would shrink the 1×5 feature map to 0×2; a 28×84 canvas (data.canvas) ' +
+          'takes at most 4 pools (28×84 → 14×42 → 7×21 → 3×10 → 1×5): set pool: false on this block or remove a block, or enlarge data.canvas',
+      },
+    ]);
+  });
+
+  it('counts only blocks that pool', async () => {
+    const blocks = [1, 2, 3, 4].map(() => '    - { filters: [4] }\n').join('') + '    - { filters: [4], pool: false }\n';
+    await expect(parseExperimentText(`name: x\nmodel:\n  type: multihead-cnn\n  blocks:\n${blocks}`, 'exp.yaml')).resolves.toBeDefined();
+  });
+
+  it('blames the baseline filters entry, and follows the canvas size', async () => {
+    await expect(parseExperimentText('name: x\nmodel: { type: baseline-cnn, filters: [4, 4, 4, 4] }\n', 'exp.yaml')).resolves.toBeDefined();
+    const [bad] = await poolingIssues('  type: baseline-cnn\n  filters: [4, 4, 4, 4, 4, 4, 4]\n', ', canvas: { height: 64, width: 84 }');
+    expect(bad).toMatchObject({ line: 4, col: 31, path: 'model.filters[6]' });
+    expect(bad.message).toContain('would shrink the 1×1 feature map to 0×0');
+    expect(bad.message).toContain('takes at most 6 pools');
+  });
+});

@@ -33,7 +33,25 @@ describe('parseYaml', () => {
       }
     })();
     expect(e).toBeInstanceOf(ConfigError);
-    expect(e?.issues[0]).toMatchObject({ file: 'f.yaml', line: 3, col: 1, message: expect.stringMatching(/^invalid YAML/) });
+    // yaml gives up on line 3; the issue points at the '[' that was never closed
+    expect(e?.issues[0]).toMatchObject({ file: 'f.yaml', line: 2, col: 8, message: expect.stringMatching(/^invalid YAML: the \[ opened here is not closed \(the parser reached line 3: .*\); add the closing \]$/) });
+  });
+
+  it('points at the opening quote of a string that never ends', () => {
+    expect(() => parseYaml('name: "x\nmodel: y\n', 'f.yaml')).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ line: 1, col: 7, message: expect.stringMatching(/the string opened here is not closed .*add the closing "$/) })] }),
+    );
+  });
+
+  it('does not blame a closed bracket that ends where another error starts', () => {
+    const e = (() => {
+      try {
+        parseYaml('a: [1, 2]\n\tb: 3\n', 'f.yaml');
+      } catch (err) {
+        return err as ConfigError;
+      }
+    })();
+    expect(e?.issues.every((i) => !i.message.includes('opened here'))).toBe(true);
   });
 
   it('requires a mapping at the top level', () => {

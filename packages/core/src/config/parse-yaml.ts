@@ -1,6 +1,6 @@
 // YAML text → plain data plus the origin of every value. The `yaml` package is used at the document level
 // (not `parse`) because only the document keeps the source ranges that errors must point at.
-import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, LineCounter, parseDocument, Scalar, visit, type Document, type Node, type YAMLError } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { cloneData } from './merge.js';
 import { collectOrigins, type Origins } from './origins.js';
@@ -29,7 +29,9 @@ export function parseYaml(text: string, file: string, topKeys = "'name:' and 'mo
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => syntaxIssue(e, doc, lineCounter, file)));
+    const issues = doc.errors.map((e) => syntaxIssue(e, doc, lineCounter, file, text));
+    // yaml may report one mistake twice at the same spot in different words; the first is enough.
+    throw new ConfigError(issues.filter((i, n) => issues.findIndex((j) => j.line === i.line && j.col === i.col) === n));
   }
   let data: unknown;
   try {
@@ -55,9 +57,18 @@ export function parseYaml(text: string, file: string, topKeys = "'name:' and 'mo
   return { data, origins: collectOrigins(doc, lineCounter, file) };
 }
 
-function syntaxIssue(e: YAMLError, doc: Document, lc: LineCounter, file: string): ConfigIssue {
+function syntaxIssue(e: YAMLError, doc: Document, lc: LineCounter, file: string, text: string): ConfigIssue {
   const { line, col } = lc.linePos(e.pos[0]);
   const at = { file, line, col, path: '' };
+  // yaml reports an unclosed quote or bracket where it gave up, often lines later; point at the opener.
+  const open = unclosedOpener(doc, e.pos[0], text);
+  if (open) {
+    return {
+      ...at,
+      ...lc.linePos(open.offset),
+      message: `invalid YAML: the ${open.what} opened here is not closed (the parser reached line ${line}: ${e.message}); add the closing ${open.close}`,
+    };
+  }
   switch (e.code) {
     case 'TAB_AS_INDENT':
       return { ...at, message: 'tab character used for indentation; YAML only allows spaces, replace the tab with spaces' };
@@ -71,6 +82,25 @@ function syntaxIssue(e: YAMLError, doc: Document, lc: LineCounter, file: string)
     default:
       return { ...at, message: `invalid YAML: ${e.message}; check indentation, quoting and brackets here` };
   }
+}
+
+// The innermost quoted string or flow collection that runs up to `offset` without its closing character.
+function unclosedOpener(doc: Document, offset: number, text: string): { offset: number; what: string; close: string } | undefined {
+  let found: { offset: number; what: string; close: string } | undefined;
+  visit(doc, {
+    Node(_, node) {
+      const range = (node as Node).range;
+      if (!range || range[0] >= offset || range[1] < offset) return;
+      let opener: { what: string; close: string } | undefined;
+      if (isScalar(node) && node.type === Scalar.QUOTE_DOUBLE) opener = { what: 'string', close: '"' };
+      else if (isScalar(node) && node.type === Scalar.QUOTE_SINGLE) opener = { what: 'string', close: "'" };
+      else if (isCollection(node) && node.flow) opener = isMap(node) ? { what: '{', close: '}' } : { what: '[', close: ']' };
+      const source = text.slice(range[0], range[1]).trimEnd();
+      // A closed one that merely ends where the error is does not count.
+      if (opener && !(source.length > 1 && source.endsWith(opener.close))) found = { offset: range[0], ...opener };
+    },
+  });
+  return found;
 }
 
 // yaml only reports the offset of the repeated key; find its name and its first occurrence for the message.

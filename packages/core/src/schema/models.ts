@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { NonNegativeNumber, PositiveInt, Rate, Strict } from './fields.js';
+import { NonNegativeNumber, PositiveInt, Rate, StringOptions, Strict } from './fields.js';
 
 const lengthHead = Type.Boolean({
   description: 'Add a (max_len+1)-way sequence-length head; the blank class already encodes length.',
@@ -37,8 +37,15 @@ export const ModelSchemas = {
         ),
         { minItems: 1, description: 'Conv blocks of the trunk.', default: [{ filters: [32, 64] }, { filters: [128, 128] }] },
       ),
-      dense_units: PositiveInt({ description: 'Units of the shared dense layer.', default: 512 }),
-      dense_dropout: Rate({ description: 'Dropout after the shared dense layer.', default: 0.5 }),
+      heads: StringOptions(['per_position', 'shared'] as const, {
+        description:
+          '`per_position`: flatten, one dense layer, one head per position. `shared`: the last feature map is cut into max_len ' +
+          'vertical slots (one per digit position) and the same dense layer + classifier reads every slot, so each weight ' +
+          'learns from every digit (the feature-map width must divide by max_len).',
+        default: 'per_position',
+      }),
+      dense_units: PositiveInt({ description: 'Units of the dense layer (per slot when heads is shared).', default: 512 }),
+      dense_dropout: Rate({ description: 'Dropout after the dense layer.', default: 0.5 }),
       head_units: Type.Integer({ minimum: 0, description: 'Hidden units of each head (0 = a single 11-way layer).', default: 0 }),
       head_dropout: Rate({ description: 'Dropout inside each head (when head_units > 0).', default: 0 }),
       weight_decay: NonNegativeNumber({ description: 'L2 penalty on conv and dense kernels.', default: 0 }),

@@ -92,7 +92,8 @@ export const SweepSchema = Strict(
     tpe: Strict(
       {
         n_startup_trials: NonNegativeInt({ description: 'Random trials before TPE takes over.', default: 10 }),
-        n_ei_candidates: PositiveInt({ description: 'Candidates drawn from l(x) per parameter; the best l(x)/g(x) wins.', default: 24 }),
+        n_ei_candidates: PositiveInt({ description: 'Candidates drawn from l(x); the best l(x)/g(x) wins.', default: 24 }),
+        multivariate: Type.Boolean({ description: 'Model the unconditional parameters jointly (as Optuna 5 does) rather than one at a time.', default: true }),
       },
       { description: 'TPE settings (method: tpe only).', default: {} },
     ),

@@ -3,13 +3,15 @@
 // never leaves a run behind; once the run exists, any failure ends it FAILED/KILLED with the reason.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
 import { flattenConfig, type LoadedExperiment } from '@xp/core';
-import { createDataBundle } from '@xp/data';
+import { createDataBundle, type DataBundle } from '@xp/data';
 import { buildModel, modelSummary } from '@xp/models';
 import { CallbackList } from '../callbacks/callback-list.js';
 import type { Callback } from '../callbacks/callback.js';
-import { callbacks as callbackRegistry } from '../callbacks/registry.js';
-import { MlflowClient } from '../mlflow/index.js';
+import { callbacks as callbackRegistry, type CallbackDeps } from '../callbacks/registry.js';
+import { TerminateOnNaN } from '../callbacks/terminate-on-nan.js';
+import { MLFLOW_LIMITS, MlflowClient } from '../mlflow/index.js';
 import { backendBanner, BackendError, loadBackend, type BackendName } from '../backend/native-backend.js';
 import { MlflowLogger } from '../tracking/mlflow-logger.js';
 import { createProgress } from '../tracking/progress.js';
@@ -17,6 +19,8 @@ import { evaluate } from '../training/evaluate.js';
 import { train } from '../training/trainer.js';
 import { createOptimizer } from '../training/optimizer.js';
 import { logRunReports, testReport } from '../reports/index.js';
+import { RunInterruptedError, TrainingDivergedError } from './errors.js';
+import { Interruption } from './interruption.js';
 import { saveModel } from './model-artifact.js';
 import { runTags } from './run-tags.js';
 import { stateDir } from './state-dir.js';
@@ -51,55 +55,81 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   }
   log(backendBanner(info));
 
-  const data = await createDataBundle(c.data, c.augment, c.seed, { variants: c.evaluation.variants });
+  // The model before the data: a model the canvas cannot take fails in milliseconds (a config error naming
+  // the option), not after the sequences have been synthesised.
   const shape = { height: c.data.canvas.height, width: c.data.canvas.width, maxLen: c.data.max_len, numClasses: 11, seed: c.seed };
   const model = buildModel(c.model, shape);
-  const summary = modelSummary(model);
-  log(`model ${c.model.type}: ${summary.params.toLocaleString('en-US')} parameters`);
+  let data: DataBundle | undefined;
+  try {
+    const summary = modelSummary(model);
+    log(`model ${c.model.type}: ${summary.params.toLocaleString('en-US')} parameters`);
+    data = await createDataBundle(c.data, c.augment, c.seed, { variants: c.evaluation.variants });
+    const target = await trackingTarget(log);
+    const client = new MlflowClient({ trackingUri: target.url });
+    const experimentId = await client.getOrCreateExperiment(c.experiment);
+    // Until here a signal ends the process the default way, which is right: there is no run to end yet.
+    const interruption = new Interruption({ log });
+    try {
+      const run = await client.createRun({ experimentId, runName: c.name, tags: { ...runTags(exp, info.name), ...opts.tags } });
+      return await trackedRun({ exp, opts, log, model, data, summary: summary.text, client, experimentId, runId: run.info.runId, interruption });
+    } finally {
+      interruption.dispose();
+    }
+  } finally {
+    data?.dispose();
+    model.dispose();
+  }
+}
 
-  const target = await trackingTarget(log);
-  const client = new MlflowClient({ trackingUri: target.url });
-  const experimentId = await client.getOrCreateExperiment(c.experiment);
-  const run = await client.createRun({ experimentId, runName: c.name, tags: { ...runTags(exp, info.name), ...opts.tags } });
-  const runId = run.info.runId;
+interface TrackedRun {
+  exp: LoadedExperiment;
+  opts: RunOptions;
+  log: (msg: string) => void;
+  model: tf.LayersModel;
+  data: DataBundle;
+  summary: string;
+  client: MlflowClient;
+  experimentId: string;
+  runId: string;
+  interruption: Interruption;
+}
+
+// Everything after the MLflow run exists. However this ends, the run ends with it: FINISHED, FAILED with
+// `xp.error` and the stack trace, or KILLED with a checkpoint; metrics already queued are sent first.
+async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
+  const { exp, opts, log, model, data, client, experimentId, runId, interruption } = r;
+  const c = exp.config;
   const url = client.runUrl(experimentId, runId);
   log(`MLflow run: ${url}`);
   const runDir = path.join(stateDir(), 'runs', runId);
-  await fs.mkdir(runDir, { recursive: true });
-
-  const state = { killed: false };
-  const onSignal = (sig: NodeJS.Signals) => {
-    state.killed = true;
-    log(`\n${sig}: ending the MLflow run as KILLED…`);
-    void client
-      .setTags(runId, { 'xp.killed_by': sig })
-      .catch(() => undefined)
-      .finally(() => client.setTerminated(runId, 'KILLED').finally(() => process.exit(130)));
+  const checkpointDir = path.join(runDir, 'checkpoint');
+  const mlflowLogger = new MlflowLogger(client, runId, log);
+  const saveCheckpoint = async (epoch: number) => {
+    await saveModel(model, checkpointDir);
+    // Written before the upload is queued, so the upload always includes it.
+    await fs.writeFile(path.join(checkpointDir, 'epoch.txt'), String(epoch));
+    mlflowLogger.enqueue(() => client.logArtifactDir(runId, checkpointDir, 'checkpoints'));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const killedTags = (): Record<string, string> => ({
+    'xp.killed_by': interruption.signal ?? 'unknown',
+    ...(interruption.epoch === undefined ? {} : { 'xp.killed_at_epoch': String(interruption.epoch) }),
+  });
+  // A forced exit (second signal, or a shutdown past the grace period) skips the checkpoint but not the status.
+  interruption.onForce = () => client.setTags(runId, killedTags()).finally(() => client.setTerminated(runId, 'KILLED'));
+
+  let optimizer: tf.Optimizer | undefined;
   try {
+    await fs.mkdir(runDir, { recursive: true });
     await client.logBatch(runId, { params: Object.entries(flatParams(exp)).map(([key, value]) => ({ key, value })) });
     await client.logInputs(runId, [datasetInput(data.info)]);
     await client.logText(runId, exp.resolvedYaml, 'config.resolved.yaml');
-    await client.logText(runId, summary.text, 'model/summary.txt');
+    await client.logText(runId, r.summary, 'model/summary.txt');
 
-    const mlflowLogger = new MlflowLogger(client, runId, log);
-    const cbs: Callback[] = c.callbacks.map((cb) =>
-      (callbackRegistry[cb.type] as (o: typeof cb, d: unknown) => Callback)(cb, {
-        runDir,
-        totalEpochs: c.training.epochs,
-        log,
-        saveCheckpoint: async (epoch: number) => {
-          const dir = path.join(runDir, 'checkpoint');
-          await saveModel(model, dir);
-          mlflowLogger.enqueue(() => client.logArtifactDir(runId, dir, 'checkpoints'));
-          await fs.writeFile(path.join(dir, 'epoch.txt'), String(epoch));
-        },
-      }),
-    );
-    cbs.push(...(opts.callbacks ?? []), mlflowLogger);
-    const optimizer = createOptimizer(c.training.optimizer);
+    const deps = { runDir, totalEpochs: c.training.epochs, log, saveCheckpoint };
+    const configured = c.callbacks.map((cb) => (callbackRegistry[cb.type] as (o: typeof cb, d: CallbackDeps) => Callback)(cb, deps));
+    // The interruption first, so it records the epoch before any callback can act on it.
+    const cbs: Callback[] = [interruption, ...configured, ...(opts.callbacks ?? []), mlflowLogger];
+    optimizer = createOptimizer(c.training.optimizer);
     const result = await train({
       model,
       optimizer,
@@ -112,15 +142,24 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
       callbacks: new CallbackList(cbs),
       progress: createProgress(),
     });
+    interruptedCheck(interruption);
+    if (configured.some((cb) => cb instanceof TerminateOnNaN && cb.terminated)) {
+      throw new TrainingDivergedError(
+        `training diverged: ${result.stopReason ?? 'the loss is not finite'}; lower training.optimizer.learning_rate ` +
+          `(now ${c.training.optimizer.learning_rate}) or check the inputs for NaN`,
+      );
+    }
     if (result.stopReason) await client.setTags(runId, { 'xp.stop_reason': result.stopReason });
 
     const testEval = await evaluate(model, data, 'test', c.training.eval_batch_size, { prefix: 'test_', keepPredictions: true });
     const testMetrics = { ...testEval.metrics };
     for (const v of c.evaluation.variants) {
       const name = v.name ?? v.type;
-      const r = await evaluate(model, data, name, c.training.eval_batch_size, { prefix: 'test_' });
-      for (const [k, val] of Object.entries(r.metrics)) testMetrics[`${k}/${name}`] = val;
+      const ev = await evaluate(model, data, name, c.training.eval_batch_size, { prefix: 'test_' });
+      for (const [k, val] of Object.entries(ev.metrics)) testMetrics[`${k}/${name}`] = val;
+      interruptedCheck(interruption);
     }
+    interruptedCheck(interruption);
     const step = result.history.length;
     await client.logBatch(runId, {
       metrics: Object.entries(testMetrics).map(([key, value]) => ({ key, value, timestamp: Date.now(), step })),
@@ -138,21 +177,46 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
       await saveModel(model, dir);
       await client.logArtifactDir(runId, dir, 'model');
     }
-    optimizer.dispose();
-    data.dispose();
-    model.dispose();
+    interruptedCheck(interruption);
     await client.setTerminated(runId, 'FINISHED');
     log(`run finished: ${url}`);
     return { runId, experimentId, url, status: 'FINISHED', test: testMetrics, history: result.history };
   } catch (e) {
-    const err = e as Error;
-    await client.setTags(runId, { 'xp.error': err.message.slice(0, 4000) }).catch(() => undefined);
-    await client.logText(runId, err.stack ?? String(err), 'error/stacktrace.txt').catch(() => undefined);
-    await client.setTerminated(runId, state.killed ? 'KILLED' : 'FAILED').catch(() => undefined);
+    if (interruption.signal) {
+      const signal = interruption.signal;
+      const epoch = interruption.epoch;
+      log(`${signal}: saving a checkpoint and ending the MLflow run as KILLED…`);
+      await bestEffort(log, 'save the checkpoint', () => saveCheckpoint(epoch ?? 0));
+      await mlflowLogger.flush();
+      await bestEffort(log, 'tag the run', () => client.setTags(runId, killedTags()));
+      await bestEffort(log, 'end the run', () => client.setTerminated(runId, 'KILLED'));
+      const where = epoch === undefined ? 'before training began' : `in epoch ${epoch + 1}`;
+      throw new RunInterruptedError(signal, `interrupted by ${signal} ${where}; the MLflow run ended KILLED with a checkpoint under checkpoints/: ${url}`);
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    await mlflowLogger.flush();
+    await bestEffort(log, 'tag the run', () => client.setTags(runId, { 'xp.error': err.message.slice(0, MLFLOW_LIMITS.maxTagValueLength) }));
+    await bestEffort(log, 'upload the stack trace', () => client.logText(runId, err.stack ?? String(err), 'error/stacktrace.txt'));
+    await bestEffort(log, 'end the run', () => client.setTerminated(runId, 'FAILED'));
+    log(`run ended FAILED: ${url} (stack trace: artifact error/stacktrace.txt)`);
     throw e;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    optimizer?.dispose();
+  }
+}
+
+// Between phases after training: a signal that arrived meanwhile ends the run KILLED instead of running on.
+function interruptedCheck(interruption: Interruption): void {
+  if (interruption.signal) throw new RunInterruptedError(interruption.signal, `interrupted by ${interruption.signal}`);
+}
+
+// Ending a run must get as far as it can: one failed request (the server may be the reason we are here)
+// must not keep the status from being set.
+async function bestEffort(log: (msg: string) => void, what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    log(`warning: could not ${what}: ${(e as Error).message}`);
   }
 }
 

@@ -42,6 +42,7 @@ export class LocalExecutor implements TrialExecutor {
     }
   }
 
+  /** Stops every running trial; safe to call more than once. */
   async close(): Promise<void> {
     await Promise.all([...this.live].map((p) => p.stop()));
   }

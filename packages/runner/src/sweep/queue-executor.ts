@@ -20,6 +20,7 @@ const KEEP = { age: 7 * 24 * 3600 };
 export class QueueExecutor implements TrialExecutor {
   readonly description: string;
   private readonly sweeps = new Set<string>();
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly target: QueueTarget,
@@ -56,7 +57,12 @@ export class QueueExecutor implements TrialExecutor {
   }
 
   /** Removes this coordinator's jobs that no worker took yet (running ones finish and are found on resume). */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     const waiting = await this.queue.getJobs(['waiting', 'delayed', 'prioritized']);
     await Promise.all(waiting.filter((j) => j && this.sweeps.has(j.data.sweepId)).map((j) => j.remove().catch(() => undefined)));
     await this.events.close();

@@ -69,6 +69,7 @@ export async function runSweep(sweep: LoadedSweep, o: SweepRunOptions): Promise<
   // Trials without an outcome were interrupted (or, on a queue, may still be running: the executor then
   // waits for their job); they run again with the params they were asked with.
   const rerun = initial.filter((t) => t.state === 'RUNNING');
+  if (rerun.length) log(`trials to run again (interrupted): ${rerun.map((t) => t.number).join(', ')}`);
   let next = initial.reduce((m, t) => Math.max(m, t.number + 1), 0);
   const inFlight = new Map<number, Promise<void>>();
   const aborted = () => o.signal?.aborted ?? false;
@@ -91,28 +92,41 @@ export async function runSweep(sweep: LoadedSweep, o: SweepRunOptions): Promise<
     o.progress?.update(trials, eventLine(trials.find((t) => t.number === n), exit, cfg.metric.name));
   };
 
-  while (!aborted()) {
-    while (inFlight.size < cfg.parallel && !aborted()) {
-      let trial: { number: number; params: Record<string, ParamValue> } | undefined = rerun.shift();
-      if (!trial && next < limit) {
-        const n = next++;
-        const params = sampler.sample(n, await store.trials(parentRunId));
-        await store.recordAsked(parentRunId, n, params);
-        trial = { number: n, params };
+  const loop = async () => {
+    while (!aborted()) {
+      while (inFlight.size < cfg.parallel && !aborted()) {
+        let trial: { number: number; params: Record<string, ParamValue> } | undefined = rerun.shift();
+        if (!trial && next < limit) {
+          const n = next++;
+          const params = sampler.sample(n, await store.trials(parentRunId));
+          await store.recordAsked(parentRunId, n, params);
+          trial = { number: n, params };
+        }
+        if (!trial) break;
+        const n = trial.number;
+        inFlight.set(n, runOne(n, trial.params).finally(() => inFlight.delete(n)));
       }
-      if (!trial) break;
-      const n = trial.number;
-      inFlight.set(n, runOne(n, trial.params).finally(() => inFlight.delete(n)));
+      if (inFlight.size === 0) break;
+      await Promise.race(inFlight.values());
     }
-    if (inFlight.size === 0) break;
-    await Promise.race(inFlight.values());
+    await Promise.allSettled(inFlight.values());
+  };
+  try {
+    await loop();
+  } catch (e) {
+    // MLflow or the queue failed under the coordinator: say so on the parent; --resume continues it.
+    const state = `failed: ${String((e as Error).message).slice(0, 4000)} (continue with --resume)`;
+    await client.setTags(parentRunId, { [SWEEP_TAGS.sweepState]: state }).catch(() => undefined);
+    await client.setTerminated(parentRunId, 'FAILED').catch(() => undefined);
+    throw e;
   }
-  await Promise.allSettled(inFlight.values());
 
   const trials = await store.trials(parentRunId);
   const status = aborted() ? 'KILLED' : 'FINISHED';
   const best = await logSweepReport({ client, parentRunId, trials, sweep: cfg, sweepFile: sweep.file, experimentFile: exp.file, log });
-  if (status === 'KILLED') await client.setTags(parentRunId, { [SWEEP_TAGS.killedBy]: 'interrupted; continue with --resume' });
+  // A tag that the next state overwrites (MLflow's REST client here has no delete-tag): a resumed sweep must
+  // not keep saying it was interrupted.
+  await client.setTags(parentRunId, { [SWEEP_TAGS.sweepState]: status === 'KILLED' ? 'interrupted (continue with --resume)' : 'finished' });
   await client.setTerminated(parentRunId, status);
   return { parentRunId, experimentId, url, status, trials, best };
 }
@@ -128,6 +142,7 @@ async function openParent(store: SweepStore, sweep: LoadedSweep, exp: LoadedExpe
       );
     }
     await store.client.store.updateRun(found.info.runId, { status: 'RUNNING' });
+    await store.client.setTags(found.info.runId, { [SWEEP_TAGS.sweepState]: 'running' });
     return found.info.runId;
   }
   const c = sweep.config;
@@ -143,6 +158,7 @@ async function openParent(store: SweepStore, sweep: LoadedSweep, exp: LoadedExpe
       'mlflow.user': process.env.USER ?? os.userInfo().username,
       'mlflow.note.content': `Sweep of ${path.relative(process.cwd(), exp.file)}: ${c.method}, ${c.metric.goal} ${c.metric.name}, up to ${c.max_trials} trials.`,
       'xp.experiment_file': path.relative(process.cwd(), exp.file),
+      [SWEEP_TAGS.sweepState]: 'running',
       'xp.sweep_method': c.method,
       'xp.sweep_metric': c.metric.name,
     },
@@ -157,7 +173,7 @@ function describeExit(exit: TrialExit): string {
 function eventLine(t: TrialRecord | undefined, exit: TrialExit, metric: string): string {
   if (!t) return `trial ${exit.trialNumber}: no record (${describeExit(exit)})`;
   const run = t.runId ? ` (run ${t.runId.slice(0, 8)})` : '';
-  if (t.state === 'COMPLETE') return `trial ${t.number} COMPLETE ${metric}=${t.value ?? '-'}${run}`;
+  if (t.state === 'COMPLETE') return `trial ${t.number} COMPLETE ${metric}=${t.value === undefined ? '-' : Number(t.value.toPrecision(6))}${run}`;
   if (t.state === 'FAILED') return `trial ${t.number} FAILED${run}: ${describeExit(exit)}; log ${exit.logFile || '-'}`;
   return `trial ${t.number} ${t.state}${run}`;
 }

@@ -10,6 +10,8 @@ export interface TrialPruningOptions {
   pruner: Pruner;
   /** Where the other trials' history is read from (and the pruned tag written). */
   store: SweepStore;
+  /** Epochs the trial trains. After the last one nothing is decided: stopping then saves nothing. Defaults to no limit. */
+  epochs?: number;
   /** Defaults to stderr. */
   log?: (msg: string) => void;
 }
@@ -57,6 +59,7 @@ export class TrialPruning implements Callback {
       return;
     }
     this.intermediate[epoch] = value;
+    if (this.o.epochs !== undefined && epoch >= this.o.epochs - 1) return;
     const self: TrialRecord = { number: spec.trialNumber, params: spec.params, state: 'RUNNING', intermediate: { ...this.intermediate } };
     try {
       const others = (await store.trials(spec.parentRunId)).filter((t) => t.number !== spec.trialNumber);

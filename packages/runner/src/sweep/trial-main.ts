@@ -26,7 +26,7 @@ export async function runTrial(spec: TrialSpec, log: (msg: string) => void = (m)
   const lost = await store.killLostAttempts(spec.parentRunId, spec.trialNumber, `lost: superseded by attempt ${spec.attempt}`);
   if (lost.length) log(`trial ${spec.trialNumber}: ended the lost attempt run(s) ${lost.join(', ')} as KILLED`);
   const pruner = createPruner(spec.sweep);
-  const callbacks = pruner ? [new TrialPruning({ spec, pruner, store, log })] : [];
+  const callbacks = pruner ? [new TrialPruning({ spec, pruner, store, log, epochs: exp.config.training.epochs })] : [];
   await runExperiment(exp, { tags: trialTags(spec), callbacks, log });
 }
 

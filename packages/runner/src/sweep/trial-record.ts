@@ -27,6 +27,8 @@ export const SWEEP_TAGS = {
   pruned: 'xp.pruned',
   /** Set by the trainer when a signal ended the run, and by xp when it ends a lost attempt's run. */
   killedBy: 'xp.killed_by',
+  /** On the parent: `finished`, or `interrupted (…)` when the sweep was stopped. */
+  sweepState: 'xp.sweep_state',
 } as const;
 
 /** Parent-run tag holding trial `n`'s sampled params. */

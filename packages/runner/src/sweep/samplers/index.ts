@@ -8,13 +8,14 @@ import { TpeSampler } from './tpe-sampler.js';
 export { GridSampler, type GridSamplerOptions } from './grid-sampler.js';
 export { RandomSampler, type RandomSamplerOptions } from './random-sampler.js';
 export { defaultGamma, TpeSampler, type TpeSamplerOptions } from './tpe-sampler.js';
-export { CategoricalParzenEstimator, NumericParzenEstimator, normalCdf, observationWeights } from './parzen-estimator.js';
+export { CategoricalDimension, normalCdf, NumericDimension, observationWeights, ParzenEstimator, type ParzenDimension } from './parzen-estimator.js';
+export { codecOf, type ParamCodec } from './tpe-codec.js';
 export { drawParams, paramRng, sampleFromPrior, type SearchSpace } from './search-space.js';
 
 const SAMPLERS: { [M in SweepConfig['method']]: (config: SweepConfig) => Sampler } = {
   grid: (c) => new GridSampler(c.parameters, { maxTrials: c.max_trials, seed: c.seed }),
   random: (c) => new RandomSampler(c.parameters, { seed: c.seed }),
-  tpe: (c) => new TpeSampler(c.parameters, { goal: c.metric.goal, seed: c.seed, nStartupTrials: c.tpe.n_startup_trials, nEiCandidates: c.tpe.n_ei_candidates }),
+  tpe: (c) => new TpeSampler(c.parameters, { goal: c.metric.goal, seed: c.seed, nStartupTrials: c.tpe.n_startup_trials, nEiCandidates: c.tpe.n_ei_candidates, multivariate: c.tpe.multivariate }),
 };
 
 /**

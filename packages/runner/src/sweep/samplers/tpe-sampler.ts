@@ -3,11 +3,11 @@
 // Written here because npm has no maintained TPE: checked `hyperparameters` (a 2019-era partial hyperopt
 // port on Babel 6, untyped, keeps its own trial store rather than taking a history), `hyperopt` (a native
 // dlib binding for LIPO/trust-region, not TPE, needing a C++ build) and `optuna` / `tpe-js` (not published).
-import { isCategorical, quantize, sameValue, valueRange, type ParameterSpec } from '@xp/core';
 import type { Goal, ParamValue, Sampler, TrialRecord } from '../types.js';
-import { CategoricalParzenEstimator, NumericParzenEstimator, observationWeights } from './parzen-estimator.js';
+import { observationWeights, ParzenEstimator } from './parzen-estimator.js';
 import { RandomSampler } from './random-sampler.js';
-import { copyValue, drawParams, paramRng, stepOf, type SearchSpace } from './search-space.js';
+import { drawParams, paramRng, type SearchSpace } from './search-space.js';
+import { codecOf } from './tpe-codec.js';
 
 /** Options of {@link TpeSampler}. */
 export interface TpeSamplerOptions {
@@ -21,6 +21,8 @@ export interface TpeSamplerOptions {
   nEiCandidates?: number;
   /** How many of `n` finished trials form the good group. Defaults to Optuna's min(ceil(0.1·n), 25). */
   gamma?: (n: number) => number;
+  /** Model the unconditional parameters jointly (Optuna 5's default) instead of one at a time. Defaults to true. */
+  multivariate?: boolean;
 }
 
 /** Optuna's default split: the best 10 % of the finished trials, at most 25. */
@@ -30,10 +32,13 @@ export const defaultGamma = (n: number): number => Math.min(Math.ceil(0.1 * n), 
  * Models the good and the bad trials' parameters separately and proposes values likely under the good ones.
  *
  * Finished trials are split into the best `gamma(n)` (complete trials ranked by value; pruned ones only if
- * too few are complete, latest epoch first, as Optuna does) and the rest, pruned included. For each active
- * parameter, Parzen estimators l(x) of the good and g(x) of the rest are built (log space for log_uniform,
- * one bin per step for integers and `q`, smoothed counts for `values`), `nEiCandidates` draws are taken from
- * l and the one maximising l(x)/g(x) — the expected improvement — wins. Running and failed trials are ignored.
+ * too few are complete, latest epoch first, as Optuna does) and the rest, pruned included. Parzen estimators
+ * l(x) of the good and g(x) of the rest are built (log space for log_uniform, one bin per step for integers
+ * and `q`, smoothed counts for `values`), `nEiCandidates` points are drawn from l and the one maximising
+ * l(x)/g(x) — the expected improvement — wins. With `multivariate` (the default, as in Optuna 5) the
+ * unconditional parameters share one joint estimator, which captures interactions such as learning rate ×
+ * batch size; conditional parameters are always sampled one at a time. Running and failed trials are ignored
+ * (no constant liar: with `parallel: 2` the two running trials may get similar values).
  *
  * Nothing is remembered between calls: the result depends only on (seed, trial number, history), so a resumed
  * or distributed sweep samples the same values. The first `nStartupTrials` are the {@link RandomSampler}'s.
@@ -45,12 +50,13 @@ export class TpeSampler implements Sampler {
   private readonly nStartupTrials: number;
   private readonly nEiCandidates: number;
   private readonly gamma: (n: number) => number;
+  private readonly multivariate: boolean;
 
   constructor(
     private readonly space: SearchSpace,
     private readonly options: TpeSamplerOptions,
   ) {
-    const { goal, seed = 0, nStartupTrials = 10, nEiCandidates = 24, gamma = defaultGamma } = options;
+    const { goal, seed = 0, nStartupTrials = 10, nEiCandidates = 24, gamma = defaultGamma, multivariate = true } = options;
     if (goal !== 'maximize' && goal !== 'minimize') throw new RangeError(`TpeSampler: goal must be 'maximize' or 'minimize', but got goal=${String(goal)}`);
     if (!Number.isInteger(nStartupTrials) || nStartupTrials < 0) throw new RangeError(`TpeSampler: nStartupTrials must be a non-negative integer, but got nStartupTrials=${nStartupTrials}`);
     if (!Number.isInteger(nEiCandidates) || nEiCandidates < 1) throw new RangeError(`TpeSampler: nEiCandidates must be at least 1, but got nEiCandidates=${nEiCandidates}`);
@@ -59,12 +65,17 @@ export class TpeSampler implements Sampler {
     this.nStartupTrials = nStartupTrials;
     this.nEiCandidates = nEiCandidates;
     this.gamma = gamma;
+    this.multivariate = multivariate;
   }
 
   sample(trialNumber: number, history: readonly TrialRecord[]): Record<string, ParamValue> {
     const { below, above } = this.split(history);
     if (below.length + above.length < Math.max(this.nStartupTrials, 1)) return this.random.sample(trialNumber, history);
-    return drawParams(this.space, (name, spec) => this.suggest(name, spec, trialNumber, below, above));
+    // Multivariate: the parameters every trial has (those without `when`) are modelled jointly; conditional
+    // ones, present in only some trials, one at a time.
+    const joint = this.multivariate ? Object.keys(this.space).filter((n) => this.space[n].when === undefined) : [];
+    const together = joint.length ? this.suggest(joint, 'joint', trialNumber, below, above) : {};
+    return drawParams(this.space, (name) => (name in together ? together[name] : this.suggest([name], name, trialNumber, below, above)[name]));
   }
 
   /** The good (`below`, as in "below the loss threshold") and bad trials, each in trial-number order. */
@@ -80,38 +91,21 @@ export class TpeSampler implements Sampler {
     return { below: ranked.slice(0, nBelow).sort(byNumber), above: ranked.slice(nBelow).sort(byNumber) };
   }
 
-  private suggest(name: string, spec: ParameterSpec, trialNumber: number, below: TrialRecord[], above: TrialRecord[]): ParamValue {
-    const rng = paramRng(this.seed, this.name, trialNumber, name);
-    if (isCategorical(spec)) {
-      const index = (ts: TrialRecord[]) => ts.map((t) => (name in t.params ? spec.values.findIndex((v) => sameValue(v, t.params[name])) : -1)).filter((i) => i >= 0);
-      const [l, g] = [below, above].map((ts) => index(ts)).map((obs) => new CategoricalParzenEstimator(obs, observationWeights(obs.length), spec.values.length));
-      const draws = l.sample(rng, this.nEiCandidates);
-      return copyValue(spec.values[draws[best(draws, l, g)]]);
-    }
-    const log = spec.distribution === 'log_uniform';
-    const step = log ? undefined : stepOf(spec);
-    const toSpace = (x: number) => (log ? Math.log(x) : x);
-    const { low, high } = valueRange(spec);
-    const [lo, hi] = [toSpace(low), toSpace(high)];
-    const values = (ts: TrialRecord[]) =>
-      ts.map((t) => t.params[name]).filter((v): v is number => typeof v === 'number' && v >= low && v <= high).map(toSpace);
-    const [l, g] = [below, above].map((ts) => values(ts)).map((obs) => new NumericParzenEstimator(obs, observationWeights(obs.length), lo, hi, step));
-    // Rounded to the parameter's steps before scoring, so that each candidate is scored as the value it becomes.
-    const candidates = l.sample(rng, this.nEiCandidates).map((x) => toSpace(quantize(spec, log ? Math.exp(x) : x)));
-    const x = candidates[best(candidates, l, g)];
-    return quantize(spec, log ? Math.exp(x) : x);
+  /** Values of `names` (one joint estimator over all of them), from the stream `stream` of this trial. */
+  private suggest(names: string[], stream: string, trialNumber: number, below: TrialRecord[], above: TrialRecord[]): Record<string, ParamValue> {
+    const codecs = names.map((n) => codecOf(this.space[n]));
+    // Only trials that have every one of the parameters (with a value still in the space) are observations.
+    const estimator = (trials: TrialRecord[]) => {
+      const rows = trials.map((t) => names.map((n, i) => codecs[i].encode(t.params[n]))).filter((r): r is number[] => r.every((x) => x !== undefined));
+      return new ParzenEstimator(codecs.map((c, i) => c.dimension(rows.map((r) => r[i]))), observationWeights(rows.length));
+    };
+    const [l, g] = [estimator(below), estimator(above)];
+    // Snapped before scoring, so that each candidate is scored as the value it becomes.
+    const candidates = l.sample(paramRng(this.seed, this.name, trialNumber, stream), this.nEiCandidates).map((x) => x.map((v, i) => codecs[i].snap(v)));
+    const scores = candidates.map((x) => l.logPdf(x) - g.logPdf(x));
+    const best = candidates[scores.indexOf(Math.max(...scores))];
+    return Object.fromEntries(names.map((n, i) => [n, codecs[i].decode(best[i])]));
   }
-}
-
-/** Index of the candidate with the largest l(x)/g(x); the first one on ties. */
-function best(candidates: number[], l: { logPdf(x: number): number }, g: { logPdf(x: number): number }): number {
-  let arg = 0;
-  let top = -Infinity;
-  candidates.forEach((x, i) => {
-    const score = l.logPdf(x) - g.logPdf(x);
-    if (score > top) [arg, top] = [i, score];
-  });
-  return arg;
 }
 
 function lastEpoch(t: TrialRecord): number | undefined {
