@@ -14,8 +14,10 @@ interface BadCase {
   args: string[];
   /** The exact stderr lines. */
   expected: string[];
-  /** Also try it with `xp run`. */
+  /** Also try it with `xp run` (`xp sweep` for a sweep file). */
   run: boolean;
+  /** `sweep` for a sweep file (top-level `sweep:`), else `run`. */
+  runCommand?: 'run' | 'sweep';
   env?: Record<string, string>;
 }
 
@@ -36,7 +38,15 @@ function fixtureCases(): BadCase[] {
       const expected = header('expect').map((l) => l.replaceAll('$FILE', file).replaceAll('$DIR', DIR));
       if (expected.length === 0) throw new Error(`${file}: no '# expect:' line`);
       const name = f.replace(/\.yaml$/, '');
-      return { name, file, args: header('args').flatMap((a) => a.split(' ')), expected, run: header('run').includes('yes'), env: name.includes('bomb') ? SMALL_HEAP : undefined };
+      return {
+        name,
+        file,
+        args: header('args').flatMap((a) => a.split(' ')),
+        expected,
+        run: header('run').includes('yes'),
+        runCommand: /^sweep:/m.test(text) ? ('sweep' as const) : ('run' as const),
+        env: name.includes('bomb') ? SMALL_HEAP : undefined,
+      };
     });
 }
 
@@ -155,8 +165,8 @@ describe('the bad-input corpus through the real CLI', () => {
     expect(performance.now() - t0).toBeLessThan(30_000);
   });
 
-  it.each(cases.filter((c) => c.run).map((c) => [c.name, c] as const))('xp run: %s', async (_, c) => {
-    const r = await xp(['run', c.file, ...c.args], env(c.env), 60_000);
+  it.each(cases.filter((c) => c.run).map((c) => [`${c.runCommand ?? 'run'}: ${c.name}`, c] as const))('xp %s', async (_, c) => {
+    const r = await xp([c.runCommand ?? 'run', c.file, ...c.args], env(c.env), 60_000);
     expect(lines(r)).toEqual(c.expected);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');

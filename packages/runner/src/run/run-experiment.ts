@@ -1,6 +1,7 @@
-// `xp run`: config → data + model → MLflow run → training → evaluation → artifacts.
+// `xp run`: config → model + data → MLflow run → training → evaluation → artifacts.
 // Everything that can be wrong with the input is checked before the MLflow run exists, so a bad file
-// never leaves a run behind; once the run exists, any failure ends it FAILED/KILLED with the reason.
+// never leaves a run behind; once the run exists, any failure ends it FAILED/KILLED with the reason, and
+// SIGINT/SIGTERM stop training at a batch boundary (see interruption.ts) rather than killing the process.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -44,7 +45,15 @@ export interface RunOutcome {
   history: Record<string, number>[];
 }
 
-/** Runs one loaded experiment end to end and returns where it was logged. */
+/**
+ * Runs one loaded experiment end to end and returns where it was logged.
+ *
+ * @throws ModelConfigError (a config error) when the model cannot take the data's shape, before any run exists.
+ * @throws RunInterruptedError after SIGINT/SIGTERM, once the run has ended KILLED with a checkpoint.
+ * @throws TrainingDivergedError when terminate_on_nan stopped training, once the run has ended FAILED.
+ * Any other error after the run exists is rethrown once the run has ended FAILED with `xp.error` and
+ * `error/stacktrace.txt`.
+ */
 export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}): Promise<RunOutcome> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const c = exp.config;

@@ -1,0 +1,176 @@
+// Interrupted and crashed runs, through the real CLI against a real MLflow server: Ctrl-C / SIGTERM end the
+// run KILLED with a checkpoint and the metrics so far; a NaN loss or an exception ends it FAILED with the reason
+// and the stack trace. Tiny models, so each run costs seconds.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from '@xp/runner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifact, rest, runIdFromUrl, xp, xpBin, root, type CliResult } from './helpers.js';
+
+interface Run {
+  info: { run_id: string; status: string };
+  data: { tags?: { key: string; value: string }[]; metrics?: { key: string; value: number; step: number }[] };
+}
+
+// A tiny model on enough sequences and epochs to train for minutes if nobody stopped it.
+const LONG_RUN = ['training.epochs=200', 'data.train.count=1024', 'data.val.count=64', 'data.test.count=64', 'model.filters=[8]', 'model.dense_units=16'];
+// Plain SGD at 1e12 overflows to a non-finite loss within the first few batches, every time (seeded).
+const DIVERGING_RUN = [
+  'training.epochs=3',
+  'data.train.count=512',
+  'data.val.count=32',
+  'data.test.count=32',
+  'model.filters=[8]',
+  'model.dense_units=16',
+  'training.optimizer={type: sgd, learning_rate: 1e12}',
+  'callbacks=[{type: terminate_on_nan}]',
+];
+const sets = (s: string[]) => s.flatMap((x) => ['--set', x]);
+const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
+
+/** `xp` as a child we can signal; resolves with its output and when it exited. */
+function startXp(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [xpBin, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<CliResult & { signal: NodeJS.Signals | null; exitedAt: number }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, exitedAt: performance.now() }));
+  });
+  return { child, done, stderr: () => stderr };
+}
+
+async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const tagsOf = (r: Run) => Object.fromEntries((r.data.tags ?? []).map((t) => [t.key, t.value]));
+
+describe('interrupted and crashed runs', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let tmp: string;
+  let stateDir: string;
+  const env = () => ({ MLFLOW_TRACKING_URI: server.url, XP_STATE_DIR: stateDir });
+  const getRun = async (id: string) => (await rest<{ run: Run }>(server.url, `/api/2.0/mlflow/runs/get?run_id=${id}`)).run;
+  const history = async (id: string, key: string) =>
+    (await rest<{ metrics?: { step: number; value: number }[] }>(server.url, `/api/2.0/mlflow/metrics/get-history?run_id=${id}&metric_key=${key}`)).metrics ?? [];
+  const artifacts = async (id: string, dir: string) =>
+    ((await rest<{ files?: { path: string }[] }>(server.url, `/api/2.0/mlflow/artifacts/list?run_id=${id}&path=${dir}`)).files ?? []).map((f) => f.path);
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xp-interrupt-'));
+    stateDir = path.join(tmp, 'state');
+    server = await startServer({ backendStoreUri: `sqlite:///${tmp}/mlflow.db`, artifactsDir: path.join(tmp, 'artifacts') });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  // Starts a long run, waits until MLflow has its first epoch, sends `signal` and returns what happened.
+  async function interrupt(signal: NodeJS.Signals) {
+    const proc = startXp(['run', 'test/fixtures/tiny.yaml', ...sets(LONG_RUN)], env());
+    const runId = await poll('the run URL', async () => (/MLflow run: (\S+)/.exec(proc.stderr()) ? runIdFromUrl(proc.stderr()) : undefined));
+    await poll('epoch 0 in the metric history', async () => ((await history(runId, 'loss')).some((m) => m.step === 0) ? true : undefined));
+    const sentAt = performance.now();
+    proc.child.kill(signal);
+    const res = await proc.done;
+    return { res, runId, secondsToExit: (res.exitedAt - sentAt) / 1000 };
+  }
+
+  it('SIGINT stops at a batch boundary: exit 130 within 10 s, run KILLED with tags, metrics so far and a checkpoint', async () => {
+    const { res, runId, secondsToExit } = await interrupt('SIGINT');
+    expect(secondsToExit).toBeLessThan(10);
+    expect(res.signal).toBeNull();
+    expect(res.code).toBe(130);
+    expect(res.stderr).toMatch(/SIGINT: stopping after the current batch/);
+    expect(res.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`^xp: interrupted by SIGINT in epoch \\d+; the MLflow run ended KILLED with a checkpoint under checkpoints/: \\S+${runId}$`));
+    expect(res.stderr).not.toMatch(STACK_LINE);
+    expect(res.stdout).toBe('');
+
+    const run = await getRun(runId);
+    expect(run.info.status).toBe('KILLED');
+    const tags = tagsOf(run);
+    expect(tags['xp.killed_by']).toBe('SIGINT');
+    const epoch = Number(tags['xp.killed_at_epoch']);
+    expect(Number.isInteger(epoch) && epoch >= 0).toBe(true);
+
+    // Every epoch up to the one interrupted is in MLflow, the interrupted one with what it had trained.
+    const loss = await history(runId, 'loss');
+    expect(loss.map((m) => m.step).sort((a, b) => a - b)).toEqual(Array.from({ length: epoch + 1 }, (_, i) => i));
+    expect((await history(runId, 'val_loss')).length).toBe(epoch + 1);
+    // It stopped: no test evaluation, no final model.
+    expect((run.data.metrics ?? []).map((m) => m.key)).not.toContain('test_exact_match');
+
+    expect((await artifacts(runId, 'checkpoints')).sort()).toEqual(['checkpoints/epoch.txt', 'checkpoints/model.json', 'checkpoints/weights.bin']);
+    expect((await artifact(server.url, runId, 'checkpoints/epoch.txt')).toString()).toBe(String(epoch));
+    const modelJson = JSON.parse((await artifact(server.url, runId, 'checkpoints/model.json')).toString());
+    const weights = await artifact(server.url, runId, 'checkpoints/weights.bin');
+    expect(modelJson.weightsManifest[0].paths).toEqual(['weights.bin']);
+    expect(weights.length).toBeGreaterThan(0);
+    // ...and the same checkpoint in the run's local folder.
+    expect(fs.readFileSync(path.join(stateDir, 'runs', runId, 'checkpoint', 'weights.bin')).equals(weights)).toBe(true);
+  });
+
+  it('SIGTERM does the same and exits 143', async () => {
+    const { res, runId, secondsToExit } = await interrupt('SIGTERM');
+    expect(secondsToExit).toBeLessThan(10);
+    expect(res.code).toBe(143);
+    const run = await getRun(runId);
+    expect(run.info.status).toBe('KILLED');
+    expect(tagsOf(run)).toMatchObject({ 'xp.killed_by': 'SIGTERM', 'xp.killed_at_epoch': expect.stringMatching(/^\d+$/) });
+    expect(await artifacts(runId, 'checkpoints')).toContain('checkpoints/model.json');
+  });
+
+  it('a NaN loss with terminate_on_nan ends the run FAILED with the reason and the stack trace; exit 1, one line', async () => {
+    const res = await xp(['run', 'test/fixtures/tiny.yaml', ...sets(DIVERGING_RUN)], env());
+    expect(res.code).toBe(1);
+    const last = res.stderr.trim().split('\n').at(-1);
+    expect(last).toMatch(/^xp: error: training diverged: terminate_on_nan: loss is (NaN|-?Infinity) at batch \d+ of epoch 1; lower training\.optimizer\.learning_rate \(now 1000000000000\) or check the inputs for NaN$/);
+    expect(res.stderr).not.toMatch(STACK_LINE);
+    expect(res.stdout).toBe('');
+
+    const runId = runIdFromUrl(res.stderr);
+    const run = await getRun(runId);
+    expect(run.info.status).toBe('FAILED');
+    expect(tagsOf(run)['xp.error']).toBe(last!.replace(/^xp: error: /, ''));
+    const trace = (await artifact(server.url, runId, 'error/stacktrace.txt')).toString();
+    expect(trace).toMatch(/^TrainingDivergedError: training diverged/);
+    expect(trace).toMatch(STACK_LINE);
+    // What the epoch measured before the stop is kept (the non-finite loss itself cannot be logged).
+    expect((await history(runId, 'exact_match')).map((m) => m.step)).toEqual([0]);
+  });
+
+  it('an exception during the run ends it FAILED with xp.error and the stack trace; the stack is printed only with --debug', async () => {
+    // A state folder that is a file: creating the run's folder fails right after the run exists.
+    const notADir = path.join(tmp, 'not-a-dir');
+    fs.writeFileSync(notADir, '');
+    const crash = ['training.epochs=1', 'data.train.count=64', 'data.val.count=0', 'data.test.count=16', 'model.filters=[4]', 'model.dense_units=8'];
+    for (const debug of [false, true]) {
+      const res = await xp([...(debug ? ['--debug'] : []), 'run', 'test/fixtures/tiny.yaml', ...sets(crash)], { ...env(), XP_STATE_DIR: notADir });
+      expect(res.code).toBe(1);
+      const runId = runIdFromUrl(res.stderr);
+      if (debug) {
+        expect(res.stderr).toMatch(STACK_LINE);
+      } else {
+        expect(res.stderr.trim().split('\n').at(-1)).toMatch(/^xp: error: ENOTDIR: not a directory, mkdir '.*' \(run with --debug for the stack trace\)$/);
+        expect(res.stderr).not.toMatch(STACK_LINE);
+      }
+      const run = await getRun(runId);
+      expect(run.info.status).toBe('FAILED');
+      expect(tagsOf(run)['xp.error']).toMatch(/^ENOTDIR: not a directory/);
+      expect((await artifact(server.url, runId, 'error/stacktrace.txt')).toString()).toMatch(STACK_LINE);
+    }
+  });
+});
