@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { RunInterruptedError } from '../run/errors.js';
 import { ConfigError, loadExperiment, parseExperimentText, XpError } from '@xp/core';
 import { MlflowClient } from '../mlflow/index.js';
 import { runExperiment } from '../run/run-experiment.js';
@@ -55,7 +56,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === new URL(import.meta.url
     (e: unknown) => {
       const text = e instanceof ConfigError ? e.format() : e instanceof XpError ? e.message : ((e as Error).stack ?? String(e));
       process.stderr.write(`xp: error: ${text}\n`);
-      process.exit(e instanceof ConfigError ? 2 : 1);
+      process.exit(e instanceof RunInterruptedError ? e.exitCode : e instanceof ConfigError ? 2 : 1);
     },
   );
 }
