@@ -13,6 +13,7 @@ fi
 
 node scripts/setup-native-tf.mjs
 bash scripts/setup-mlflow.sh
+bash scripts/setup-browser.sh
 
 echo "[xp setup] building the packages…"
 npx nx run-many -t build --outputStyle=static >/dev/null || npx nx run-many -t build --outputStyle=static

@@ -5,7 +5,7 @@ import { runLabels, type CompareRow } from './compare-table.js';
 import type { CompareRunData } from './load-runs.js';
 
 const PANELS = [
-  { key: 'val_exact_match', title: 'val exact match', format: '.0%' },
+  { key: 'val_exact_match', title: 'val exact match', format: '.2~%' },
   { key: 'val_loss', title: 'val loss', format: '~g' },
 ] as const;
 

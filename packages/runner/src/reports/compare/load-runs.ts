@@ -61,7 +61,9 @@ export async function loadCompareRuns(client: MlflowClient, targets: readonly st
     }
     experiments[exp.experimentId] = exp.name;
     const runs = await client.searchRuns({ experimentIds: [exp.experimentId], runViewType: 'ACTIVE_ONLY' });
-    for (const run of runs) byId.set(run.info.runId, run);
+    // A sweep's parent run has no params of its own: comparing it with trainings would mark every param as
+    // differing. Name a parent by run id to include it.
+    for (const run of runs) if (run.data.tags['xp.sweep'] !== 'true') byId.set(run.info.runId, run);
   }
   if (byId.size === 0) throw new XpError('XP_COMPARE_NO_RUNS', `no runs to compare in ${targets.join(', ')}: the experiments have no active runs yet`);
   for (const run of byId.values()) {

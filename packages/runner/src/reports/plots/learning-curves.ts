@@ -52,7 +52,7 @@ export function learningCurvesSpec(history: readonly Logs[]): TopLevelSpec {
   return {
     data: { values },
     title: 'Learning curves',
-    hconcat: [panel('loss', '~g'), panel('exact match', '.0%')],
+    hconcat: [panel('loss', '~g'), panel('exact match', '.2~%')],
   };
 }
 
