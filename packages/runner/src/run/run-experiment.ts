@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { flattenConfig, type LoadedExperiment } from '@xp/core';
-import { createDataBundle, type DataBundle } from '@xp/data';
+import { createDataBundle, NUM_CLASSES, type DataBundle } from '@xp/data';
 import { buildModel, modelSummary } from '@xp/models';
 import { CallbackList } from '../callbacks/callback-list.js';
 import type { Callback } from '../callbacks/callback.js';
@@ -66,7 +66,7 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
 
   // The model before the data: a model the canvas cannot take fails in milliseconds (a config error naming
   // the option), not after the sequences have been synthesised.
-  const shape = { height: c.data.canvas.height, width: c.data.canvas.width, maxLen: c.data.max_len, numClasses: 11, seed: c.seed };
+  const shape = { height: c.data.canvas.height, width: c.data.canvas.width, maxLen: c.data.max_len, numClasses: NUM_CLASSES, seed: c.seed };
   const model = buildModel(c.model, shape);
   let data: DataBundle | undefined;
   try {

@@ -1,9 +1,10 @@
 // Loss and metrics of the sequence task, computed as tensor ops so that a training step needs no
 // JS-side work per batch: counts are accumulated on the backend and read once per epoch.
 import * as tf from '@tensorflow/tfjs';
+import { BLANK } from '@xp/data';
 
-/** Class index of "no digit at this position". */
-export const BLANK = 10;
+// The label encoding (10 = blank) is the data package's; re-exported for the reports that read predictions.
+export { BLANK };
 
 /** Model outputs the trainer understands: digit logits [B,L,11] and optional length logits [B,L+1]. */
 export interface SequenceOutputs {
