@@ -57,3 +57,29 @@ export function runIdFromUrl(url: string): string {
   if (!m) throw new Error(`no run URL in: ${url}`);
   return m[2];
 }
+
+/** `xp` as a child we can signal (or wait for); resolves with its output and when it exited. */
+export function startXp(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [xpBin, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<CliResult & { signal: NodeJS.Signals | null; exitedAt: number }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, exitedAt: performance.now() }));
+  });
+  return { child, done, stderr: () => stderr };
+}
+
+/** Calls `fn` every 200 ms until it returns something other than undefined. */
+export async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+

@@ -1,13 +1,12 @@
 // Interrupted and crashed runs, through the real CLI against a real MLflow server: Ctrl-C / SIGTERM end the
 // run KILLED with a checkpoint and the metrics so far; a NaN loss or an exception ends it FAILED with the reason
 // and the stack trace. Tiny models, so each run costs seconds.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, rest, runIdFromUrl, xp, xpBin, root, type CliResult } from './helpers.js';
+import { artifact, poll, rest, runIdFromUrl, startXp, xp } from './helpers.js';
 
 interface Run {
   info: { run_id: string; status: string };
@@ -29,30 +28,6 @@ const DIVERGING_RUN = [
 ];
 const sets = (s: string[]) => s.flatMap((x) => ['--set', x]);
 const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
-
-/** `xp` as a child we can signal; resolves with its output and when it exited. */
-function startXp(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [xpBin, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<CliResult & { signal: NodeJS.Signals | null; exitedAt: number }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, exitedAt: performance.now() }));
-  });
-  return { child, done, stderr: () => stderr };
-}
-
-async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const tagsOf = (r: Run) => Object.fromEntries((r.data.tags ?? []).map((t) => [t.key, t.value]));
 
@@ -95,7 +70,9 @@ describe('interrupted and crashed runs', () => {
     expect(res.signal).toBeNull();
     expect(res.code).toBe(130);
     expect(res.stderr).toMatch(/SIGINT: stopping after the current batch/);
-    expect(res.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`^xp: interrupted by SIGINT in epoch \\d+; the MLflow run ended KILLED with a checkpoint under checkpoints/: \\S+${runId}$`));
+    expect(res.stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(`^xp: interrupted by SIGINT in epoch \\d+; the MLflow run ended KILLED with a checkpoint under checkpoints/ \\(continue it with \`npx xp run --resume ${runId}\`\\): \\S+${runId}$`),
+    );
     expect(res.stderr).not.toMatch(STACK_LINE);
     expect(res.stdout).toBe('');
 
@@ -106,10 +83,17 @@ describe('interrupted and crashed runs', () => {
     const epoch = Number(tags['xp.killed_at_epoch']);
     expect(Number.isInteger(epoch) && epoch >= 0).toBe(true);
 
-    // Every epoch up to the one interrupted is in MLflow, the interrupted one with what it had trained.
+    // Every completed epoch is in MLflow, once; the interrupted part-epoch is not an epoch (a resume trains it).
+    const completed = Number(tags['xp.epochs_completed']);
+    expect([epoch, epoch + 1]).toContain(completed);
     const loss = await history(runId, 'loss');
-    expect(loss.map((m) => m.step).sort((a, b) => a - b)).toEqual(Array.from({ length: epoch + 1 }, (_, i) => i));
-    expect((await history(runId, 'val_loss')).length).toBe(epoch + 1);
+    expect(loss.map((m) => m.step).sort((a, b) => a - b)).toEqual(Array.from({ length: completed }, (_, i) => i));
+    expect((await history(runId, 'val_loss')).length).toBe(completed);
+    // The resume point of the last completed epoch, for `xp run --resume` on any machine.
+    expect((await artifacts(runId, 'resume')).sort()).toEqual(
+      ['callbacks.bin', 'model.json', 'optimizer.bin', 'state.json', 'weights.bin'].map((f) => `resume/${f}`),
+    );
+    expect(JSON.parse((await artifact(server.url, runId, 'resume/state.json')).toString()).completedEpochs).toBe(completed);
     // It stopped: no test evaluation, no final model.
     expect((run.data.metrics ?? []).map((m) => m.key)).not.toContain('test_exact_match');
 
@@ -133,6 +117,50 @@ describe('interrupted and crashed runs', () => {
     expect(await artifacts(runId, 'checkpoints')).toContain('checkpoints/model.json');
   });
 
+  it('xp run --resume continues the KILLED run in place: steps continue once each, optimizer/LR state restored, same result as an uninterrupted run', async () => {
+    // No dropout and seeded data, so an uninterrupted run with the same seed is the reference.
+    const RESUMABLE = sets([
+      'training.epochs=6', 'data.train.count=512', 'data.val.count=64', 'data.test.count=128', 'model.filters=[8]', 'model.dense_units=16',
+      'callbacks=[{type: reduce_lr_on_plateau, monitor: loss, patience: 1, factor: 0.5, min_delta: 0.5}, {type: csv_logger}]',
+    ]);
+    const whole = await xp(['run', 'test/fixtures/tiny.yaml', ...RESUMABLE], env());
+    expect(whole.code, whole.stderr).toBe(0);
+    const wholeId = runIdFromUrl(whole.stdout);
+
+    const proc = startXp(['run', 'test/fixtures/tiny.yaml', ...RESUMABLE], env());
+    const runId = await poll('the run URL', async () => (/MLflow run: (\S+)/.exec(proc.stderr()) ? runIdFromUrl(proc.stderr()) : undefined));
+    await poll('epoch 1 in the metric history', async () => ((await history(runId, 'loss')).some((m) => m.step === 1) ? true : undefined));
+    proc.child.kill('SIGINT');
+    expect((await proc.done).code).toBe(130);
+    const completed = Number(tagsOf(await getRun(runId))['xp.epochs_completed']);
+    expect(completed).toBeGreaterThanOrEqual(2);
+    expect(completed).toBeLessThan(6);
+
+    const resumed = await xp(['run', '--resume', runId], env());
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout.trim()).toMatch(new RegExp(`/runs/${runId}$`));
+    expect(resumed.stderr).toContain(`resuming at epoch ${completed + 1} of 6`);
+
+    const run = await getRun(runId);
+    expect(run.info.status).toBe('FINISHED');
+    expect(tagsOf(run)['xp.resumed_from_epoch']).toBe(String(completed));
+    // Steps continue where the interrupted run stopped, each epoch exactly once.
+    const loss = await history(runId, 'loss');
+    expect(loss.map((m) => m.step).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+    // The plateau callback's state and the learning rate came back: the same schedule as the uninterrupted run.
+    const lr = async (id: string) => (await history(id, 'lr')).sort((a, b) => a.step - b.step).map((m) => m.value);
+    expect(await lr(runId)).toEqual(await lr(wholeId));
+    // Same weights, Adam moments and batches, so the same training up to float noise between processes.
+    const byStep = async (id: string, key: string) => (await history(id, key)).sort((a, b) => a.step - b.step).map((m) => m.value);
+    const [a, b] = [await byStep(wholeId, 'loss'), await byStep(runId, 'loss')];
+    for (let i = 0; i < 6; i++) expect(Math.abs(a[i] - b[i]) / a[i]).toBeLessThan(0.01);
+    const test = async (id: string) => (await history(id, 'test_exact_match'))[0].value;
+    expect(Math.abs((await test(runId)) - (await test(wholeId)))).toBeLessThanOrEqual(0.02);
+    // The local CSV log was restored too: one row per epoch.
+    const csv = fs.readFileSync(path.join(stateDir, 'runs', runId, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv.slice(1).map((l) => Number(l.split(',')[0]))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it('a NaN loss with terminate_on_nan ends the run FAILED with the reason and the stack trace; exit 1, one line', async () => {
     const res = await xp(['run', 'test/fixtures/tiny.yaml', ...sets(DIVERGING_RUN)], env());
     expect(res.code).toBe(1);
@@ -153,9 +181,10 @@ describe('interrupted and crashed runs', () => {
   });
 
   it('an exception during the run ends it FAILED with xp.error and the stack trace; the stack is printed only with --debug', async () => {
-    // A state folder that is a file: creating the run's folder fails right after the run exists.
-    const notADir = path.join(tmp, 'not-a-dir');
-    fs.writeFileSync(notADir, '');
+    // A state folder whose runs/ is a file: creating the run's folder fails right after the run exists.
+    const notADir = path.join(tmp, 'bad-state');
+    fs.mkdirSync(notADir);
+    fs.writeFileSync(path.join(notADir, 'runs'), '');
     const crash = ['training.epochs=1', 'data.train.count=64', 'data.val.count=0', 'data.test.count=16', 'model.filters=[4]', 'model.dense_units=8'];
     for (const debug of [false, true]) {
       const res = await xp([...(debug ? ['--debug'] : []), 'run', 'test/fixtures/tiny.yaml', ...sets(crash)], { ...env(), XP_STATE_DIR: notADir });

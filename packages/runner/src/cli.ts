@@ -10,6 +10,7 @@ import { workerCommand } from './commands/worker-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
+import { syncCommand } from './commands/sync-command.js';
 import { validateCommand } from './commands/validate-command.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -35,9 +36,11 @@ const program = new Command('xp')
 program
   .command('run')
   .description('train one experiment and log it to MLflow')
-  .argument('<file>', 'experiment YAML')
+  .argument('[file]', 'experiment YAML (optional with --resume)')
   .option('--set <path=value>', 'override a config value (repeatable)', collect, [])
   .option('--tag <key=value>', 'add an MLflow run tag (repeatable)', collect, [])
+  .option('--offline', 'log nothing to a server: keep the run in the local spool for `xp sync` (also XP_OFFLINE=1)')
+  .option('--resume <run-id>', 'continue an interrupted run from its last completed epoch, in the same MLflow run')
   .addOption(new Option('--backend <name>', 'tensorflow (native) or cpu (pure JS, debugging only)').choices(['tensorflow', 'cpu']))
   .action((file, opts) => runCommand(file, opts).catch(fail));
 
@@ -107,6 +110,15 @@ program
       fail(e);
     }
   });
+
+program
+  .command('sync')
+  .description('send spooled runs (offline runs, or records kept during a server outage) to MLflow')
+  .action(() =>
+    syncCommand()
+      .then((ok) => process.exit(ok ? 0 : 1))
+      .catch(fail),
+  );
 
 program
   .command('ui')

@@ -1,4 +1,4 @@
-import type { Callback, CallbackTarget, Logs } from './callback.js';
+import type { Callback, CallbackState, CallbackTarget, Logs } from './callback.js';
 
 /** Sends each hook to every callback, in order, awaiting each one. */
 export class CallbackList {
@@ -26,5 +26,23 @@ export class CallbackList {
 
   async onBatchEnd(batch: number, logs: Logs): Promise<void> {
     for (const c of this.callbacks) await c.onBatchEnd?.(batch, logs);
+  }
+
+  /** The state of every stateful callback, keyed `<position>:<name>` so two callbacks of one type stay apart. */
+  states(): Record<string, CallbackState> {
+    const out: Record<string, CallbackState> = {};
+    this.callbacks.forEach((c, i) => {
+      const s = c.getState?.();
+      if (s) out[`${i}:${c.name}`] = s;
+    });
+    return out;
+  }
+
+  /** Hands saved states back to the callbacks they came from (same config, so same positions). */
+  async restoreStates(states: Record<string, CallbackState>): Promise<void> {
+    for (const [i, c] of this.callbacks.entries()) {
+      const s = states[`${i}:${c.name}`];
+      if (s && c.setState) await c.setState(s);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Callback, Logs } from './callback.js';
+import type { Callback, CallbackState, Logs } from './callback.js';
 
 /** Quotes a CSV field when it holds a separator, a quote or a line break (RFC 4180). */
 const field = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
@@ -42,6 +42,19 @@ export class CsvLogger implements Callback {
     }
     this.columns.push(...added);
     const header = ['epoch', ...this.columns].map(field).join(',') + '\n';
+    await writeFile(this.path, header + this.rows.map((r) => this.line(r.epoch, r.logs)).join(''));
+  }
+
+  getState(): CallbackState {
+    return { data: { columns: this.columns, rows: this.rows } };
+  }
+
+  /** A resumed run's file holds the earlier epochs' rows again, then continues. */
+  async setState(state: CallbackState): Promise<void> {
+    const d = state.data as { columns: string[]; rows: Array<{ epoch: number; logs: Logs }> };
+    this.columns = [...d.columns];
+    this.rows = d.rows.map((r) => ({ epoch: r.epoch, logs: { ...r.logs } }));
+    const header = this.rows.length ? ['epoch', ...this.columns].map(field).join(',') + '\n' : '';
     await writeFile(this.path, header + this.rows.map((r) => this.line(r.epoch, r.logs)).join(''));
   }
 

@@ -1,5 +1,5 @@
 import type { Tensor } from '@tensorflow/tfjs';
-import type { Callback, CallbackTarget, Logs } from './callback.js';
+import type { Callback, CallbackState, CallbackTarget, Logs } from './callback.js';
 import { Monitor, type MonitorOptions } from './monitor.js';
 
 /** Options of {@link EarlyStopping}. */
@@ -92,6 +92,19 @@ export class EarlyStopping implements Callback {
       this.log(`${this.name}: restored the weights of epoch ${(this.bestEpoch ?? 0) + 1}.`);
     }
     this.dropBestWeights();
+  }
+
+  getState(): CallbackState {
+    return { data: { best: this.monitor.best ?? null, wait: this.waited, bestEpoch: this.bestEpoch ?? null }, weights: this.bestWeights };
+  }
+
+  setState(state: CallbackState): void {
+    const d = state.data as { best: number | null; wait: number; bestEpoch: number | null };
+    this.monitor.best = d.best ?? undefined;
+    this.waited = d.wait;
+    this.bestEpoch = d.bestEpoch ?? undefined;
+    this.dropBestWeights();
+    this.bestWeights = state.weights;
   }
 
   private dropBestWeights(): void {

@@ -1,4 +1,4 @@
-import type { Callback, CallbackTarget } from './callback.js';
+import type { Callback, CallbackState, CallbackTarget } from './callback.js';
 
 /** Shape of the schedule. */
 export type ScheduleKind = 'cosine' | 'step' | 'onecycle';
@@ -85,6 +85,17 @@ export class LrSchedule implements Callback {
     if (this.target === undefined) throw new Error(`${this.name}: no target; the trainer must call setTarget before training.`);
     this.peakLr = this.target.getLearningRate();
     this.history = [];
+  }
+
+  getState(): CallbackState {
+    return { data: { peakLr: this.peakLr ?? null, history: this.history } };
+  }
+
+  /** A resumed run keeps the original peak: the optimizer's rate at resume time is already scheduled down. */
+  setState(state: CallbackState): void {
+    const d = state.data as { peakLr: number | null; history: number[] };
+    this.peakLr = d.peakLr ?? this.peakLr;
+    this.history = [...d.history];
   }
 
   onEpochBegin(epoch: number): void {

@@ -1,4 +1,4 @@
-import type { Callback, Logs } from './callback.js';
+import type { Callback, CallbackState, Logs } from './callback.js';
 import { Monitor, type MonitorOptions } from './monitor.js';
 
 /** Saves the model of `epoch`; the runner injects one that writes to the run's artifacts. */
@@ -45,6 +45,16 @@ export class ModelCheckpoint implements Callback {
     this.monitor.reset();
     this.saved = [];
     this.last = undefined;
+  }
+
+  getState(): CallbackState {
+    return { data: { best: this.monitor.best ?? null, saved: this.saved } };
+  }
+
+  setState(state: CallbackState): void {
+    const d = state.data as { best: number | null; saved: number[] };
+    this.monitor.best = d.best ?? undefined;
+    this.saved = d.saved;
   }
 
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {

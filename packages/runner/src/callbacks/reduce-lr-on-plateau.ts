@@ -1,4 +1,4 @@
-import type { Callback, CallbackTarget, Logs } from './callback.js';
+import type { Callback, CallbackState, CallbackTarget, Logs } from './callback.js';
 import { Monitor, type MonitorOptions } from './monitor.js';
 
 /** Options of {@link ReduceLROnPlateau}. */
@@ -82,6 +82,18 @@ export class ReduceLROnPlateau implements Callback {
     this.waited = 0;
     this.cooldownLeft = 0;
     this.reductions = [];
+  }
+
+  getState(): CallbackState {
+    return { data: { best: this.monitor.best ?? null, wait: this.waited, cooldownLeft: this.cooldownLeft, reductions: this.reductions } };
+  }
+
+  setState(state: CallbackState): void {
+    const d = state.data as { best: number | null; wait: number; cooldownLeft: number; reductions: LrReduction[] };
+    this.monitor.best = d.best ?? undefined;
+    this.waited = d.wait;
+    this.cooldownLeft = d.cooldownLeft;
+    this.reductions = d.reductions;
   }
 
   onEpochEnd(epoch: number, logs: Logs): void {

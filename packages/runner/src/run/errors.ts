@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import { XpError } from '@xp/core';
 
 /** Stable codes of the errors this module throws. */
-export type RunErrorCode = 'XP_RUN_INTERRUPTED' | 'XP_RUN_DIVERGED';
+export type RunErrorCode = 'XP_RUN_INTERRUPTED' | 'XP_RUN_DIVERGED' | 'XP_MLFLOW_UNREACHABLE' | 'XP_RESUME';
 
 /** Exit code a shell gives a process ended by `signal`: 128 + its number (130 for SIGINT, 143 for SIGTERM). */
 export function signalExitCode(signal: NodeJS.Signals): number {
@@ -35,5 +35,30 @@ export class TrainingDivergedError extends XpError {
 
   constructor(message: string) {
     super('XP_RUN_DIVERGED', message);
+  }
+}
+
+/** The tracking server did not answer when the run was about to start; nothing was created or trained. */
+export class MlflowUnreachableError extends XpError {
+  declare readonly code: 'XP_MLFLOW_UNREACHABLE';
+
+  constructor(
+    readonly trackingUri: string,
+    reason: string,
+  ) {
+    super(
+      'XP_MLFLOW_UNREACHABLE',
+      `MLflow at ${trackingUri} is not reachable, so nothing was started: ${reason}. ` +
+        'To train anyway, run with --offline: the run is kept in a local spool and `npx xp sync` sends it later.',
+    );
+  }
+}
+
+/** `xp run --resume` cannot continue the run it was given. */
+export class ResumeError extends XpError {
+  declare readonly code: 'XP_RESUME';
+
+  constructor(message: string) {
+    super('XP_RESUME', message);
   }
 }

@@ -114,6 +114,7 @@ export class Interruption implements Callback {
     if (!this.target || !this.signal) return;
     this.target.stopTraining = true;
     this.target.stopReason = `interrupted by ${this.signal}`;
+    this.target.abandonEpoch = true;
   }
 
   private force(signal: NodeJS.Signals): void {

@@ -2,6 +2,7 @@
 // Everything that can be wrong with the input is checked before the MLflow run exists, so a bad file
 // never leaves a run behind; once the run exists, any failure ends it FAILED/KILLED with the reason, and
 // SIGINT/SIGTERM stop training at a batch boundary (see interruption.ts) rather than killing the process.
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -12,7 +13,12 @@ import { CallbackList } from '../callbacks/callback-list.js';
 import type { Callback } from '../callbacks/callback.js';
 import { callbacks as callbackRegistry, type CallbackDeps } from '../callbacks/registry.js';
 import { TerminateOnNaN } from '../callbacks/terminate-on-nan.js';
-import { MLFLOW_LIMITS, MlflowClient } from '../mlflow/index.js';
+import { MLFLOW_LIMITS, MlflowClient, resolveTrackingUri } from '../mlflow/index.js';
+import { Journal } from '../tracking/spool/journal.js';
+import { RunTracker } from '../tracking/spool/run-tracker.js';
+import { spoolRoot, syncSpools } from '../tracking/spool/sync.js';
+import { setLearningRate } from '../training/learning-rate.js';
+import { applyResumeState, readResumeState, ResumePoint, type ResumeState } from './resume-point.js';
 import { backendBanner, BackendError, loadBackend, type BackendName } from '../backend/native-backend.js';
 import { MlflowLogger } from '../tracking/mlflow-logger.js';
 import { createProgress } from '../tracking/progress.js';
@@ -20,7 +26,7 @@ import { evaluate } from '../training/evaluate.js';
 import { train } from '../training/trainer.js';
 import { createOptimizer } from '../training/optimizer.js';
 import { logRunReports, testReport } from '../reports/index.js';
-import { RunInterruptedError, TrainingDivergedError } from './errors.js';
+import { MlflowUnreachableError, RunInterruptedError, TrainingDivergedError } from './errors.js';
 import { Interruption } from './interruption.js';
 import { saveModel } from './model-artifact.js';
 import { runTags } from './run-tags.js';
@@ -34,6 +40,10 @@ export interface RunOptions {
   tags?: Record<string, string>;
   /** Extra callbacks after the configured ones (e.g. a sweep's trial reporter/pruner). */
   callbacks?: Callback[];
+  /** Log nothing to a server: everything goes to the local spool, for `xp sync` later. */
+  offline?: boolean;
+  /** Continue an interrupted run in place (see resume-command.ts for how it is found). */
+  resume?: { runId: string; experimentId: string; dir: string };
 }
 
 export interface RunOutcome {
@@ -73,14 +83,36 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
     const summary = modelSummary(model);
     log(`model ${c.model.type}: ${summary.params.toLocaleString('en-US')} parameters`);
     data = await createDataBundle(c.data, c.augment, c.seed, { variants: c.evaluation.variants });
-    const target = await trackingTarget(log);
-    const client = new MlflowClient({ trackingUri: target.url });
-    const experimentId = await client.getOrCreateExperiment(c.experiment);
+    const resumed = opts.resume ? await readResumeState(opts.resume.dir) : undefined;
+    const target = opts.offline ? undefined : await trackingTarget(log);
+    const client = target ? new MlflowClient({ trackingUri: target.url, ...runClientOptions() }) : undefined;
+    // Runs an earlier outage left unsent go first: they are older, and the server is evidently back.
+    if (client && target) await syncBefore(client, target.embedded ? null : target.url, log);
+    // The spool remembers where the run belongs: the server given by MLFLOW_TRACKING_URI (even offline), else the embedded one.
+    const journal = Journal.create(spoolRoot(stateDir()), newSpoolId(), target ? (target.embedded ? null : target.url) : (resolveTrackingUri() ?? null), opts.resume);
+    const tracker = new RunTracker(journal, { client, log });
+    if (opts.resume && resumed) {
+      tracker.updateRun('RUNNING');
+      tracker.setTags({ 'xp.resumed_from_epoch': String(resumed.completedEpochs), 'xp.resumed_at': new Date().toISOString() });
+    } else {
+      tracker.createRun({ experiment: c.experiment, runName: c.name, tags: { ...runTags(exp, info.name), ...opts.tags } });
+    }
+    if (client) {
+      const connected = await tracker.flush(60_000, { untilOutage: true });
+      if (!connected) {
+        const why = tracker.createError?.message ?? tracker.lastOutage?.message ?? 'no answer within 60 s';
+        await tracker.close(0, { quiet: true });
+        journal.remove();
+        if (tracker.createError) throw tracker.createError;
+        throw new MlflowUnreachableError(client.trackingUri, why);
+      }
+    } else {
+      log(`offline: nothing is sent; the run is kept in ${journal.dir} until \`npx xp sync\``);
+    }
     // Until here a signal ends the process the default way, which is right: there is no run to end yet.
     const interruption = new Interruption({ log });
     try {
-      const run = await client.createRun({ experimentId, runName: c.name, tags: { ...runTags(exp, info.name), ...opts.tags } });
-      return await trackedRun({ exp, opts, log, model, data, summary: summary.text, client, experimentId, runId: run.info.runId, interruption });
+      return await trackedRun({ exp, opts, log, model, data, summary: summary.text, client, tracker, interruption, resumed });
     } finally {
       interruption.dispose();
     }
@@ -90,6 +122,26 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   }
 }
 
+// The background sender retries briefly itself (the spool is the long-term retry), so an outage is noticed
+// in seconds rather than after MLflow's default five retries. The MLFLOW_HTTP_REQUEST_* variables still win.
+function runClientOptions() {
+  const env = process.env;
+  return {
+    maxRetries: env.MLFLOW_HTTP_REQUEST_MAX_RETRIES ? undefined : 2,
+    backoffFactorMs: env.MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR ? undefined : 500,
+    timeoutMs: env.MLFLOW_HTTP_REQUEST_TIMEOUT ? undefined : 30_000,
+  };
+}
+
+async function syncBefore(client: MlflowClient, trackingUri: string | null, log: (msg: string) => void): Promise<void> {
+  const report = await syncSpools({ stateDir: stateDir(), clientFor: async () => client, only: { trackingUri }, log, timeoutMs: 15_000 });
+  if (report.synced.length) log(`MLflow: sent ${report.synced.length} spooled run(s) from an earlier outage or offline run`);
+}
+
+function newSpoolId(): string {
+  return `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
 interface TrackedRun {
   exp: LoadedExperiment;
   opts: RunOptions;
@@ -97,60 +149,84 @@ interface TrackedRun {
   model: tf.LayersModel;
   data: DataBundle;
   summary: string;
-  client: MlflowClient;
-  experimentId: string;
-  runId: string;
+  client: MlflowClient | undefined;
+  tracker: RunTracker;
   interruption: Interruption;
+  resumed: ResumeState | undefined;
 }
+
+/** How long a finished run waits for MLflow to take its last records before leaving them to `xp sync`. */
+const CLOSE_WAIT_MS = Number(process.env.XP_SPOOL_WAIT_S ?? 30) * 1000;
 
 // Everything after the MLflow run exists. However this ends, the run ends with it: FINISHED, FAILED with
 // `xp.error` and the stack trace, or KILLED with a checkpoint; metrics already queued are sent first.
 async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
-  const { exp, opts, log, model, data, client, experimentId, runId, interruption } = r;
+  const { exp, opts, log, model, data, client, tracker, interruption, resumed } = r;
   const c = exp.config;
-  const url = client.runUrl(experimentId, runId);
-  log(`MLflow run: ${url}`);
+  const runId = tracker.runId ?? tracker.journal.header.spoolId;
+  const experimentId = tracker.experimentId ?? '';
+  const url = client ? client.runUrl(experimentId, runId) : tracker.journal.dir;
+  log(client ? `MLflow run: ${url}` : `offline run ${runId}`);
   const runDir = path.join(stateDir(), 'runs', runId);
   const checkpointDir = path.join(runDir, 'checkpoint');
-  const mlflowLogger = new MlflowLogger(client, runId, log);
+  const resumeDir = path.join(runDir, 'resume');
+  const mlflowLogger = new MlflowLogger(tracker);
   const saveCheckpoint = async (epoch: number) => {
     await saveModel(model, checkpointDir);
-    // Written before the upload is queued, so the upload always includes it.
     await fs.writeFile(path.join(checkpointDir, 'epoch.txt'), String(epoch));
-    mlflowLogger.enqueue(() => client.logArtifactDir(runId, checkpointDir, 'checkpoints'));
+    tracker.logArtifactDir(checkpointDir, 'checkpoints');
   };
+  const completed = () => (resumed?.completedEpochs ?? 0) + (history?.length ?? 0);
+  let history: Record<string, number>[] | undefined;
   const killedTags = (): Record<string, string> => ({
     'xp.killed_by': interruption.signal ?? 'unknown',
     ...(interruption.epoch === undefined ? {} : { 'xp.killed_at_epoch': String(interruption.epoch) }),
   });
-  // A forced exit (second signal, or a shutdown past the grace period) skips the checkpoint but not the status.
-  interruption.onForce = () => client.setTags(runId, killedTags()).finally(() => client.setTerminated(runId, 'KILLED'));
+  // A forced exit (second signal, or a shutdown past the grace period) skips the checkpoint but not the status:
+  // the journal has it even if the server does not answer in time, and `xp sync` sends it.
+  interruption.onForce = () => {
+    tracker.setTags(killedTags());
+    tracker.updateRun('KILLED');
+    return tracker.flush(1000);
+  };
 
   let optimizer: tf.Optimizer | undefined;
   try {
     await fs.mkdir(runDir, { recursive: true });
-    await client.logBatch(runId, { params: Object.entries(flatParams(exp)).map(([key, value]) => ({ key, value })) });
-    await client.logInputs(runId, [datasetInput(data.info)]);
-    await client.logText(runId, exp.resolvedYaml, 'config.resolved.yaml');
-    await client.logText(runId, r.summary, 'model/summary.txt');
+    if (!resumed) {
+      tracker.logParams(flatParams(exp));
+      tracker.logInputs([datasetInput(data.info)]);
+      tracker.logText(exp.resolvedYaml, 'config.resolved.yaml');
+      tracker.logText(r.summary, 'model/summary.txt');
+    }
 
     const deps = { runDir, totalEpochs: c.training.epochs, log, saveCheckpoint };
     const configured = c.callbacks.map((cb) => (callbackRegistry[cb.type] as (o: typeof cb, d: CallbackDeps) => Callback)(cb, deps));
-    // The interruption first, so it records the epoch before any callback can act on it.
-    const cbs: Callback[] = [interruption, ...configured, ...(opts.callbacks ?? []), mlflowLogger];
     optimizer = createOptimizer(c.training.optimizer);
+    const opt = optimizer;
+    if (resumed) {
+      await applyResumeState(resumed, model, opt, (lr) => setLearningRate(opt, lr));
+      log(`resuming at epoch ${resumed.completedEpochs + 1} of ${c.training.epochs} (learning rate ${resumed.learningRate})`);
+    }
+    const resumePoint: ResumePoint = new ResumePoint(resumeDir, model, opt, (): CallbackList => callbackList, resumed?.history);
+    // The interruption first, so it records the epoch before any callback can act on it; the resume point
+    // last, so it saves every other callback's state after this epoch.
+    const callbackList: CallbackList = new CallbackList([interruption, ...configured, ...(opts.callbacks ?? []), mlflowLogger, resumePoint]);
     const result = await train({
       model,
-      optimizer,
+      optimizer: opt,
       data,
       epochs: c.training.epochs,
       batchSize: c.training.batch_size,
       evalBatchSize: c.training.eval_batch_size,
       validate: c.data.val.count > 0,
       labelSmoothing: c.training.label_smoothing,
-      callbacks: new CallbackList(cbs),
+      callbacks: callbackList,
       progress: createProgress(),
+      initialEpoch: resumed?.completedEpochs,
+      callbackStates: resumed?.callbackStates,
     });
+    history = [...(resumed?.history ?? []), ...result.history];
     interruptedCheck(interruption);
     if (configured.some((cb) => cb instanceof TerminateOnNaN && cb.terminated)) {
       throw new TrainingDivergedError(
@@ -158,7 +234,7 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
           `(now ${c.training.optimizer.learning_rate}) or check the inputs for NaN`,
       );
     }
-    if (result.stopReason) await client.setTags(runId, { 'xp.stop_reason': result.stopReason });
+    if (result.stopReason) tracker.setTags({ 'xp.stop_reason': result.stopReason });
 
     const testEval = await evaluate(model, data, 'test', c.training.eval_batch_size, { prefix: 'test_', keepPredictions: true });
     const testMetrics = { ...testEval.metrics };
@@ -169,44 +245,53 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
       interruptedCheck(interruption);
     }
     interruptedCheck(interruption);
-    const step = result.history.length;
-    await client.logBatch(runId, {
-      metrics: Object.entries(testMetrics).map(([key, value]) => ({ key, value, timestamp: Date.now(), step })),
-    });
+    const step = history.length;
+    tracker.logMetrics(Object.entries(testMetrics).map(([key, value]) => ({ key, value, step })));
     log(`test: exact match ${(testMetrics.test_exact_match * 100).toFixed(2)} % on ${testEval.count} sequences`);
     await logRunReports(
-      client,
+      { logArtifact: async (_run: string, local: string, artifactPath?: string) => tracker.logArtifact(local, artifactPath) },
       runId,
-      { history: result.history, test: testEval, data, normalize: c.data.normalize, gridSize: c.evaluation.misclassified_grid },
+      { history, test: testEval, data, normalize: c.data.normalize, gridSize: c.evaluation.misclassified_grid },
       { warn: log },
     );
-    await client.logText(runId, JSON.stringify({ ...testReport(testEval), metrics: testMetrics }, null, 2), 'metrics/test.json');
+    tracker.logText(JSON.stringify({ ...testReport(testEval), metrics: testMetrics }, null, 2), 'metrics/test.json');
     if (c.mlflow.log_model) {
       const dir = path.join(runDir, 'model');
       await saveModel(model, dir);
-      await client.logArtifactDir(runId, dir, 'model');
+      tracker.logArtifactDir(dir, 'model');
     }
     interruptedCheck(interruption);
-    await client.setTerminated(runId, 'FINISHED');
-    log(`run finished: ${url}`);
-    return { runId, experimentId, url, status: 'FINISHED', test: testMetrics, history: result.history };
+    tracker.updateRun('FINISHED');
+    await fs.rm(resumeDir, { recursive: true, force: true });
+    await tracker.close(CLOSE_WAIT_MS);
+    log(client ? `run finished: ${url}` : `run finished offline; \`npx xp sync\` sends it to MLflow (spool: ${url})`);
+    return { runId, experimentId, url, status: 'FINISHED', test: testMetrics, history };
   } catch (e) {
     if (interruption.signal) {
       const signal = interruption.signal;
       const epoch = interruption.epoch;
       log(`${signal}: saving a checkpoint and ending the MLflow run as KILLED…`);
       await bestEffort(log, 'save the checkpoint', () => saveCheckpoint(epoch ?? 0));
-      await mlflowLogger.flush();
-      await bestEffort(log, 'tag the run', () => client.setTags(runId, killedTags()));
-      await bestEffort(log, 'end the run', () => client.setTerminated(runId, 'KILLED'));
+      await bestEffort(log, 'keep the resume point', async () => {
+        if (existsSync(resumeDir)) tracker.logArtifactDir(resumeDir, 'resume');
+      });
+      tracker.setTags({ ...killedTags(), 'xp.epochs_completed': String(completed()) });
+      tracker.updateRun('KILLED');
+      // The process promised to exit within 10 s; what MLflow has not taken by then stays in the spool.
+      await tracker.close(4000);
       const where = epoch === undefined ? 'before training began' : `in epoch ${epoch + 1}`;
-      throw new RunInterruptedError(signal, `interrupted by ${signal} ${where}; the MLflow run ended KILLED with a checkpoint under checkpoints/: ${url}`);
+      throw new RunInterruptedError(
+        signal,
+        `interrupted by ${signal} ${where}; the MLflow run ended KILLED with a checkpoint under checkpoints/ ` +
+          `(continue it with \`npx xp run --resume ${runId}\`): ${url}`,
+      );
     }
     const err = e instanceof Error ? e : new Error(String(e));
-    await mlflowLogger.flush();
-    await bestEffort(log, 'tag the run', () => client.setTags(runId, { 'xp.error': err.message.slice(0, MLFLOW_LIMITS.maxTagValueLength) }));
-    await bestEffort(log, 'upload the stack trace', () => client.logText(runId, err.stack ?? String(err), 'error/stacktrace.txt'));
-    await bestEffort(log, 'end the run', () => client.setTerminated(runId, 'FAILED'));
+    tracker.setTags({ 'xp.error': err.message.slice(0, MLFLOW_LIMITS.maxTagValueLength) });
+    tracker.logText(err.stack ?? String(err), 'error/stacktrace.txt');
+    if (existsSync(resumeDir)) tracker.logArtifactDir(resumeDir, 'resume');
+    tracker.updateRun('FAILED');
+    await tracker.close(CLOSE_WAIT_MS);
     log(`run ended FAILED: ${url} (stack trace: artifact error/stacktrace.txt)`);
     throw e;
   } finally {

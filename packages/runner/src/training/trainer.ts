@@ -3,7 +3,7 @@
 // tidy-wrapped step with metric counts accumulated on the backend (no per-batch JS metric work).
 import * as tf from '@tensorflow/tfjs';
 import type { CallbackList } from '../callbacks/callback-list.js';
-import type { CallbackTarget, Logs } from '../callbacks/callback.js';
+import type { CallbackState, CallbackTarget, Logs } from '../callbacks/callback.js';
 import type { BatchSource } from './batch-source.js';
 import { evaluate } from './evaluate.js';
 import { getLearningRate, setLearningRate } from './learning-rate.js';
@@ -30,6 +30,8 @@ export interface TrainOptions {
   progress?: ProgressReporter;
   /** First epoch index (for resumed runs). Defaults to 0. */
   initialEpoch?: number;
+  /** Callback states saved by the run being resumed (see CallbackList.states). */
+  callbackStates?: Record<string, CallbackState>;
 }
 
 export interface TrainResult {
@@ -55,6 +57,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const tensorsPerEpoch: number[] = [];
   const batches = Math.ceil(data.count('train') / o.batchSize);
   await o.callbacks.onTrainBegin();
+  if (o.callbackStates) await o.callbacks.restoreStates(o.callbackStates);
   let epoch = o.initialEpoch ?? 0;
   for (; epoch < o.epochs && !target.stopTraining; epoch++) {
     await o.callbacks.onEpochBegin(epoch);
@@ -95,6 +98,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       if (target.stopTraining) break;
     }
     if (!counts) throw new Error('the training split produced no batches');
+    if (i < batches && target.abandonEpoch) {
+      // Interrupted mid-epoch: the part-epoch is not logged, so a resumed run that trains this epoch again
+      // logs each step exactly once. (A NaN stop keeps its part-epoch: those numbers explain the failure.)
+      (counts as tf.Tensor1D).dispose();
+      break;
+    }
     const c = (await (counts as tf.Tensor1D).data()) as Float32Array;
     (counts as tf.Tensor1D).dispose();
     const trainSecs = (performance.now() - t0) / 1000;
