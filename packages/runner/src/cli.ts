@@ -69,6 +69,7 @@ program
   .command('server')
   .description('start (default), stop or show the embedded MLflow server')
   .argument('[action]', 'start | stop | status', 'start')
+  .option('--detach', 'keep the server running after this command exits (the default for start)')
   .option('--no-detach', 'keep the server in the foreground')
   .option('--port <n>', 'port to bind on 127.0.0.1', (v) => Number.parseInt(v, 10))
   .action((action, opts) => serverCommand(action, opts).catch(fail));

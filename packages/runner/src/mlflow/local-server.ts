@@ -108,8 +108,9 @@ export async function startServer(opts: StartServerOptions): Promise<ServerHandl
     }
     await sleep(250);
   }
-  if (opts.detach) child.unref();
-  else stopOnExit(pid, () => signalGroup(pid, 'SIGTERM'));
+  // Never keep this process alive for the server's sake: an attached server is ended by the exit hook instead.
+  child.unref();
+  if (!opts.detach) stopOnExit(pid, () => signalGroup(pid, 'SIGTERM'));
   return { url, port, pid, logFile, stop };
 }
 

@@ -18,11 +18,11 @@ describe('RunTracker with a real MLflow server', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xp-tracker-it-'));
     server = await startServer({ backendStoreUri: `sqlite:///${tmp}/mlflow.db`, artifactsDir: path.join(tmp, 'artifacts'), startTimeoutMs: 120_000 });
     client = new MlflowClient({ trackingUri: server.url, maxRetries: 1, backoffFactorMs: 50 });
-  });
+  }, 180_000);
   afterAll(async () => {
     await server?.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('creates the run, sends everything in order and removes the spool once the run has ended', async () => {
     const lines: string[] = [];
