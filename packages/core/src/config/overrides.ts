@@ -31,8 +31,14 @@ export function parseOverride(option: string): Override {
   const text = option.slice(eq + 1);
   // An empty value means an empty string here; in YAML it would be null, which no field accepts.
   if (text === '') return { option, segments, value: '' };
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: false, resolveKnownTags: false });
   if (doc.errors.length) throw fail(`the value is not valid YAML (${doc.errors[0].message}); quote it, e.g. --set 'name="a: b"'`);
+  // Same rule as in files (see parse-yaml.ts): a tag other than the core ones is refused, not dropped.
+  const tag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (tag) {
+    const written = /^!\S*/.exec(text.slice(tag.pos[0], tag.pos[1]))?.[0] ?? 'tag';
+    throw fail(`YAML tag ${written} is not allowed: values are plain data and no tag may build objects or run code; remove the tag, or quote the value to pass it as a string`);
+  }
   return { option, segments, value: doc.toJS({ maxAliasCount: 0 }) };
 }
 
