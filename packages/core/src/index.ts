@@ -1,6 +1,7 @@
 export * from './schema/index.js';
 export { XpError, ConfigError, formatIssue, type ConfigIssue } from './errors.js';
-export { loadExperiment, parseExperimentText, type LoadedExperiment, type LoadOptions } from './loader.js';
+export { loadExperiment, parseExperimentText, redactedConfig, type LoadedExperiment, type LoadOptions } from './loader.js';
+export { redactConfig, type Env, type EnvValue } from './config/env-interpolation.js';
 export { MAX_CONFIG_BYTES } from './config/source.js';
 export { MAX_ALIAS_COUNT } from './config/parse-yaml.js';
 export { CONFIG_CHECKS, MNIST_DIGIT_PX, runChecks, type CheckIssue, type ConfigCheck } from './checks/index.js';

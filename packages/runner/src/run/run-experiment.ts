@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { flattenConfig, type LoadedExperiment } from '@xp/core';
+import { flattenConfig, redactedConfig, type LoadedExperiment } from '@xp/core';
 import { createDataBundle, NUM_CLASSES, type DataBundle } from '@xp/data';
 import { buildModel, modelSummary } from '@xp/models';
 import { CallbackList } from '../callbacks/callback-list.js';
@@ -229,9 +229,9 @@ async function bestEffort(log: (msg: string) => void, what: string, fn: () => Pr
   }
 }
 
-/** Params = the flattened resolved config; the description is the run note, not a param. */
+/** Params = the flattened resolved config, `${env:…}` values redacted; the description is the run note, not a param. */
 function flatParams(exp: LoadedExperiment): Record<string, string> {
-  const { description: _d, ...rest } = exp.config;
+  const { description: _d, ...rest } = redactedConfig(exp);
   return flattenConfig(rest);
 }
 
