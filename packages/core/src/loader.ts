@@ -12,7 +12,7 @@ import { schemaIssues } from './config/schema-issues.js';
 import { applyDefaults, validateSchema } from './config/validate.js';
 import { ConfigError, displayPath, type ConfigIssue } from './errors.js';
 import { configHash } from './hash.js';
-import type { ExperimentConfig } from './schema/experiment.js';
+import type { ExperimentConfig, SchemaExtensions } from './schema/experiment.js';
 
 /** Options of {@link loadExperiment}. */
 export interface LoadOptions {
@@ -20,6 +20,8 @@ export interface LoadOptions {
   overrides?: string[];
   /** Read by `${env:NAME}` references in the files and the overrides. Defaults to `process.env`. */
   env?: Env;
+  /** Registry entries added by `--plugin` modules, accepted as `type`s with their own options. Defaults to none. */
+  extensions?: SchemaExtensions;
 }
 
 /** A validated experiment, ready to run. */
@@ -39,6 +41,8 @@ export interface LoadedExperiment {
   hash: string;
   /** The values of `config` that came from `${env:NAME}` references; never logged, see {@link redactedConfig}. */
   env: EnvValue[];
+  /** The extensions it was validated with; loading it again (other overrides, a sweep's checks) needs them too. */
+  extensions?: SchemaExtensions;
 }
 
 /**
@@ -76,10 +80,10 @@ export function redactedConfig(exp: Pick<LoadedExperiment, 'config' | 'env'>): E
 function finish(file: string, layer: ResolvedLayer, opts: LoadOptions): LoadedExperiment {
   const overrides = opts.overrides ?? [];
   // Defaults first, so that --set can reach keys the file leaves to their defaults.
-  applyDefaults(layer.data);
+  applyDefaults(layer.data, opts.extensions);
   applyOverrides(layer, overrides, opts.env);
   const env = envValues(layer.data, layer.origins);
-  const schema = envSchemaIssues(validateSchema(layer.data), env, layer.origins);
+  const schema = envSchemaIssues(validateSchema(layer.data, opts.extensions), env, layer.origins);
   let issues = [...schema.issues, ...schemaIssues(schema.others, layer.origins)];
   const config = layer.data as ExperimentConfig;
   // Cross-field rules trust the types, so they only run on a config that passed the schema.
@@ -88,7 +92,7 @@ function finish(file: string, layer: ResolvedLayer, opts: LoadOptions): LoadedEx
   }
   if (issues.length) throw new ConfigError(sortIssues(redactIssues(issues, env, config), layer.files, overrides));
   const redacted = redactConfig(config, env);
-  return { config, file, files: layer.files, resolvedYaml: resolvedYaml(redacted, layer.files, overrides), hash: configHash(redacted), env };
+  return { config, file, files: layer.files, resolvedYaml: resolvedYaml(redacted, layer.files, overrides), hash: configHash(redacted), env, extensions: opts.extensions };
 }
 
 // In the order of the chain, then of the text, then of the --set options, so the output reads top to

@@ -10,7 +10,7 @@ import { createDataBundle, NUM_CLASSES, type DataBundle } from '@xp/data';
 import { buildModel, modelSummary } from '@xp/models';
 import { CallbackList } from '../callbacks/callback-list.js';
 import type { Callback } from '../callbacks/callback.js';
-import { callbacks as callbackRegistry, type CallbackDeps } from '../callbacks/registry.js';
+import { createCallback, type PluginCallbacks } from '../callbacks/registry.js';
 import { TerminateOnNaN } from '../callbacks/terminate-on-nan.js';
 import { MLFLOW_LIMITS, MlflowClient } from '../mlflow/index.js';
 import { backendBanner, BackendError, loadBackend, type BackendName } from '../backend/native-backend.js';
@@ -34,6 +34,8 @@ export interface RunOptions {
   tags?: Record<string, string>;
   /** Extra callbacks after the configured ones (e.g. a sweep's trial reporter/pruner). */
   callbacks?: Callback[];
+  /** Callback types added with `--plugin` (the experiment must have been loaded with their schemas). */
+  pluginCallbacks?: PluginCallbacks;
 }
 
 export interface RunOutcome {
@@ -135,7 +137,7 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
     await client.logText(runId, r.summary, 'model/summary.txt');
 
     const deps = { runDir, totalEpochs: c.training.epochs, log, saveCheckpoint };
-    const configured = c.callbacks.map((cb) => (callbackRegistry[cb.type] as (o: typeof cb, d: CallbackDeps) => Callback)(cb, deps));
+    const configured = c.callbacks.map((cb) => createCallback(cb, deps, opts.pluginCallbacks));
     // The interruption first, so it records the epoch before any callback can act on it.
     const cbs: Callback[] = [interruption, ...configured, ...(opts.callbacks ?? []), mlflowLogger];
     optimizer = createOptimizer(c.training.optimizer);
