@@ -43,3 +43,17 @@ describe('loadExperiment', () => {
     expect(a.hash).not.toBe(c.hash);
   });
 });
+
+describe('names that become paths', () => {
+  const load = (overrides: string[]) => loadExperiment(valid, { overrides });
+
+  it.each(['inverted_hard', 'v-2', 'x.y', '_a'])('accepts the variant name %j', async (name) => {
+    const { config } = await load([`evaluation.variants=[{type: inverted, name: "${name}"}]`]);
+    expect(config.evaluation.variants[0].name).toBe(name);
+  });
+
+  it.each(['..', '.', '.hidden', '../x', 'a/b', 'a\\\\b', '', 'a b'])('refuses %j as a variant name and as a CSV file name', async (name) => {
+    await expect(load([`evaluation.variants=[{type: inverted, name: "${name}"}]`])).rejects.toThrow(/evaluation\.variants\[0\]\.name (must match the pattern|must not be empty)/);
+    await expect(load([`callbacks=[{type: csv_logger, filename: "${name}"}]`])).rejects.toThrow(/callbacks\[0\]\.filename (must match the pattern|must not be empty)/);
+  });
+});

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { runChecks } from './checks/index.js';
+import { envSchemaIssues, envValues, redactConfig, redactIssues, type Env, type EnvValue } from './config/env-interpolation.js';
 import { resolveExtends, type ResolvedLayer } from './config/extends.js';
 import { locate } from './config/origins.js';
 import { applyOverrides } from './config/overrides.js';
@@ -11,12 +12,16 @@ import { schemaIssues } from './config/schema-issues.js';
 import { applyDefaults, validateSchema } from './config/validate.js';
 import { ConfigError, displayPath, type ConfigIssue } from './errors.js';
 import { configHash } from './hash.js';
-import type { ExperimentConfig } from './schema/experiment.js';
+import type { ExperimentConfig, SchemaExtensions } from './schema/experiment.js';
 
 /** Options of {@link loadExperiment}. */
 export interface LoadOptions {
   /** `path.to.key=value` overrides (the CLI's `--set`), applied in order. Defaults to none. */
   overrides?: string[];
+  /** Read by `${env:NAME}` references in the files and the overrides. Defaults to `process.env`. */
+  env?: Env;
+  /** Registry entries added by `--plugin` modules, accepted as `type`s with their own options. Defaults to none. */
+  extensions?: SchemaExtensions;
 }
 
 /** A validated experiment, ready to run. */
@@ -27,10 +32,17 @@ export interface LoadedExperiment {
   file: string;
   /** Absolute paths of the extends chain, bases first, `file` last. */
   files: string[];
-  /** YAML text of `config`, with a header comment naming the source file (logged as an artifact). */
+  /**
+   * YAML text of `config` with environment-sourced values redacted (see {@link redactedConfig}), and a header
+   * comment naming the source file; logged as an artifact, and loads back to `config` where the variables are set.
+   */
   resolvedYaml: string;
-  /** First 12 hex characters of the sha256 of the canonical JSON of `config`. */
+  /** First 12 hex characters of the sha256 of the canonical JSON of the redacted `config`. */
   hash: string;
+  /** The values of `config` that came from `${env:NAME}` references; never logged, see {@link redactedConfig}. */
+  env: EnvValue[];
+  /** The extensions it was validated with; loading it again (other overrides, a sweep's checks) needs them too. */
+  extensions?: SchemaExtensions;
 }
 
 /**
@@ -43,7 +55,7 @@ export interface LoadedExperiment {
  */
 export async function loadExperiment(file: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
   const abs = path.resolve(file);
-  return finish(abs, await resolveExtends(abs), opts);
+  return finish(abs, await resolveExtends(abs, undefined, opts.env), opts);
 }
 
 /**
@@ -52,22 +64,35 @@ export async function loadExperiment(file: string, opts: LoadOptions = {}): Prom
  */
 export async function parseExperimentText(text: string, file: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
   const abs = path.resolve(file);
-  return finish(abs, await resolveExtends(abs, text), opts);
+  return finish(abs, await resolveExtends(abs, text, opts.env), opts);
+}
+
+/**
+ * The config as xp logs it (params, `config.resolved.yaml`, messages): every value that came from the
+ * environment replaced by the text it was written as, e.g. `${env:API_TOKEN}`.
+ *
+ * @example flattenConfig(redactedConfig(exp)) // MLflow params without secrets
+ */
+export function redactedConfig(exp: Pick<LoadedExperiment, 'config' | 'env'>): ExperimentConfig {
+  return redactConfig(exp.config, exp.env);
 }
 
 function finish(file: string, layer: ResolvedLayer, opts: LoadOptions): LoadedExperiment {
   const overrides = opts.overrides ?? [];
   // Defaults first, so that --set can reach keys the file leaves to their defaults.
-  applyDefaults(layer.data);
-  applyOverrides(layer, overrides);
-  let issues = schemaIssues(validateSchema(layer.data), layer.origins);
+  applyDefaults(layer.data, opts.extensions);
+  applyOverrides(layer, overrides, opts.env);
+  const env = envValues(layer.data, layer.origins);
+  const schema = envSchemaIssues(validateSchema(layer.data, opts.extensions), env, layer.origins);
+  let issues = [...schema.issues, ...schemaIssues(schema.others, layer.origins)];
   const config = layer.data as ExperimentConfig;
   // Cross-field rules trust the types, so they only run on a config that passed the schema.
   if (issues.length === 0) {
     issues = runChecks(config).map((i) => ({ ...locate(layer.origins, i.pointer, 'value'), path: toDotted(i.pointer), message: i.message }));
   }
-  if (issues.length) throw new ConfigError(sortIssues(issues, layer.files, overrides));
-  return { config, file, files: layer.files, resolvedYaml: resolvedYaml(config, layer.files, overrides), hash: configHash(config) };
+  if (issues.length) throw new ConfigError(sortIssues(redactIssues(issues, env, config), layer.files, overrides));
+  const redacted = redactConfig(config, env);
+  return { config, file, files: layer.files, resolvedYaml: resolvedYaml(redacted, layer.files, overrides), hash: configHash(redacted), env, extensions: opts.extensions };
 }
 
 // In the order of the chain, then of the text, then of the --set options, so the output reads top to

@@ -1,7 +1,7 @@
 export { DataError, type DataErrorCode } from './errors.js';
 export { createRng, permutation, type Rng } from './rng.js';
 export { parseIdx, readIdxFile, type IdxArray } from './mnist/idx-reader.js';
-export { cachedDownload, sha256, type DownloadOptions } from './mnist/mnist-download.js';
+export { cachedDownload, publicUrl, sha256, type DownloadOptions } from './mnist/mnist-download.js';
 export {
   DEFAULT_CACHE_DIR,
   describeSource,

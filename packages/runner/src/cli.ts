@@ -14,6 +14,7 @@ import { syncCommand } from './commands/sync-command.js';
 import { validateCommand } from './commands/validate-command.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+const PLUGIN_HELP = 'load a local ES module that adds registry entries, e.g. callbacks (repeatable)';
 const debug = process.argv.includes('--debug');
 
 // One line per problem on stderr, and an exit code a script can branch on: 2 for config errors (nothing ran),
@@ -41,6 +42,7 @@ program
   .option('--tag <key=value>', 'add an MLflow run tag (repeatable)', collect, [])
   .option('--offline', 'log nothing to a server: keep the run in the local spool for `xp sync` (also XP_OFFLINE=1)')
   .option('--resume <run-id>', 'continue an interrupted run from its last completed epoch, in the same MLflow run')
+  .option('--plugin <file>', PLUGIN_HELP, collect, [])
   .addOption(new Option('--backend <name>', 'tensorflow (native) or cpu (pure JS, debugging only)').choices(['tensorflow', 'cpu']))
   .action((file, opts) => runCommand(file, opts).catch(fail));
 
@@ -49,6 +51,7 @@ program
   .description('check experiment files without running anything (exit 0 when all are valid, 2 otherwise)')
   .argument('<files...>', 'experiment YAML files')
   .option('--set <path=value>', 'override a config value (repeatable)', collect, [])
+  .option('--plugin <file>', PLUGIN_HELP, collect, [])
   .action((files, opts) =>
     validateCommand(files, { ...opts, debug })
       .then((ok) => process.exit(ok ? 0 : 2))
@@ -80,6 +83,7 @@ program
   .argument('<file>', 'sweep YAML')
   .option('--resume', 'continue the newest sweep of this file without re-running finished trials')
   .option('--queue <url>', 'hand trials to `xp worker` processes through Redis (redis://host:6379)')
+  .option('--plugin <file>', `${PLUGIN_HELP}; local trials load it too`, collect, [])
   .action((file, opts) =>
     sweepCommand(file, opts)
       .then(() => process.exit(process.exitCode ?? 0))
@@ -91,6 +95,7 @@ program
   .description('take sweep trials from a Redis queue and run them (any number of machines)')
   .requiredOption('--queue <url>', 'redis://host:6379[/db][?queue=name]')
   .option('--concurrency <n>', 'trials at a time on this machine', (v) => Number.parseInt(v, 10))
+  .option('--plugin <file>', `${PLUGIN_HELP}; this worker's trials load it (the plugins named by the sweep are not used)`, collect, [])
   .action((opts) =>
     workerCommand(opts)
       .then(() => process.exit(process.exitCode ?? 0))

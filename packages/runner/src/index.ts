@@ -9,4 +9,5 @@ export * from './run/run-experiment.js';
 export * from './run/state-dir.js';
 export * from './run/errors.js';
 export * from './mlflow/index.js';
+export * from './plugins/index.js';
 export * from './reports/index.js';

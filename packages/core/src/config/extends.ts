@@ -3,6 +3,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, displayPath } from '../errors.js';
+import { interpolateEnv, type Env } from './env-interpolation.js';
 import { mergeLayers, type Layer } from './merge.js';
 import { dropOrigins, locate, type Location } from './origins.js';
 import { parseYaml } from './parse-yaml.js';
@@ -30,18 +31,22 @@ interface BaseRef {
  *
  * @param file - Absolute path of the file; `extends` paths are relative to its folder.
  * @param text - The file's content when already in memory. Defaults to reading `file`.
+ * @param env - Read by `${env:NAME}` references in every file of the chain. Defaults to `process.env`.
  */
-export async function resolveExtends(file: string, text?: string): Promise<ResolvedLayer> {
-  return load(file, [], text);
+export async function resolveExtends(file: string, text?: string, env: Env = process.env): Promise<ResolvedLayer> {
+  return load(file, [], env, text);
 }
 
-async function load(file: string, chain: string[], text?: string): Promise<ResolvedLayer> {
+async function load(file: string, chain: string[], env: Env, text?: string): Promise<ResolvedLayer> {
   const own = parseYaml(text ?? (await readSource(file)), file);
   const refs = baseRefs(own, file);
   for (const key of LOADER_KEYS) {
     delete own.data[key];
     dropOrigins(own.origins, toPointer([key]));
   }
+  // After the loader keys are gone: which files are read is decided by the text alone, never by the environment.
+  const envIssues = interpolateEnv(own, '', env);
+  if (envIssues.length) throw new ConfigError(envIssues);
   let merged: Layer | undefined;
   const files: string[] = [];
   for (const ref of refs) {
@@ -51,7 +56,7 @@ async function load(file: string, chain: string[], text?: string): Promise<Resol
       throw refError(ref, `extends cycle: ${cycle}; a file cannot (indirectly) extend itself, remove one of these extends`);
     }
     await checkExists(ref);
-    const base = await load(ref.target, stack);
+    const base = await load(ref.target, stack, env);
     merged = merged ? mergeLayers(merged, base) : base;
     files.push(...base.files);
   }

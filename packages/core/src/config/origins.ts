@@ -14,6 +14,8 @@ export interface Origin {
   file: string;
   key?: Position;
   value?: Position;
+  /** Set when the value was interpolated from environment variables: the string as written, and the variables. */
+  env?: { template: string; names: string[] };
 }
 
 /** Origins keyed by the JSON pointer of each value in the data. */

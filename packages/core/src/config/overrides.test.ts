@@ -25,6 +25,10 @@ describe('parseOverride', () => {
     expect(parseOverride(option)).toEqual({ option, segments, value });
   });
 
+  it.each(['seed=!!js/function "f"', 'name=!secret x', 'seed=!!binary aGVsbG8='])('refuses the YAML tag in %s', (option) => {
+    expect(() => parseOverride(option)).toThrow(/: YAML tag !\S+ is not allowed: values are plain data/);
+  });
+
   it('rejects an option without =', () => {
     expect(() => parseOverride('training.epochs')).toThrow(/expected --set path.to.key=value/);
   });

@@ -3,6 +3,7 @@
 // mean what they would in the file.
 import { parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { interpolateEnv, type Env } from './env-interpolation.js';
 import type { Layer } from './merge.js';
 import { dropOrigins } from './origins.js';
 import { hasOwn, isRecord, setOwn, toPointer } from './pointer.js';
@@ -31,20 +32,29 @@ export function parseOverride(option: string): Override {
   const text = option.slice(eq + 1);
   // An empty value means an empty string here; in YAML it would be null, which no field accepts.
   if (text === '') return { option, segments, value: '' };
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: false, resolveKnownTags: false });
   if (doc.errors.length) throw fail(`the value is not valid YAML (${doc.errors[0].message}); quote it, e.g. --set 'name="a: b"'`);
+  // Same rule as in files (see parse-yaml.ts): a tag other than the core ones is refused, not dropped.
+  const tag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (tag) {
+    const written = /^!\S*/.exec(text.slice(tag.pos[0], tag.pos[1]))?.[0] ?? 'tag';
+    throw fail(`YAML tag ${written} is not allowed: values are plain data and no tag may build objects or run code; remove the tag, or quote the value to pass it as a string`);
+  }
   return { option, segments, value: doc.toJS({ maxAliasCount: 0 }) };
 }
 
 /**
  * Applies overrides in order to `layer` (changed in place), recording `--set …` as the origin of each
  * value set. Every override whose path's parent does not exist is reported, with the closest existing key.
+ * `${env:NAME}` references in the values are interpolated as in files (quote them from the shell).
+ *
+ * @param env - Read by `${env:NAME}` references. Defaults to `process.env`.
  */
-export function applyOverrides(layer: Layer, options: readonly string[]): void {
+export function applyOverrides(layer: Layer, options: readonly string[], env: Env = process.env): void {
   const issues: ConfigIssue[] = [];
   for (const option of options) {
     try {
-      applyOne(layer, parseOverride(option));
+      applyOne(layer, parseOverride(option), env);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       issues.push(...e.issues);
@@ -56,7 +66,7 @@ export function applyOverrides(layer: Layer, options: readonly string[]): void {
 /** Keys resolved while reading the file; setting them afterwards would have no effect. */
 const FILE_ONLY_KEYS = new Set(['extends', '$schema']);
 
-function applyOne(layer: Layer, o: Override): void {
+function applyOne(layer: Layer, o: Override, env: Env): void {
   const label = `--set ${o.option}`;
   const fail = (i: number, message: string) =>
     new ConfigError([{ file: label, path: dotted(o.segments.slice(0, i + 1)), message }]);
@@ -79,12 +89,12 @@ function applyOne(layer: Layer, o: Override): void {
     } else {
       throw fail(i, `${dotted(o.segments.slice(0, i))} is ${JSON.stringify(parent)}, not a section or list, so it has no '${seg}'`);
     }
-    if (last) set(layer, parent as Record<string, unknown>, o, label);
+    if (last) set(layer, parent as Record<string, unknown>, o, label, env);
     else parent = (parent as Record<string, unknown>)[String(seg)];
   }
 }
 
-function set(layer: Layer, parent: Record<string, unknown>, o: Override, label: string): void {
+function set(layer: Layer, parent: Record<string, unknown>, o: Override, label: string, env: Env): void {
   const key = String(o.segments[o.segments.length - 1]);
   const pointer = toPointer(o.segments);
   setOwn(parent, key, o.value);
@@ -95,6 +105,8 @@ function set(layer: Layer, parent: Record<string, unknown>, o: Override, label: 
     else if (isRecord(v)) for (const [k, x] of Object.entries(v)) mark(x, `${p}${toPointer([k])}`);
   };
   mark(o.value, pointer);
+  const envIssues = interpolateEnv(layer, pointer, env);
+  if (envIssues.length) throw new ConfigError(envIssues);
   // Switching a union's `type`: the old type's defaults (values nobody wrote, so without an origin) would be
   // unknown keys of the new type. Drop them; validation fills in the new type's defaults.
   if (key === 'type' && !Array.isArray(parent)) {

@@ -66,6 +66,59 @@ describe('parseYaml', () => {
   });
 });
 
+describe('YAML tags', () => {
+  const issuesOfText = (text: string) => {
+    try {
+      parseYaml(text, 'f.yaml');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).issues;
+    }
+    throw new Error('parsed without an error');
+  };
+
+  it.each([
+    ['a: !!js/function "function () { return 1 }"', '!!js/function', 1, 4],
+    ['a: !!js/undefined x', '!!js/undefined', 1, 4],
+    ['a:\n  - !!python/object/apply:os.system ["id"]', '!!python/object/apply:os.system', 2, 5],
+    ['? !!python/name:os.system\n: 1', '!!python/name:os.system', 1, 3],
+    ['a: !custom 3', '!custom', 1, 4],
+    ['a: !<tag:example.com,2000:app/x> 3', '!<tag:example.com,2000:app/x>', 1, 4],
+    ['%TAG !e! tag:example.com,2000:\n---\na: !e!obj 1', '!e!obj', 3, 4],
+    // YAML 1.1 types that yaml would otherwise build as Buffer, Set, Map and Date objects
+    ['a: !!binary aGVsbG8=', '!!binary', 1, 4],
+    ['a: !!set {x, y}', '!!set', 1, 4],
+    ['a: !!omap [x: 1]', '!!omap', 1, 4],
+    ['a: !!timestamp 2001-12-14', '!!timestamp', 1, 4],
+  ])('refuses %j at its tag', (text, tag, line, col) => {
+    expect(issuesOfText(text)).toEqual([
+      { file: 'f.yaml', line, col, path: '', message: expect.stringContaining(`YAML tag ${tag} is not allowed:`) },
+    ]);
+  });
+
+  it('reports every tag of a file at once, in text order', () => {
+    expect(issuesOfText('a: !x 1\nb: 2\nc: !!js/regexp /x/\n').map((i) => [i.line, i.message.split(' is not')[0]])).toEqual([
+      [1, 'YAML tag !x'],
+      [3, 'YAML tag !!js/regexp'],
+    ]);
+  });
+
+  it('keeps the core tags, which only say how to read a scalar', () => {
+    expect(parseYaml('a: !!str 5\nb: !!int "7"\nc: !!bool true\nd: !!map {e: !!seq [1]}\nf: !!null ~\ng: !!float 1.5\n', 'f.yaml').data).toEqual({
+      a: '5',
+      b: 7,
+      c: true,
+      d: { e: [1] },
+      f: null,
+      g: 1.5,
+    });
+  });
+
+  it('says a core tag does not fit rather than calling it forbidden', () => {
+    expect(issuesOfText('a: !!int abc')[0].message).toBe('the value does not fit its tag !!int; remove the tag (numbers, true/false and strings need none)');
+  });
+});
+
 describe('YAML problems in files', () => {
   it('refuses duplicate keys, naming the first one', async () => {
     const issues = await issuesOf(fixture('duplicate-keys.yaml'));

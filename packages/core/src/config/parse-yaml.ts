@@ -27,9 +27,14 @@ export interface ParsedYaml {
 export function parseYaml(text: string, file: string, topKeys = "'name:' and 'model:'"): ParsedYaml {
   checkSize(Buffer.byteLength(text, 'utf8'), file);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => syntaxIssue(e, doc, lineCounter, file, text));
+  // `resolveKnownTags: false`: yaml would otherwise turn YAML 1.1 tags such as !!binary, !!set and
+  // !!timestamp into Buffers, Sets and Dates; left unresolved, they are refused below like any other tag.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, resolveKnownTags: false });
+  const tagErrors = doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (doc.errors.length > 0 || tagErrors.length > 0) {
+    const issues = [...doc.errors, ...tagErrors]
+      .sort((a, b) => a.pos[0] - b.pos[0])
+      .map((e) => (e.code === 'TAG_RESOLVE_FAILED' ? tagIssue(e, lineCounter, file, text) : syntaxIssue(e, doc, lineCounter, file, text)));
     // yaml may report one mistake twice at the same spot in different words; the first is enough.
     throw new ConfigError(issues.filter((i, n) => issues.findIndex((j) => j.line === i.line && j.col === i.col) === n));
   }
@@ -55,6 +60,20 @@ export function parseYaml(text: string, file: string, topKeys = "'name:' and 'mo
     throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `the top level must be a mapping of keys such as ${topKeys}; ${got}` }]);
   }
   return { data, origins: collectOrigins(doc, lineCounter, file) };
+}
+
+/** The tags of YAML's core schema; xp's own types (numbers, strings, …) need nothing else. */
+const CORE_TAGS = ['!!str', '!!int', '!!float', '!!bool', '!!null', '!!map', '!!seq'];
+
+// Any other tag is refused rather than ignored: tags are how YAML loaders in other languages build objects
+// or call functions (!!python/object, !!js/function), and a config that asks for that must not run with the
+// tag silently dropped. `yaml` never executes tags; this makes the refusal visible at the tag.
+function tagIssue(e: YAMLError, lc: LineCounter, file: string, text: string): ConfigIssue {
+  const written = /^!\S*/.exec(text.slice(e.pos[0], e.pos[1]))?.[0] ?? 'tag';
+  const message = CORE_TAGS.includes(written)
+    ? `the value does not fit its tag ${written}; remove the tag (numbers, true/false and strings need none)`
+    : `YAML tag ${written} is not allowed: an experiment file is plain data (mappings, lists, strings, numbers, true/false) and no tag may build objects or run code; remove the tag (and load code only with --plugin)`;
+  return { file, ...lc.linePos(e.pos[0]), path: '', message };
 }
 
 function syntaxIssue(e: YAMLError, doc: Document, lc: LineCounter, file: string, text: string): ConfigIssue {

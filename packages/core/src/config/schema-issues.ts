@@ -113,7 +113,8 @@ function about(schema: SchemaLike | undefined): string {
   return ` (${schema.description.replace(/\.?$/, '.')}${def})`;
 }
 
-function typeNoun(type: string): string {
+/** How a JSON Schema type reads in a message: `integer` → `a whole number`. */
+export function typeNoun(type: string): string {
   const nouns: Record<string, string> = {
     integer: 'a whole number',
     number: 'a number',

@@ -3,7 +3,7 @@
 // reports every problem instead of the first.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import { ExperimentSchema } from '../schema/experiment.js';
+import { experimentSchema, ExperimentSchema, type SchemaExtensions } from '../schema/experiment.js';
 
 /**
  * Compiles `schema` with the options every xp config file is checked with (defaults filled in, all errors
@@ -18,20 +18,26 @@ export function schemaErrors(validate: ValidateFunction, data: unknown): ErrorOb
   return validate(data) ? [] : [...(validate.errors ?? [])];
 }
 
-// Compiled on first use and never changed: a cache of a constant, not shared mutable state.
-let compiled: ValidateFunction | undefined;
+// Compiled on first use per set of extensions and never changed: a cache of constants, not shared mutable
+// state. Keyed by the extensions object, so the plugins of one command line compile once.
+const BUILT_IN: SchemaExtensions = {};
+const compiled = new WeakMap<SchemaExtensions, ValidateFunction>();
 
-function validator(): ValidateFunction {
-  compiled ??= compileSchema(ExperimentSchema);
-  return compiled;
+function validator(ext: SchemaExtensions = BUILT_IN): ValidateFunction {
+  let v = compiled.get(ext);
+  if (!v) {
+    v = compileSchema(ext === BUILT_IN ? ExperimentSchema : experimentSchema(ext));
+    compiled.set(ext, v);
+  }
+  return v;
 }
 
 /** Fills in schema defaults in place; problems are left for {@link validateSchema}. */
-export function applyDefaults(data: Record<string, unknown>): void {
-  validator()(data);
+export function applyDefaults(data: Record<string, unknown>, ext?: SchemaExtensions): void {
+  validator(ext)(data);
 }
 
 /** Validates `data` (filling in defaults in place) and returns ajv's raw errors, empty when valid. */
-export function validateSchema(data: Record<string, unknown>): ErrorObject[] {
-  return schemaErrors(validator(), data);
+export function validateSchema(data: Record<string, unknown>, ext?: SchemaExtensions): ErrorObject[] {
+  return schemaErrors(validator(ext), data);
 }

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { FloatRange, NonNegativeNumber, PositiveNumber, Probability, StringOptions, Strict } from './fields.js';
+import { FloatRange, NonNegativeNumber, PositiveNumber, Probability, SafeName, StringOptions, Strict } from './fields.js';
 
 const p = Probability({ description: 'Probability that a sample (or digit) gets this augmentation.', default: 1 });
 const scope = StringOptions(['digit', 'canvas'] as const, {
@@ -51,26 +51,29 @@ export const AugmentSchemas = {
 
 export type AugmentName = keyof typeof AugmentSchemas;
 
+// Becomes the metric key suffix `test_<metric>/<name>`, so it must be a single safe path segment.
+const variantName = Type.Optional(SafeName({ description: 'Metric suffix (letters, digits, _ - ., not starting with a dot). Defaults to the type.' }));
+
 /** Perturbed copies of the test set, evaluated and logged as their own metrics. */
 export const EvalVariantSchemas = {
-  inverted: Strict({ name: Type.Optional(Type.String({ description: 'Metric suffix. Defaults to the type.' })) }, { description: 'Colour-inverted test images.' }),
+  inverted: Strict({ name: variantName }, { description: 'Colour-inverted test images.' }),
   rotated: Strict(
     {
-      name: Type.Optional(Type.String({ description: 'Metric suffix. Defaults to the type.' })),
+      name: variantName,
       degrees: FloatRange(0, 180, { description: 'Max rotation of each digit (uniform ±).', default: 30 }),
     },
     { description: 'Test digits rotated at random.' },
   ),
   noisy: Strict(
     {
-      name: Type.Optional(Type.String({ description: 'Metric suffix. Defaults to the type.' })),
+      name: variantName,
       sigma: NonNegativeNumber({ description: 'Gaussian noise std in [0,1] pixel units.', default: 0.15 }),
     },
     { description: 'Test images with Gaussian noise.' },
   ),
   shifted: Strict(
     {
-      name: Type.Optional(Type.String({ description: 'Metric suffix. Defaults to the type.' })),
+      name: variantName,
       translate: FloatRange(0, 1, { description: 'Max shift of each digit as a fraction of its size.', default: 0.15 }),
     },
     { description: 'Test digits shifted at random.' },

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { NonNegativeInt, NonNegativeNumber, PositiveInt, StringOptions, Strict } from './fields.js';
+import { NonNegativeInt, NonNegativeNumber, PositiveInt, SafeName, StringOptions, Strict } from './fields.js';
 
 const monitor = Type.String({ description: 'Metric to watch, e.g. `val_loss` or `val_exact_match`.', default: 'val_loss', minLength: 1 });
 const mode = StringOptions(['min', 'max'] as const, { description: 'Whether lower (`min`) or higher (`max`) is better.', default: 'min' });
@@ -39,7 +39,7 @@ export const CallbackSchemas = {
   ),
   terminate_on_nan: Strict({}, { description: 'Stop (and fail the run) as soon as the loss is NaN or infinite.' }),
   csv_logger: Strict(
-    { filename: Type.String({ description: 'CSV file name inside the run folder.', default: 'metrics.csv', pattern: '^[A-Za-z0-9_.-]+$' }) },
+    { filename: SafeName({ description: 'CSV file name inside the run folder (letters, digits, _ - ., not starting with a dot).', default: 'metrics.csv' }) },
     { description: 'Append each epoch\'s metrics to a CSV file (also logged as an artifact).' },
   ),
   lr_schedule: Strict(

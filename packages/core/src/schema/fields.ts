@@ -21,6 +21,12 @@ export const Probability = (o: FieldOpts) => Type.Number({ minimum: 0, maximum: 
 export const Rate = (o: FieldOpts) => Type.Number({ minimum: 0, exclusiveMaximum: 1, ...o });
 /** A number in [min, max]. */
 export const FloatRange = (min: number, max: number, o: FieldOpts) => Type.Number({ minimum: min, maximum: max, ...o });
+/**
+ * A name that becomes part of a local file name, an artifact path or an MLflow metric key: letters, digits,
+ * `_`, `-` and `.`, not starting with `.`. So never `..`, `.`, a hidden file, a `/` or a backslash: one path
+ * segment that stays where it is put (a path check at upload time would only fail after training).
+ */
+export const SafeName = (o: FieldOpts) => Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-][A-Za-z0-9_.-]*$', ...o });
 /** One of a fixed set of strings. */
 export const StringOptions = <T extends string>(values: readonly T[], o: FieldOpts) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...o });

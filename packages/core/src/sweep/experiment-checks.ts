@@ -52,7 +52,7 @@ async function checkParameter(name: string, config: SweepConfig, origins: Origin
     return fail(`parameter '${name}' is not a dotted path such as training.optimizer.learning_rate or augment[0].p`);
   }
   // A conditional parameter may only exist once its conditions hold (e.g. an option of another model type).
-  const resolved = conds.length ? await tryLoad(experiment.file, conds) : experiment.config;
+  const resolved = conds.length ? await tryLoad(experiment, conds) : experiment.config;
   if (resolved === undefined) return []; // the condition's own values are checked (and reported) on their own
   if (getAt(resolved, toPointer(segments)) === undefined) {
     const where = conds.length ? ` with ${conds.join(', ')}` : '';
@@ -65,7 +65,7 @@ async function checkParameter(name: string, config: SweepConfig, origins: Origin
     candidates.map(async ({ value, pointer }) => {
       const own = `${name}=${encodeOverrideValue(value)}`;
       try {
-        await loadExperiment(experiment.file, { overrides: [...conds, own] });
+        await loadExperiment(experiment.file, { overrides: [...conds, own], extensions: experiment.extensions });
         return [];
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
@@ -83,9 +83,9 @@ async function checkParameter(name: string, config: SweepConfig, origins: Origin
   return results.flat();
 }
 
-async function tryLoad(file: string, overrides: string[]): Promise<unknown> {
+async function tryLoad(experiment: LoadedExperiment, overrides: string[]): Promise<unknown> {
   try {
-    return (await loadExperiment(file, { overrides })).config;
+    return (await loadExperiment(experiment.file, { overrides, extensions: experiment.extensions })).config;
   } catch (e) {
     if (e instanceof ConfigError) return undefined;
     throw e;

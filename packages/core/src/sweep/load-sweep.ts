@@ -10,7 +10,7 @@ import { schemaIssues } from '../config/schema-issues.js';
 import { readSource } from '../config/source.js';
 import { compileSchema, schemaErrors } from '../config/validate.js';
 import { ConfigError, displayPath, type ConfigIssue } from '../errors.js';
-import { loadExperiment, type LoadedExperiment } from '../loader.js';
+import { loadExperiment, type LoadedExperiment, type LoadOptions } from '../loader.js';
 import { checkSweep, sweepPointer } from './checks.js';
 import { checkAgainstExperiment } from './experiment-checks.js';
 import { SweepFileSchema, type SweepConfig } from './schema.js';
@@ -35,19 +35,20 @@ let compiled: ValidateFunction | undefined;
  * trial can get (each listed value, both ends of each range) must give a valid experiment.
  *
  * @param file - Path of the sweep YAML, absolute or relative to the working directory.
+ * @param opts - `extensions`: registry entries added by `--plugin` modules, for the experiment. Defaults to none.
  * @throws ConfigError listing every problem, each with file:line:col.
  * @example const { config, experiment } = await loadSweep('experiments/mnist-seq/sweep.yaml');
  */
-export async function loadSweep(file: string): Promise<LoadedSweep> {
+export async function loadSweep(file: string, opts: Pick<LoadOptions, 'extensions'> = {}): Promise<LoadedSweep> {
   const abs = path.resolve(file);
-  return parseSweepText(await readSource(abs), abs);
+  return parseSweepText(await readSource(abs), abs, opts);
 }
 
 /**
  * Like {@link loadSweep} but with the sweep file's content given as `text`; the experiment is still read from
  * disk, relative to `file`.
  */
-export async function parseSweepText(text: string, file: string): Promise<LoadedSweep> {
+export async function parseSweepText(text: string, file: string, opts: Pick<LoadOptions, 'extensions'> = {}): Promise<LoadedSweep> {
   const abs = path.resolve(file);
   const { data, origins } = parseYaml(text, abs, "'sweep:'");
   compiled ??= compileSchema(SweepFileSchema);
@@ -58,7 +59,7 @@ export async function parseSweepText(text: string, file: string): Promise<Loaded
     (i): ConfigIssue => ({ ...locate(origins, i.pointer, i.prefer ?? 'value'), path: toDotted(i.pointer), message: i.message }),
   );
   if (own.length) throw new ConfigError(own);
-  const experiment = await loadExperiment(await experimentFile(abs, config.experiment, origins));
+  const experiment = await loadExperiment(await experimentFile(abs, config.experiment, origins), { extensions: opts.extensions });
   const problems = await checkAgainstExperiment(config, origins, experiment);
   if (problems.length) throw new ConfigError(problems);
   return { file: abs, config, experiment };

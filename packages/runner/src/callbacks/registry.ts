@@ -42,13 +42,24 @@ export const callbacks: { readonly [K in CallbackName]: CallbackFactory<K> } = {
     new LrSchedule({ schedule: o.schedule, warmupEpochs: o.warmup_epochs, stepEvery: o.step_every, gamma: o.gamma, minLr: o.min_lr }, d.totalEpochs),
 };
 
-/** Builds the callback a validated config entry asks for; throws, listing the known names, on an unknown type. */
-export function createCallback(config: CallbackConfig, deps: CallbackDeps): Callback {
+/** Factories of callbacks added by `--plugin` modules, by name (see plugins/load-plugins.ts). */
+export type PluginCallbacks = Readonly<Record<string, { create(options: never, deps: CallbackDeps): Callback }>>;
+
+/**
+ * Builds the callback a validated config entry asks for: a built-in, else one of `plugins`. Throws, listing
+ * the known names, on an unknown type.
+ *
+ * @param plugins - Entries added with `--plugin`. Defaults to none.
+ */
+export function createCallback(config: CallbackConfig, deps: CallbackDeps, plugins: PluginCallbacks = {}): Callback {
   const type: string = config.type;
-  if (!Object.hasOwn(callbacks, type)) {
-    throw new Error(`callbacks[].type: unknown callback '${type}'. Known callbacks: ${Object.keys(callbacks).join(', ')}.`);
+  if (Object.hasOwn(callbacks, type)) {
+    // Indexing by a runtime key loses the key/options link; the entry's own `type` picked the factory.
+    const create = callbacks[config.type] as CallbackFactory<CallbackName>;
+    return create(config, deps);
   }
-  // Indexing by a runtime key loses the key/options link; the entry's own `type` picked the factory.
-  const create = callbacks[config.type] as CallbackFactory<CallbackName>;
-  return create(config, deps);
+  // Validation only lets a plugin type through when its plugin is loaded, so this is the plugin's own options.
+  if (Object.hasOwn(plugins, type)) return plugins[type].create(config as never, deps);
+  const known = [...Object.keys(callbacks), ...Object.keys(plugins)].join(', ');
+  throw new Error(`callbacks[].type: unknown callback '${type}'. Known callbacks: ${known}.`);
 }

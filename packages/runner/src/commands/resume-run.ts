@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { loadExperiment, parseExperimentText, type LoadedExperiment } from '@xp/core';
+import { loadExperiment, parseExperimentText, type LoadedExperiment, type SchemaExtensions } from '@xp/core';
 import { MlflowApiError, MlflowClient } from '../mlflow/index.js';
 import { ResumeError } from '../run/errors.js';
 import { stateDir } from '../run/state-dir.js';
@@ -17,7 +17,7 @@ export interface ResumeTarget {
 }
 
 /** Looks the run up in MLflow and gathers its config and resume point. */
-export async function prepareResume(runId: string, file: string | undefined, log: (msg: string) => void): Promise<ResumeTarget> {
+export async function prepareResume(runId: string, file: string | undefined, log: (msg: string) => void, extensions?: SchemaExtensions): Promise<ResumeTarget> {
   const { url } = await trackingTarget(log);
   const client = new MlflowClient({ trackingUri: url });
   let run;
@@ -37,7 +37,7 @@ export async function prepareResume(runId: string, file: string | undefined, log
   const tags = run.data.tags;
   let exp: LoadedExperiment;
   if (file) {
-    exp = await loadExperiment(file);
+    exp = await loadExperiment(file, { extensions });
     if (tags['xp.config_hash'] && tags['xp.config_hash'] !== exp.hash) {
       throw new ResumeError(
         `--resume ${runId}: ${file} is not the config the run was started with (config hash ${exp.hash} vs ${tags['xp.config_hash']}); ` +
@@ -49,7 +49,7 @@ export async function prepareResume(runId: string, file: string | undefined, log
     const local = path.join(runDir, 'config.resolved.yaml');
     await fs.mkdir(runDir, { recursive: true });
     await fs.writeFile(local, text);
-    exp = await parseExperimentText(text, local);
+    exp = await parseExperimentText(text, local, { extensions });
   }
   return { exp, resume: { runId, experimentId: run.info.experimentId, dir } };
 }

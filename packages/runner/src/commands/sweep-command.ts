@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { loadSweep } from '@xp/core';
+import { loadPlugins } from '../plugins/load-plugins.js';
 import { stateDir } from '../run/state-dir.js';
 import { trackingTarget } from '../run/tracking-target.js';
 import type { TrialExecutor } from '../sweep/executor.js';
@@ -14,6 +15,8 @@ export interface SweepCommandOptions {
   resume?: boolean;
   /** `redis://host:port[/db][?queue=name]`: hand trials to `xp worker` processes instead of running them here. */
   queue?: string;
+  /** `--plugin` files: the experiment is validated with them, and local trials load them. Defaults to none. */
+  plugin?: string[];
 }
 
 /**
@@ -26,7 +29,8 @@ export interface SweepCommandOptions {
  */
 export async function sweepCommand(file: string, opts: SweepCommandOptions = {}): Promise<SweepOutcome> {
   const log = (m: string) => process.stderr.write(`${m}\n`);
-  const sweep = await loadSweep(file);
+  const plugins = await loadPlugins(opts.plugin);
+  const sweep = await loadSweep(file, { extensions: plugins.extensions });
   const target = await trackingTarget(log);
   const executor: TrialExecutor = opts.queue
     ? await QueueExecutor.open(opts.queue)
@@ -43,7 +47,7 @@ export async function sweepCommand(file: string, opts: SweepCommandOptions = {})
   const { metric } = sweep.config;
   const progress = createSweepProgress({ total: sweep.config.max_trials, metric: metric.name, goal: metric.goal });
   try {
-    const outcome = await runSweep(sweep, { executor, trackingUri: target.url, resume: opts.resume, progress, signal: ac.signal, log });
+    const outcome = await runSweep(sweep, { executor, trackingUri: target.url, resume: opts.resume, progress, signal: ac.signal, log, plugins: plugins.files });
     progress.stop();
     const b = outcome.best;
     log(b ? `best: trial ${b.number}, ${metric.name} = ${b.value} (${formatParams(b.params)}); best_config.yaml is on the sweep run` : 'no trial completed');

@@ -1,23 +1,25 @@
 import { open } from 'node:fs/promises';
 import { ConfigError, loadExperiment, loadSweep, XpError } from '@xp/core';
+import { loadPlugins } from '../plugins/load-plugins.js';
 
 /**
  * `xp validate <files…>`: checks experiment and sweep files without running anything; true when all are valid.
  * A sweep file (top-level `sweep:`) is checked with its experiment and every value its trials can get.
- * `debug` adds stack traces.
+ * `debug` adds stack traces; `plugin` files add registry entries (loading them runs their code).
  */
-export async function validateCommand(files: string[], opts: { set?: string[]; debug?: boolean }): Promise<boolean> {
+export async function validateCommand(files: string[], opts: { set?: string[]; debug?: boolean; plugin?: string[] }): Promise<boolean> {
+  const { extensions } = await loadPlugins(opts.plugin);
   let ok = true;
   for (const file of files) {
     try {
       if (await isSweepFile(file)) {
         if (opts.set?.length) throw new XpError('XP_CONFIG_SET_ON_SWEEP', `${file}: --set applies to experiment files; a sweep sets values through its parameters`);
-        const sweep = await loadSweep(file);
+        const sweep = await loadSweep(file, { extensions });
         const n = Object.keys(sweep.config.parameters).length;
         process.stdout.write(`${file}: ok (sweep of ${sweep.experiment.config.name}, ${n} parameter${n === 1 ? '' : 's'}, up to ${sweep.config.max_trials} trials)\n`);
         continue;
       }
-      const exp = await loadExperiment(file, { overrides: opts.set ?? [] });
+      const exp = await loadExperiment(file, { overrides: opts.set ?? [], extensions });
       process.stdout.write(`${file}: ok (${exp.config.name}, model ${exp.config.model.type}, config ${exp.hash})\n`);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loadPlugins } from '../plugins/load-plugins.js';
 import { stateDir } from '../run/state-dir.js';
 import { startTrialWorker } from '../sweep/worker.js';
 
@@ -12,6 +13,8 @@ export interface WorkerCommandOptions {
   lockDurationMs?: number;
   /** Stalled-job check interval. Defaults to XP_WORKER_STALLED_MS or 15 000. */
   stalledIntervalMs?: number;
+  /** `--plugin` files this worker's trials load (checked here first). Defaults to none. */
+  plugin?: string[];
 }
 
 const envMs = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
@@ -23,7 +26,10 @@ const envMs = (name: string) => (process.env[name] ? Number(process.env[name]) :
  * @example await workerCommand({ queue: 'redis://10.0.0.5:6379', concurrency: 2 })
  */
 export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
+  // Loaded here only to fail fast on a bad plugin; each trial process loads the files again.
+  const plugins = await loadPlugins(opts.plugin);
   const w = startTrialWorker({
+    plugins: plugins.files,
     queue: opts.queue,
     concurrency: opts.concurrency,
     logDir: path.join(stateDir(), 'worker'),

@@ -1,5 +1,5 @@
-// Artifact path helpers: where a run's artifacts live behind the server's artifact proxy, and which
-// local files a directory upload sends.
+// Artifact path helpers: where a run's artifacts live behind the server's artifact proxy, which artifact
+// paths are acceptable, and which local files a directory upload sends.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MlflowInvalidInputError } from './errors.js';
@@ -30,16 +30,35 @@ export function proxiedArtifactRoot(artifactUri: string): string {
 }
 
 /**
- * Normalises a relative artifact path (`a/b.txt`; backslashes become `/`); '' stays ''.
- * Absolute paths and `..` segments are rejected: the server resolves artifact paths under the run's root.
+ * Checks that `p` is a relative artifact path such as `plots/loss.png` and returns it unchanged; `''` or
+ * `undefined` (the run's root) give `''` unless `what` must name a file.
+ *
+ * Refused rather than normalised: absolute paths, `..` and `.` segments, empty segments (`a//b`, a leading or
+ * trailing `/`), backslashes, drive letters (`C:`) and control characters. The server joins the path onto the
+ * run's artifact root, so each of these could land outside it or somewhere else than asked on some store (a
+ * `\` is a separator on a Windows server, a file name character on a POSIX one); rewriting them would hide
+ * the caller's bug instead of reporting it.
+ *
+ * @param what - How the caller names the path in the error, e.g. `logText: artifactFile`. Defaults to `artifact path`.
+ * @param allowRoot - Whether `''` (the run's root) is acceptable. Defaults to true.
+ * @throws MlflowInvalidInputError naming the path and the rule it breaks, before any request is made.
  */
-export function normalizeArtifactPath(p: string | undefined): string {
-  if (!p) return '';
-  const parts = p.replace(/\\/g, '/').split('/').filter((s) => s !== '' && s !== '.');
-  if (p.startsWith('/') || parts.includes('..')) {
-    throw new MlflowInvalidInputError(`artifact path ${JSON.stringify(p)} must be relative and must not contain '..'`);
+export function checkArtifactPath(p: string | undefined, what = 'artifact path', allowRoot = true): string {
+  const fail = (why: string) => new MlflowInvalidInputError(`${what} ${JSON.stringify(p)} ${why}; use a relative path of '/'-separated names, e.g. "plots/loss.png"`);
+  if (p === undefined || p === '') {
+    if (allowRoot) return '';
+    throw fail('is empty: it must name a file');
   }
-  return parts.join('/');
+  if (p.startsWith('/')) throw fail('is absolute');
+  if (/^[A-Za-z]:/.test(p)) throw fail('starts with a drive letter');
+  if (p.includes('\\')) throw fail("contains a backslash (only '/' separates names)");
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
+  if (/[\u0000-\u001f\u007f]/.test(p)) throw fail('contains a control character');
+  const segments = p.split('/');
+  if (segments.includes('..')) throw fail("contains a '..' segment");
+  if (segments.includes('.')) throw fail("contains a '.' segment");
+  if (segments.includes('')) throw fail("has an empty segment ('//', or a '/' at the end)");
+  return p;
 }
 
 /** Joins artifact path parts, skipping empty ones. */

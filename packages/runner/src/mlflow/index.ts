@@ -12,7 +12,7 @@ export { RestStore, encodeArtifactPath } from './rest-store.js';
 export {
   chunkBatch, prepareBatch, sanitizeKey, type MlflowBatch, type MlflowBatchInput, type MlflowKeyValues, type MlflowMetricInput,
 } from './batch.js';
-export { proxiedArtifactRoot, normalizeArtifactPath } from './artifacts.js';
+export { proxiedArtifactRoot, checkArtifactPath } from './artifacts.js';
 export { MlflowClient, type MlflowClientOptions, type TerminalStatus } from './tracking-client.js';
 export { resolveTrackingUri } from './tracking-env.js';
 export { MLFLOW_VERSION, mlflowBin, mlflowVenvDir } from './venv.js';

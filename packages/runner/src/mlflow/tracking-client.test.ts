@@ -1,4 +1,7 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MlflowApiError, MlflowInvalidInputError } from './errors.js';
@@ -129,6 +132,30 @@ describe('MlflowClient artifacts', () => {
     ]);
     expect(puts[0].body.toString('utf8')).toBe('héllo');
     expect(seen.filter((r) => r.path.endsWith('/runs/get'))).toHaveLength(1); // the root is cached
-    await expect(client.logText('r9', 'x', '../escape.txt')).rejects.toThrow(/must not contain '\.\.'/);
+    await expect(client.logText('r9', 'x', '../escape.txt')).rejects.toThrow(/contains a '\.\.' segment/);
+  });
+
+  it('refuses bad artifact paths before making any request', async () => {
+    const { client, seen } = await fakeMlflow((r) =>
+      r.path.endsWith('/runs/get') ? { body: { run: { info: { run_id: 'r9', artifact_uri: 'mlflow-artifacts:/5/r9/artifacts' } } } } : undefined,
+    );
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'xp-artifacts-'));
+    try {
+      await writeFile(path.join(dir, 'good.txt'), 'ok');
+      const file = path.join(dir, 'good.txt');
+      await expect(client.logText('r9', 'x', '/abs.txt')).rejects.toThrow('logText: artifactFile "/abs.txt" is absolute');
+      await expect(client.logText('r9', 'x', 'a\\b.txt')).rejects.toThrow(MlflowInvalidInputError);
+      await expect(client.logText('r9', 'x', '')).rejects.toThrow('is empty: it must name a file');
+      await expect(client.logArtifact('r9', file, '../up')).rejects.toThrow(`logArtifact: artifactPath "../up" contains a '..' segment`);
+      await expect(client.logArtifactDir('r9', dir, 'model//x')).rejects.toThrow('has an empty segment');
+      await expect(client.listArtifacts('r9', 'C:/x')).rejects.toThrow('starts with a drive letter');
+      await expect(client.downloadArtifact('r9', 'a/./b')).rejects.toThrow("contains a '.' segment");
+      // A local file whose name holds a backslash (legal on POSIX): the whole directory is refused, good.txt included.
+      await writeFile(path.join(dir, 'evil\\..\\name.txt'), 'x');
+      await expect(client.logArtifactDir('r9', dir, 'model')).rejects.toThrow(/logArtifactDir: .* would become "model\/evil\\\\\.\.\\\\name\.txt" contains a backslash/);
+      expect(seen).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

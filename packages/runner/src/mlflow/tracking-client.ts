@@ -2,7 +2,7 @@
 // resolves artifact locations, on top of RestStore (one method per endpoint).
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { joinArtifactPath, listLocalFiles, mapLimit, normalizeArtifactPath, proxiedArtifactRoot } from './artifacts.js';
+import { checkArtifactPath, joinArtifactPath, listLocalFiles, mapLimit, proxiedArtifactRoot } from './artifacts.js';
 import { chunkBatch, prepareBatch, type MlflowBatchInput, type MlflowKeyValues } from './batch.js';
 import { MlflowApiError, MlflowConnectionError, MlflowInvalidInputError } from './errors.js';
 import { createMlflowHttp, type MlflowHttpOptions } from './http.js';
@@ -134,23 +134,24 @@ export class MlflowClient {
   async logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
     const stat = await fs.stat(localPath);
     if (!stat.isFile()) throw new MlflowInvalidInputError(`logArtifact: ${localPath} is not a file; use logArtifactDir for directories`);
-    await this.upload(runId, joinArtifactPath(normalizeArtifactPath(artifactPath), path.basename(localPath)), localPath, stat.size);
+    const dest = joinArtifactPath(checkArtifactPath(artifactPath, 'logArtifact: artifactPath'), path.basename(localPath));
+    await this.upload(runId, checkArtifactPath(dest, `logArtifact: ${localPath} would become`, false), localPath, stat.size);
   }
 
   /** Uploads every file under `localDir` (recursively) below `artifactPath` (the root when omitted). Returns the file count. */
   async logArtifactDir(runId: string, localDir: string, artifactPath?: string): Promise<number> {
-    const dest = normalizeArtifactPath(artifactPath);
-    const files = await listLocalFiles(localDir);
+    const dest = checkArtifactPath(artifactPath, 'logArtifactDir: artifactPath');
+    // Every name is checked before the first upload, so a bad file name cannot leave half a directory behind.
+    const files = (await listLocalFiles(localDir)).map((f) => ({ ...f, rel: checkArtifactPath(joinArtifactPath(dest, f.rel), `logArtifactDir: ${f.abs} would become`, false) }));
     await mapLimit(files, this.uploadConcurrency, async (f) => {
-      await this.upload(runId, joinArtifactPath(dest, f.rel), f.abs, (await fs.stat(f.abs)).size);
+      await this.upload(runId, f.rel, f.abs, (await fs.stat(f.abs)).size);
     });
     return files.length;
   }
 
   /** Writes `text` (UTF-8) as the artifact `artifactFile`, e.g. `config/resolved.yaml`. */
   async logText(runId: string, text: string, artifactFile: string): Promise<void> {
-    const rel = normalizeArtifactPath(artifactFile);
-    if (rel === '') throw new MlflowInvalidInputError('logText: artifactFile must name a file, e.g. "notes/summary.md"');
+    const rel = checkArtifactPath(artifactFile, 'logText: artifactFile', false);
     await this.store.uploadArtifact(joinArtifactPath(await this.artifactRoot(runId), rel), Buffer.from(text, 'utf8'));
   }
 
@@ -197,7 +198,7 @@ export class MlflowClient {
     const out: MlflowFileInfo[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.store.listArtifacts(runId, normalizeArtifactPath(artifactPath), pageToken);
+      const page = await this.store.listArtifacts(runId, checkArtifactPath(artifactPath, 'listArtifacts: artifactPath'), pageToken);
       out.push(...page.items);
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -206,7 +207,7 @@ export class MlflowClient {
 
   /** The bytes of one artifact file. */
   async downloadArtifact(runId: string, artifactPath: string): Promise<Buffer> {
-    return this.store.downloadArtifact(runId, normalizeArtifactPath(artifactPath));
+    return this.store.downloadArtifact(runId, checkArtifactPath(artifactPath, 'downloadArtifact: artifactPath', false));
   }
 
   /** The run's page in the MLflow UI. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeArtifactPath, proxiedArtifactRoot } from './artifacts.js';
+import { proxiedArtifactRoot } from './artifacts.js';
 import { MlflowTrackingUriError } from './errors.js';
 import { resolveTrackingUri } from './tracking-env.js';
 
@@ -36,11 +36,5 @@ describe('proxiedArtifactRoot', () => {
 
   it('explains artifact stores the server does not proxy', () => {
     expect(() => proxiedArtifactRoot('s3://bucket/1/abc/artifacts')).toThrow(/--serve-artifacts/);
-  });
-
-  it('normalises relative artifact paths and refuses escapes', () => {
-    expect(normalizeArtifactPath('a\\b/./c/')).toBe('a/b/c');
-    expect(normalizeArtifactPath(undefined)).toBe('');
-    expect(() => normalizeArtifactPath('/etc/passwd')).toThrow(/must be relative/);
   });
 });

@@ -6,12 +6,12 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { flattenConfig, type LoadedExperiment } from '@xp/core';
+import { flattenConfig, redactedConfig, type LoadedExperiment } from '@xp/core';
 import { createDataBundle, NUM_CLASSES, type DataBundle } from '@xp/data';
 import { buildModel, modelSummary } from '@xp/models';
 import { CallbackList } from '../callbacks/callback-list.js';
 import type { Callback } from '../callbacks/callback.js';
-import { callbacks as callbackRegistry, type CallbackDeps } from '../callbacks/registry.js';
+import { createCallback, type PluginCallbacks } from '../callbacks/registry.js';
 import { TerminateOnNaN } from '../callbacks/terminate-on-nan.js';
 import { MLFLOW_LIMITS, MlflowClient, resolveTrackingUri } from '../mlflow/index.js';
 import { Journal } from '../tracking/spool/journal.js';
@@ -44,6 +44,8 @@ export interface RunOptions {
   offline?: boolean;
   /** Continue an interrupted run in place (see resume-command.ts for how it is found). */
   resume?: { runId: string; experimentId: string; dir: string };
+  /** Callback types added with `--plugin` (the experiment must have been loaded with their schemas). */
+  pluginCallbacks?: PluginCallbacks;
 }
 
 export interface RunOutcome {
@@ -201,7 +203,7 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
     }
 
     const deps = { runDir, totalEpochs: c.training.epochs, log, saveCheckpoint };
-    const configured = c.callbacks.map((cb) => (callbackRegistry[cb.type] as (o: typeof cb, d: CallbackDeps) => Callback)(cb, deps));
+    const configured = c.callbacks.map((cb) => createCallback(cb, deps, opts.pluginCallbacks));
     optimizer = createOptimizer(c.training.optimizer);
     const opt = optimizer;
     if (resumed) {
@@ -314,9 +316,9 @@ async function bestEffort(log: (msg: string) => void, what: string, fn: () => Pr
   }
 }
 
-/** Params = the flattened resolved config; the description is the run note, not a param. */
+/** Params = the flattened resolved config, `${env:…}` values redacted; the description is the run note, not a param. */
 function flatParams(exp: LoadedExperiment): Record<string, string> {
-  const { description: _d, ...rest } = exp.config;
+  const { description: _d, ...rest } = redactedConfig(exp);
   return flattenConfig(rest);
 }
 

@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadExperiment, paramOverrides, type SweepConfig } from '@xp/core';
+import { loadExperiment, paramOverrides, type SchemaExtensions, type SweepConfig } from '@xp/core';
 import type { MlflowClient } from '../mlflow/index.js';
 import { renderVegaLite } from '../reports/plots/render.js';
 import { sweepPlots } from './plots.js';
@@ -43,8 +43,8 @@ export function trialsCsv(trials: readonly TrialRecord[], paramNames: readonly s
  * The experiment with the best trial's params applied, fully resolved (no `extends`, defaults filled in), so
  * it runs as is with `xp run best_config.yaml` wherever it is saved. Loading it validates it.
  */
-export async function bestConfigYaml(experimentFile: string, best: TrialRecord, note: string): Promise<string> {
-  const exp = await loadExperiment(experimentFile, { overrides: paramOverrides(best.params) });
+export async function bestConfigYaml(experimentFile: string, best: TrialRecord, note: string, extensions?: SchemaExtensions): Promise<string> {
+  const exp = await loadExperiment(experimentFile, { overrides: paramOverrides(best.params), extensions });
   return `# ${note}\n${exp.resolvedYaml}`;
 }
 
@@ -56,6 +56,8 @@ export interface SweepReportInput {
   sweep: SweepConfig;
   sweepFile: string;
   experimentFile: string;
+  /** `--plugin` entries the experiment uses. Defaults to none. */
+  extensions?: SchemaExtensions;
   log: (msg: string) => void;
 }
 
@@ -73,7 +75,7 @@ export async function logSweepReport(r: SweepReportInput): Promise<TrialRecord |
   if (best) {
     await client.setTags(id, { 'xp.best_trial': String(best.number), 'xp.best_run_id': best.runId ?? '' });
     const note = `Best trial ${best.number} of sweep ${path.basename(r.sweepFile)}: ${metric} = ${best.value} (run ${best.runId}).`;
-    await client.logText(id, await bestConfigYaml(r.experimentFile, best, note), 'best_config.yaml');
+    await client.logText(id, await bestConfigYaml(r.experimentFile, best, note, r.extensions), 'best_config.yaml');
   }
   // Plots are a convenience: a rendering problem is reported, and the sweep still ends FINISHED.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'xp-sweep-plots-'));

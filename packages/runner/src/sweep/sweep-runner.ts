@@ -29,6 +29,8 @@ export interface SweepRunOptions {
   signal?: AbortSignal;
   /** Defaults to stderr. */
   log?: (msg: string) => void;
+  /** Absolute `--plugin` files, handed to every trial (a queue worker uses its own instead). Defaults to none. */
+  plugins?: string[];
 }
 
 /** How a sweep ended. */
@@ -77,7 +79,7 @@ export async function runSweep(sweep: LoadedSweep, o: SweepRunOptions): Promise<
   const runOne = async (n: number, params: Record<string, ParamValue>) => {
     const spec: TrialSpec = {
       sweepId: parentRunId, parentRunId, experimentId, trialNumber: n, attempt: randomUUID(), params,
-      experimentFile: exp.file, experimentYaml: exp.resolvedYaml, trackingUri: o.trackingUri, sweep: cfg,
+      experimentFile: exp.file, experimentYaml: exp.resolvedYaml, trackingUri: o.trackingUri, sweep: cfg, plugins: o.plugins ?? [],
       overrides: [...paramOverrides(params), `name=${exp.config.name}-trial-${n}`],
     };
     o.progress?.started(n, params);
@@ -123,7 +125,7 @@ export async function runSweep(sweep: LoadedSweep, o: SweepRunOptions): Promise<
 
   const trials = await store.trials(parentRunId);
   const status = aborted() ? 'KILLED' : 'FINISHED';
-  const best = await logSweepReport({ client, parentRunId, trials, sweep: cfg, sweepFile: sweep.file, experimentFile: exp.file, log });
+  const best = await logSweepReport({ client, parentRunId, trials, sweep: cfg, sweepFile: sweep.file, experimentFile: exp.file, extensions: exp.extensions, log });
   // A tag that the next state overwrites (MLflow's REST client here has no delete-tag): a resumed sweep must
   // not keep saying it was interrupted.
   await client.setTags(parentRunId, { [SWEEP_TAGS.sweepState]: status === 'KILLED' ? 'interrupted (continue with --resume)' : 'finished' });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { RunInterruptedError } from '../run/errors.js';
 import { ConfigError, loadExperiment, parseExperimentText, XpError } from '@xp/core';
 import { MlflowClient } from '../mlflow/index.js';
+import { loadPlugins } from '../plugins/load-plugins.js';
 import { runExperiment } from '../run/run-experiment.js';
 import { createPruner } from './pruners/index.js';
 import { SweepStore } from './sweep-store.js';
@@ -19,16 +20,18 @@ import { parseTrialSpec, TRIAL_SPEC_ENV, trialTags, type TrialSpec } from './tri
 
 /** Runs one attempt at a trial in this process. Resolves when its run has ended. */
 export async function runTrial(spec: TrialSpec, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): Promise<void> {
+  const plugins = await loadPlugins(spec.plugins);
+  const opts = { overrides: spec.overrides, extensions: plugins.extensions };
   const exp = existsSync(spec.experimentFile)
-    ? await loadExperiment(spec.experimentFile, { overrides: spec.overrides })
-    : await parseExperimentText(spec.experimentYaml, await tempExperimentPath(spec), { overrides: spec.overrides });
+    ? await loadExperiment(spec.experimentFile, opts)
+    : await parseExperimentText(spec.experimentYaml, await tempExperimentPath(spec), opts);
   const client = new MlflowClient({ trackingUri: spec.trackingUri });
   const store = new SweepStore(client, spec.sweep.metric.name);
   const lost = await store.killLostAttempts(spec.parentRunId, spec.trialNumber, `lost: superseded by attempt ${spec.attempt}`);
   if (lost.length) log(`trial ${spec.trialNumber}: ended the lost attempt run(s) ${lost.join(', ')} as KILLED`);
   const pruner = createPruner(spec.sweep);
   const callbacks = pruner ? [new TrialPruning({ spec, pruner, store, log, epochs: exp.config.training.epochs })] : [];
-  await runExperiment(exp, { tags: trialTags(spec), callbacks, log });
+  await runExperiment(exp, { tags: trialTags(spec), callbacks, log, pluginCallbacks: plugins.callbacks });
 }
 
 async function tempExperimentPath(spec: TrialSpec): Promise<string> {

@@ -25,6 +25,8 @@ export interface TrialSpec {
   trackingUri: string;
   /** The sweep section (metric, goal, early termination), for the pruner. */
   sweep: SweepConfig;
+  /** Absolute `--plugin` files the trial loads: the sweep's for local trials, the worker's own on a queue. */
+  plugins?: string[];
 }
 
 /** The environment variable a local trial process reads its spec from. */

@@ -24,6 +24,8 @@ export interface TrialWorkerOptions {
   stalledIntervalMs?: number;
   /** Defaults to stderr. */
   log?: (msg: string) => void;
+  /** Absolute `--plugin` files of this worker, loaded by its trials. Defaults to none. */
+  plugins?: string[];
 }
 
 /** A running worker. */
@@ -53,7 +55,9 @@ export function startTrialWorker(o: TrialWorkerOptions): TrialWorker {
 
   const processor = async (job: Job<TrialSpec, TrialExit>): Promise<TrialExit> => {
     // A fresh attempt id per take: a stalled job comes back with the same data, but is a new attempt (new run).
-    const spec: TrialSpec = { ...job.data, attempt: randomUUID() };
+    // The worker's own --plugin files, never the job's: which code runs on a machine is decided by whoever
+    // starts the worker there, not by a message on the queue.
+    const spec: TrialSpec = { ...job.data, attempt: randomUUID(), plugins: o.plugins ?? [] };
     const tag = `sweep ${spec.sweepId.slice(0, 8)} trial ${spec.trialNumber}`;
     log(`${tag}: starting (job ${job.id}, attempt ${job.attemptsMade + 1}${job.stalledCounter ? `, stalled ${job.stalledCounter}×` : ''})`);
     const p = startTrialProcess(spec, { env, logFile: path.join(o.logDir, spec.sweepId, `trial-${spec.trialNumber}-${spec.attempt}.log`) });
