@@ -81,6 +81,19 @@ describe('xp sweep --queue with two xp workers, one killed mid-trial', () => {
     expect(children.filter((c) => c.info.status === 'RUNNING')).toEqual([]);
   });
 
+  it('times each trial from enqueue to training start with xp.timing.* tags, in order, from warm trial processes', () => {
+    const order = ['enqueued', 'picked', 'main_started', 'backend_load_started', 'backend_ready', 'run_created', 'training_started'];
+    for (const c of children.filter((r) => r.info.status === 'FINISHED')) {
+      const t = tagsOf(c);
+      const marks = order.map((k) => Number(t[`xp.timing.${k}`]));
+      expect(marks.every(Number.isInteger), JSON.stringify(t)).toBe(true);
+      expect([...marks].sort((a, b) => a - b)).toEqual(marks);
+      // Workers keep a warm process per slot: TensorFlow was loaded before the trial reached it.
+      expect(Number(t['xp.timing.warm_ready'])).toBeLessThanOrEqual(Number(t['xp.timing.main_started']));
+      expect(Number(t['xp.timing.process_started'])).toBeLessThan(Number(t['xp.timing.warm_ready']));
+    }
+  });
+
   it("ends the dead worker's attempt KILLED, and retries the trial as a new run on the other worker", async () => {
     const t0 = children.filter((c) => tagsOf(c)['xp.trial_number'] === '0');
     expect(t0.map((c) => c.info.status)).toEqual(['KILLED', 'FINISHED']);

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { flattenConfig, type LoadedExperiment } from '@xp/core';
-import { createDataBundle, NUM_CLASSES, type DataBundle } from '@xp/data';
+import { createDataBundle, loadMnist, NUM_CLASSES, type DataBundle, type DigitTensors, type MnistDigits } from '@xp/data';
 import { buildModel, modelSummary } from '@xp/models';
 import { CallbackList } from '../callbacks/callback-list.js';
 import type { Callback } from '../callbacks/callback.js';
@@ -25,6 +25,7 @@ import { Interruption } from './interruption.js';
 import { saveModel } from './model-artifact.js';
 import { runTags } from './run-tags.js';
 import { stateDir } from './state-dir.js';
+import { processStartedAt, timingTags, type TimingMarks } from './timing.js';
 import { trackingTarget } from './tracking-target.js';
 
 export interface RunOptions {
@@ -34,6 +35,23 @@ export interface RunOptions {
   tags?: Record<string, string>;
   /** Extra callbacks after the configured ones (e.g. a sweep's trial reporter/pruner). */
   callbacks?: Callback[];
+  /** Start-up marks the caller knows (a sweep trial's enqueued/picked/main_started), logged with the run's own. */
+  timing?: TimingMarks;
+  /**
+   * The caller's own start-up work, awaited just before the MLflow run is created, so that it overlaps
+   * loading TensorFlow and the data. Its error fails the run's start like any error before the run exists.
+   */
+  beforeRun?: Promise<unknown>;
+  /** The MLflow experiment's id when the caller knows it (a sweep trial: its parent's), saving a lookup. */
+  experimentId?: string;
+  /** MNIST from the experiment's `data.source`, already being read and maybe made tensors (a warm trial process's). */
+  mnist?: Promise<PreparedMnist>;
+}
+
+/** MNIST loaded ahead of a run, with its digit tensors if they were made too (the run takes them over). */
+export interface PreparedMnist {
+  mnist: MnistDigits;
+  digits?: DigitTensors;
 }
 
 export interface RunOutcome {
@@ -58,11 +76,21 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const c = exp.config;
   const backend = opts.backend ?? c.backend;
+  // Work started early is awaited later; these keep an error before then from leaving it unhandled.
+  opts.beforeRun?.catch(() => undefined);
+  // MNIST's files are read while TensorFlow loads (the read is I/O, the load mostly not).
+  const mnist = opts.mnist ?? loadMnist(c.data.source).then((m): PreparedMnist => ({ mnist: m }));
+  mnist.catch(() => undefined);
+  const marks: TimingMarks = { process_started: processStartedAt(), ...opts.timing, backend_load_started: Date.now() };
   const info = await loadBackend(backend, c.training.threads);
+  marks.backend_ready = Date.now();
   if (info.name !== 'tensorflow' && backend === 'tensorflow') {
     throw new BackendError(`training needs the native TensorFlow backend but '${info.name}' is active; run \`npx xp doctor\`.`);
   }
   log(backendBanner(info));
+  // git (commit, dirty tree) runs while the model and the data are made.
+  const tags = runTags(exp, info.name);
+  tags.catch(() => undefined);
 
   // The model before the data: a model the canvas cannot take fails in milliseconds (a config error naming
   // the option), not after the sequences have been synthesised.
@@ -72,15 +100,20 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   try {
     const summary = modelSummary(model);
     log(`model ${c.model.type}: ${summary.params.toLocaleString('en-US')} parameters`);
-    data = await createDataBundle(c.data, c.augment, c.seed, { variants: c.evaluation.variants });
     const target = await trackingTarget(log);
     const client = new MlflowClient({ trackingUri: target.url });
-    const experimentId = await client.getOrCreateExperiment(c.experiment);
+    // The experiment is looked up (or created) on the server while the data is synthesised.
+    const experiment = opts.experimentId ? Promise.resolve(opts.experimentId) : client.getOrCreateExperiment(c.experiment);
+    experiment.catch(() => undefined);
+    data = await createDataBundle(c.data, c.augment, c.seed, { variants: c.evaluation.variants, ...(await mnist) });
+    const experimentId = await experiment;
+    await opts.beforeRun;
     // Until here a signal ends the process the default way, which is right: there is no run to end yet.
     const interruption = new Interruption({ log });
     try {
-      const run = await client.createRun({ experimentId, runName: c.name, tags: { ...runTags(exp, info.name), ...opts.tags } });
-      return await trackedRun({ exp, opts, log, model, data, summary: summary.text, client, experimentId, runId: run.info.runId, interruption });
+      const run = await client.createRun({ experimentId, runName: c.name, tags: { ...(await tags), ...timingTags(marks), ...opts.tags } });
+      marks.run_created = Date.now();
+      return await trackedRun({ exp, opts, log, model, data, summary: summary.text, client, experimentId, runId: run.info.runId, interruption, marks });
     } finally {
       interruption.dispose();
     }
@@ -101,6 +134,8 @@ interface TrackedRun {
   experimentId: string;
   runId: string;
   interruption: Interruption;
+  /** Start-up marks so far; run_created is sent with training_started when training begins. */
+  marks: TimingMarks;
 }
 
 // Everything after the MLflow run exists. However this ends, the run ends with it: FINISHED, FAILED with
@@ -129,15 +164,27 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
   let optimizer: tf.Optimizer | undefined;
   try {
     await fs.mkdir(runDir, { recursive: true });
-    await client.logBatch(runId, { params: Object.entries(flatParams(exp)).map(([key, value]) => ({ key, value })) });
-    await client.logInputs(runId, [datasetInput(data.info)]);
-    await client.logText(runId, exp.resolvedYaml, 'config.resolved.yaml');
-    await client.logText(runId, r.summary, 'model/summary.txt');
+    // Independent requests, sent together: each is a round trip before training can start.
+    await Promise.all([
+      client.logBatch(runId, { params: Object.entries(flatParams(exp)).map(([key, value]) => ({ key, value })) }),
+      client.logInputs(runId, [datasetInput(data.info)]),
+      client.logText(runId, exp.resolvedYaml, 'config.resolved.yaml'),
+      client.logText(runId, r.summary, 'model/summary.txt'),
+    ]);
 
     const deps = { runDir, totalEpochs: c.training.epochs, log, saveCheckpoint };
     const configured = c.callbacks.map((cb) => (callbackRegistry[cb.type] as (o: typeof cb, d: CallbackDeps) => Callback)(cb, deps));
+    // Last, so that its mark follows every other callback's start-up; queued like the metrics, so that the
+    // first batch does not wait for MLflow.
+    const timing: Callback = {
+      name: 'timing',
+      onTrainBegin: () => {
+        const tags = timingTags({ run_created: r.marks.run_created, training_started: Date.now() });
+        mlflowLogger.enqueue(() => client.setTags(runId, tags));
+      },
+    };
     // The interruption first, so it records the epoch before any callback can act on it.
-    const cbs: Callback[] = [interruption, ...configured, ...(opts.callbacks ?? []), mlflowLogger];
+    const cbs: Callback[] = [interruption, ...configured, ...(opts.callbacks ?? []), mlflowLogger, timing];
     optimizer = createOptimizer(c.training.optimizer);
     const result = await train({
       model,

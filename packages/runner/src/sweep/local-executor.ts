@@ -33,7 +33,8 @@ export class LocalExecutor implements TrialExecutor {
   }
 
   async run(spec: TrialSpec): Promise<TrialExit> {
-    const p = startTrialProcess(spec, { env: this.env, logFile: path.join(this.o.logDir, spec.sweepId, `trial-${spec.trialNumber}.log`) });
+    const now = Date.now();
+    const p = startTrialProcess({ ...spec, enqueuedAt: now, pickedAt: now }, { env: this.env, logFile: path.join(this.o.logDir, spec.sweepId, `trial-${spec.trialNumber}.log`) });
     this.live.add(p);
     try {
       return await p.done;

@@ -47,7 +47,7 @@ export class QueueExecutor implements TrialExecutor {
       await job.remove();
       job = undefined;
     }
-    job ??= await this.queue.add(TRIAL_JOB, spec, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: KEEP, removeOnFail: KEEP });
+    job ??= await this.queue.add(TRIAL_JOB, { ...spec, enqueuedAt: Date.now() }, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: KEEP, removeOnFail: KEEP });
     try {
       return (await job.waitUntilFinished(this.events)) as TrialExit;
     } catch (e) {

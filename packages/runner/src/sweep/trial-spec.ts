@@ -25,6 +25,10 @@ export interface TrialSpec {
   trackingUri: string;
   /** The sweep section (metric, goal, early termination), for the pruner. */
   sweep: SweepConfig;
+  /** When the coordinator handed the trial to its executor (ms since the Unix epoch; `xp.timing.enqueued`). */
+  enqueuedAt?: number;
+  /** When a worker took it (`xp.timing.picked`); set per attempt. */
+  pickedAt?: number;
 }
 
 /** The environment variable a local trial process reads its spec from. */
