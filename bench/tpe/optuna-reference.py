@@ -23,8 +23,30 @@ def continuous(trial):
     return -((math.log10(lr) + 2.5) ** 2) - 4 * (dropout - 0.3) ** 2
 
 
+def quadratic(trial):
+    return -((trial.suggest_float('x', -5, 5) - 1.3) ** 2)
+
+
+def interaction(trial):
+    lr = trial.suggest_float('lr', 1e-5, 1e-1, log=True)
+    dropout = trial.suggest_float('dropout', 0, 0.8)
+    weight_decay = trial.suggest_float('weight_decay', 1e-6, 1e-2, log=True)
+    batch = trial.suggest_categorical('batch', [32, 64, 128, 256])
+    best_log10_lr = -3 + 0.5 * math.log10(batch / 32)
+    return (0.95 - 0.05 * (math.log10(lr) - best_log10_lr) ** 2 - 0.1 * (dropout - 0.25) ** 2
+            - 0.005 * (math.log10(weight_decay) + 4) ** 2 - (0.01 if batch == 256 else 0))
+
+
+def edge(trial):
+    lr = trial.suggest_float('lr', 1e-4, 1e-1, log=True)
+    dropout = trial.suggest_float('dropout', 0, 0.5)
+    return -abs(math.log10(lr) + 1) - 2 * dropout
+
+
 seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-for name, objective in [('issue space', issue), ('2-D continuous', continuous)]:
+problems = [('issue space', issue), ('2-D continuous', continuous), ('1-D quadratic', quadratic),
+            ('4-D interaction', interaction), ('optimum in a corner', edge)]
+for name, objective in problems:
     for multivariate in (True, False):
         reached = 0
         for seed in range(seeds):

@@ -81,6 +81,19 @@ describe('xp sweep --queue with two xp workers, one killed mid-trial', () => {
     expect(children.filter((c) => c.info.status === 'RUNNING')).toEqual([]);
   });
 
+  it('times each trial from enqueue to training start with xp.timing.* tags, in order, from warm trial processes', () => {
+    const order = ['enqueued', 'picked', 'main_started', 'backend_load_started', 'backend_ready', 'run_created', 'training_started'];
+    for (const c of children.filter((r) => r.info.status === 'FINISHED')) {
+      const t = tagsOf(c);
+      const marks = order.map((k) => Number(t[`xp.timing.${k}`]));
+      expect(marks.every(Number.isInteger), JSON.stringify(t)).toBe(true);
+      expect([...marks].sort((a, b) => a - b)).toEqual(marks);
+      // Workers keep a warm process per slot: TensorFlow was loaded before the trial reached it.
+      expect(Number(t['xp.timing.warm_ready'])).toBeLessThanOrEqual(Number(t['xp.timing.main_started']));
+      expect(Number(t['xp.timing.process_started'])).toBeLessThan(Number(t['xp.timing.warm_ready']));
+    }
+  });
+
   it("ends the dead worker's attempt KILLED, and retries the trial as a new run on the other worker", async () => {
     const t0 = children.filter((c) => tagsOf(c)['xp.trial_number'] === '0');
     expect(t0.map((c) => c.info.status)).toEqual(['KILLED', 'FINISHED']);
@@ -88,4 +101,60 @@ describe('xp sweep --queue with two xp workers, one killed mid-trial', () => {
     expect(tagsOf(t0[0])['xp.trial_attempt']).not.toBe(tagsOf(t0[1])['xp.trial_attempt']);
     await survivor.waitFor(/trial 0: starting \(job \S+, attempt 1, stalled 1×\)/, 1000);
   });
+});
+
+describe('xp sweep --queue --resume: a stopped distributed sweep continues where it stopped', () => {
+  const queueName = `xp-e2e-resume-${process.pid}-${Date.now()}`;
+  const queue = `redis://127.0.0.1:6379?queue=${queueName}`;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let tmp: string;
+  let worker: Started;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xp-e2e-queue-resume-'));
+    server = await startServer({ backendStoreUri: `sqlite:///${tmp}/mlflow.db`, artifactsDir: path.join(tmp, 'artifacts') });
+    env = { XP_STATE_DIR: path.join(tmp, 'state'), MLFLOW_TRACKING_URI: server.url };
+    worker = startXp(['worker', '--queue', queue], env);
+    await worker.waitFor(/worker: taking trials/);
+  });
+
+  afterAll(async () => {
+    if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
+    await worker.done;
+    const q = new Queue(queueName, { connection: { host: '127.0.0.1', port: 6379 } });
+    await q.obliterate({ force: true }).catch(() => undefined);
+    await q.close();
+    await server?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('finishes every trial once on --resume: none finished before the stop runs again, nothing is left waiting in the queue', async () => {
+    const first = startXp(['sweep', 'test/fixtures/sweep/queue-resume.yaml', '--queue', queue], env);
+    await first.waitFor(/trial \d COMPLETE/);
+    first.child.kill('SIGINT');
+    const stopped = await first.done;
+    expect(stopped.code, `${stopped.stderr}\n--- stdout:\n${stopped.stdout}`).toBe(130);
+    const parent = await getRun(server.url, runIdFromOutput(stopped.stdout));
+    expect(parent.info.status).toBe('KILLED');
+    const before = await childRuns(server.url, parent);
+    const doneBefore = before.filter((c) => c.info.status === 'FINISHED').map((c) => tagsOf(c)['xp.trial_number']);
+    expect(doneBefore.length).toBeGreaterThanOrEqual(1);
+    // The stop took the waiting job off the queue; the job the worker had goes on (found again on resume).
+    const waiting = await new Queue(queueName, { connection: { host: '127.0.0.1', port: 6379 } });
+    expect(await waiting.getJobs(['waiting', 'delayed', 'prioritized'])).toEqual([]);
+    await waiting.close();
+
+    const resumed = await startXp(['sweep', 'test/fixtures/sweep/queue-resume.yaml', '--queue', queue, '--resume'], env).done;
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(runIdFromOutput(resumed.stdout)).toBe(parent.info.run_id);
+    const after = await childRuns(server.url, parent);
+    const finished = after.filter((c) => c.info.status === 'FINISHED').map((c) => tagsOf(c)['xp.trial_number']);
+    expect(finished.sort()).toEqual(['0', '1', '2', '3']);
+    for (const n of doneBefore) expect(after.filter((c) => tagsOf(c)['xp.trial_number'] === n)).toHaveLength(1);
+    expect(after.filter((c) => c.info.status === 'RUNNING')).toEqual([]);
+    const final = await getRun(server.url, parent.info.run_id);
+    expect(final.info.status).toBe('FINISHED');
+    expect(tagsOf(final)['xp.sweep_state']).toBe('finished');
+  }, 300_000);
 });

@@ -40,10 +40,12 @@ export { denseWarp } from './augment/dense-warp.js';
 export { resolveVariants, VARIANT_SEED, variantAugments, variantName } from './eval-variants.js';
 export {
   createDataBundle,
+  prepareDigits,
   TEST_SEED,
   type Batch,
   type DataBundle,
   type DataBundleInfo,
   type DataBundleOptions,
+  type DigitTensors,
   type SplitInfo,
 } from './pipeline.js';

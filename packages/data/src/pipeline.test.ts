@@ -2,7 +2,7 @@ import { dataConfig, npmMnist } from '../test/helpers.js';
 import * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig, DataConfig, EvalVariantConfig } from '@xp/core';
 import { describe, expect, it } from 'vitest';
-import { createDataBundle, type DataBundle } from './pipeline.js';
+import { createDataBundle, prepareDigits, type DataBundle } from './pipeline.js';
 
 const invert: AugmentConfig[] = [{ type: 'invert', p: 1 }];
 
@@ -108,6 +108,23 @@ describe('createDataBundle', () => {
     expect(b.info.splits.train.digest).not.toBe(a.info.splits.train.digest);
     a.dispose();
     b.dispose();
+  });
+
+  it('takes digit tensors made ahead (prepareDigits): same batches, and disposes them with itself', async () => {
+    const mnist = await npmMnist();
+    const digits = prepareDigits(mnist);
+    const ahead = await createDataBundle(dataConfig(), [], 42, { mnist, digits });
+    const plain = await bundle();
+    expect(collect(ahead, 'train', 64)).toEqual(collect(plain, 'train', 64));
+    expect(collect(ahead, 'test', 32)).toEqual(collect(plain, 'test', 32));
+    ahead.dispose();
+    plain.dispose();
+    expect([digits.train.isDisposed, digits.test.isDisposed]).toEqual([true, true]);
+    const other = { ...mnist, test: { ...mnist.test, count: mnist.test.count - 1 } };
+    const stray = prepareDigits(mnist);
+    await expect(createDataBundle(dataConfig(), [], 42, { mnist: other, digits: stray })).rejects.toThrow(/`digits` must be the tensors of the `mnist` passed with them/);
+    await expect(createDataBundle(dataConfig(), [], 42, { digits: stray })).rejects.toThrow(/`digits` must be the tensors/);
+    tf.dispose([stray.train, stray.test]);
   });
 
   it('explains disabled validation, unknown splits and impossible configs', async () => {

@@ -75,6 +75,22 @@ export interface DataBundleOptions {
   cacheDir?: string;
   /** Already loaded digits (tests, repeated bundles); skips loading. */
   mnist?: MnistDigits;
+  /**
+   * `mnist`'s digits already made tensors ({@link prepareDigits}), e.g. by a process that prepared them
+   * before its experiment arrived. The bundle takes them over: its `dispose()` disposes them.
+   */
+  digits?: DigitTensors;
+}
+
+/** The digit images of both MNIST sets as [N, 28, 28] tensors in [0, 1]. */
+export interface DigitTensors {
+  train: tf.Tensor3D;
+  test: tf.Tensor3D;
+}
+
+/** Makes the digit tensors of `mnist` for {@link createDataBundle}'s `digits` (the caller owns them until then). */
+export function prepareDigits(mnist: MnistDigits): DigitTensors {
+  return { train: digitsTensor(mnist.train), test: digitsTensor(mnist.test) };
 }
 
 interface SplitPlan {
@@ -106,6 +122,9 @@ export async function createDataBundle(
         'set data.val_fraction above 0 or data.val.count to 0.',
     );
   }
+  if (opts.digits && (!opts.mnist || opts.digits.train.shape[0] !== opts.mnist.train.count || opts.digits.test.shape[0] !== opts.mnist.test.count)) {
+    throw new DataError('XP_DATA_CONFIG_INVALID', 'createDataBundle: `digits` must be the tensors of the `mnist` passed with them (prepareDigits(mnist)).');
+  }
   const mnist = opts.mnist ?? (await loadMnist(config.source, { cacheDir: opts.cacheDir }));
   const split = splitDigits(mnist.train.count, config.val_fraction, createRng(seed, 'split'));
   const { min_len: minLen, max_len: maxLen, jitter } = config;
@@ -127,8 +146,7 @@ export async function createDataBundle(
   const allTest = new Int32Array(mnist.test.count).map((_, i) => i);
   const testSet = synth(allTest, mnist.test.labels, config.test.count, TEST_SEED, 'test');
 
-  const trainDigits = digitsTensor(mnist.train);
-  const testDigits = digitsTensor(mnist.test);
+  const { train: trainDigits, test: testDigits } = opts.digits ?? prepareDigits(mnist);
   const plans = new Map<string, SplitPlan>();
   const trainAug = { steps: augment, rng: (epoch: number, b: number) => createRng(seed, `augment/${epoch}/${b}`) };
   plans.set('train', { set: trainSet, digits: trainDigits, shuffleSeed: seed, augments: augment.length ? trainAug : undefined });

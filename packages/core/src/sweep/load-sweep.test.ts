@@ -38,7 +38,7 @@ describe('loadSweep', () => {
       seed: 0,
       allow_truncation: false,
       early_termination: { type: 'asha', min_epochs: 2, reduction_factor: 3 },
-      tpe: { n_startup_trials: 10, n_ei_candidates: 24, multivariate: true },
+      tpe: { n_ei_candidates: 24, multivariate: true },
     });
     expect(Object.keys(sweep.config.parameters)).toEqual(['training.optimizer.learning_rate', 'model.dropout', 'training.batch_size']);
     expect(sweep.experiment.file).toBe(fixture('experiment.yaml'));

@@ -91,7 +91,7 @@ export const SweepSchema = Strict(
     early_termination: Type.Optional(discriminated(EarlyTerminationSchemas, { description: 'Stop unpromising trials early.' })),
     tpe: Strict(
       {
-        n_startup_trials: NonNegativeInt({ description: 'Random trials before TPE takes over.', default: 10 }),
+        n_startup_trials: Type.Optional(NonNegativeInt({ description: 'Random trials before TPE takes over. Defaults to the number of parameters + 2, at most 10.' })),
         n_ei_candidates: PositiveInt({ description: 'Candidates drawn from l(x); the best l(x)/g(x) wins.', default: 24 }),
         multivariate: Type.Boolean({ description: 'Model the unconditional parameters jointly (as Optuna 5 does) rather than one at a time.', default: true }),
       },

@@ -35,6 +35,7 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
     logDir: path.join(stateDir(), 'worker'),
     lockDurationMs: opts.lockDurationMs ?? envMs('XP_WORKER_LOCK_MS'),
     stalledIntervalMs: opts.stalledIntervalMs ?? envMs('XP_WORKER_STALLED_MS'),
+    warm: process.env.XP_WORKER_WARM !== '0',
   });
   await w.worker.waitUntilReady();
   await new Promise<void>((resolve) => {

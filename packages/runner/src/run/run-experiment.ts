@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { flattenConfig, redactedConfig, type LoadedExperiment } from '@xp/core';
-import { createDataBundle, NUM_CLASSES, type DataBundle } from '@xp/data';
+import { createDataBundle, loadMnist, NUM_CLASSES, type DataBundle, type DigitTensors, type MnistDigits } from '@xp/data';
 import { buildModel, modelSummary } from '@xp/models';
 import { CallbackList } from '../callbacks/callback-list.js';
 import type { Callback } from '../callbacks/callback.js';
@@ -30,6 +30,7 @@ import { MlflowUnreachableError, RunInterruptedError, TrainingDivergedError } fr
 import { Interruption } from './interruption.js';
 import { saveModel } from './model-artifact.js';
 import { runTags } from './run-tags.js';
+import { processStartedAt, timingTags, type TimingMarks } from './timing.js';
 import { stateDir } from './state-dir.js';
 import { trackingTarget } from './tracking-target.js';
 
@@ -46,6 +47,23 @@ export interface RunOptions {
   resume?: { runId: string; experimentId: string; dir: string };
   /** Callback types added with `--plugin` (the experiment must have been loaded with their schemas). */
   pluginCallbacks?: PluginCallbacks;
+  /** Start-up marks the caller knows (a sweep trial's enqueued/picked/main_started), logged with the run's own. */
+  timing?: TimingMarks;
+  /**
+   * The caller's own start-up work, awaited just before the MLflow run is created, so that it overlaps
+   * loading TensorFlow and the data. Its error fails the run's start like any error before the run exists.
+   */
+  beforeRun?: Promise<unknown>;
+  /** The MLflow experiment's id when the caller knows it (a sweep trial: its parent's), saving a lookup. */
+  experimentId?: string;
+  /** MNIST from the experiment's `data.source`, already being read and maybe made tensors (a warm trial process's). */
+  mnist?: Promise<PreparedMnist>;
+}
+
+/** MNIST loaded ahead of a run, with its digit tensors if they were made too (the run takes them over). */
+export interface PreparedMnist {
+  mnist: MnistDigits;
+  digits?: DigitTensors;
 }
 
 export interface RunOutcome {
@@ -70,11 +88,21 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const c = exp.config;
   const backend = opts.backend ?? c.backend;
+  // Work started early is awaited later; these keep an error before then from leaving it unhandled.
+  opts.beforeRun?.catch(() => undefined);
+  // MNIST's files are read while TensorFlow loads (the read is I/O, the load mostly not).
+  const mnist = opts.mnist ?? loadMnist(c.data.source).then((m): PreparedMnist => ({ mnist: m }));
+  mnist.catch(() => undefined);
+  const marks: TimingMarks = { process_started: processStartedAt(), ...opts.timing, backend_load_started: Date.now() };
   const info = await loadBackend(backend, c.training.threads);
+  marks.backend_ready = Date.now();
   if (info.name !== 'tensorflow' && backend === 'tensorflow') {
     throw new BackendError(`training needs the native TensorFlow backend but '${info.name}' is active; run \`npx xp doctor\`.`);
   }
   log(backendBanner(info));
+  // git (commit, dirty tree) runs while the model and the data are made.
+  const tags = runTags(exp, info.name);
+  tags.catch(() => undefined);
 
   // The model before the data: a model the canvas cannot take fails in milliseconds (a config error naming
   // the option), not after the sequences have been synthesised.
@@ -84,7 +112,8 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   try {
     const summary = modelSummary(model);
     log(`model ${c.model.type}: ${summary.params.toLocaleString('en-US')} parameters`);
-    data = await createDataBundle(c.data, c.augment, c.seed, { variants: c.evaluation.variants });
+    data = await createDataBundle(c.data, c.augment, c.seed, { variants: c.evaluation.variants, ...(await mnist) });
+    await opts.beforeRun;
     const resumed = opts.resume ? await readResumeState(opts.resume.dir) : undefined;
     const target = opts.offline ? undefined : await trackingTarget(log);
     const client = target ? new MlflowClient({ trackingUri: target.url, ...runClientOptions() }) : undefined;
@@ -97,7 +126,7 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
       tracker.updateRun('RUNNING');
       tracker.setTags({ 'xp.resumed_from_epoch': String(resumed.completedEpochs), 'xp.resumed_at': new Date().toISOString() });
     } else {
-      tracker.createRun({ experiment: c.experiment, runName: c.name, tags: { ...runTags(exp, info.name), ...opts.tags } });
+      tracker.createRun({ experiment: c.experiment, experimentId: opts.experimentId, runName: c.name, tags: { ...(await tags), ...timingTags(marks), ...opts.tags } });
     }
     if (client) {
       const connected = await tracker.flush(60_000, { untilOutage: true });
@@ -111,10 +140,11 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
     } else {
       log(`offline: nothing is sent; the run is kept in ${journal.dir} until \`npx xp sync\``);
     }
+    marks.run_created = Date.now();
     // Until here a signal ends the process the default way, which is right: there is no run to end yet.
     const interruption = new Interruption({ log });
     try {
-      return await trackedRun({ exp, opts, log, model, data, summary: summary.text, client, tracker, interruption, resumed });
+      return await trackedRun({ exp, opts, log, model, data, summary: summary.text, client, tracker, interruption, resumed, marks });
     } finally {
       interruption.dispose();
     }
@@ -155,6 +185,8 @@ interface TrackedRun {
   tracker: RunTracker;
   interruption: Interruption;
   resumed: ResumeState | undefined;
+  /** Start-up marks so far; run_created is sent with training_started when training begins. */
+  marks: TimingMarks;
 }
 
 /** How long a finished run waits for MLflow to take its last records before leaving them to `xp sync`. */
@@ -210,10 +242,16 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
       await applyResumeState(resumed, model, opt, (lr) => setLearningRate(opt, lr));
       log(`resuming at epoch ${resumed.completedEpochs + 1} of ${c.training.epochs} (learning rate ${resumed.learningRate})`);
     }
+    // Last but one, so that its mark follows every other callback's start-up; journaled like the metrics, so
+    // the first batch does not wait for MLflow.
+    const timing: Callback = {
+      name: 'timing',
+      onTrainBegin: () => tracker.setTags(timingTags({ run_created: r.marks.run_created, training_started: Date.now() })),
+    };
     const resumePoint: ResumePoint = new ResumePoint(resumeDir, model, opt, (): CallbackList => callbackList, resumed?.history);
     // The interruption first, so it records the epoch before any callback can act on it; the resume point
     // last, so it saves every other callback's state after this epoch.
-    const callbackList: CallbackList = new CallbackList([interruption, ...configured, ...(opts.callbacks ?? []), mlflowLogger, resumePoint]);
+    const callbackList: CallbackList = new CallbackList([interruption, ...configured, ...(opts.callbacks ?? []), mlflowLogger, timing, resumePoint]);
     const result = await train({
       model,
       optimizer: opt,

@@ -1,15 +1,15 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoadedExperiment } from '@xp/core';
 
-function git(args: string[], cwd: string): string | null {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
+// Asynchronous, so that the git calls run while the caller loads data (a sweep trial's start-up).
+function git(args: string[], cwd: string): Promise<string | null> {
+  return new Promise((resolve) => execFile('git', args, { cwd, encoding: 'utf8' }, (err, stdout) => resolve(err ? null : stdout.trim())));
 }
 
 /** The standard MLflow tags of a run, plus xp's own (used by UI filters such as `tags.xp.stage = 'final'`). */
-export function runTags(exp: LoadedExperiment, backend: string): Record<string, string> {
+export async function runTags(exp: LoadedExperiment, backend: string): Promise<Record<string, string>> {
   const cwd = path.dirname(exp.file);
   const c = exp.config;
   const tags: Record<string, string> = {
@@ -25,10 +25,10 @@ export function runTags(exp: LoadedExperiment, backend: string): Record<string, 
   };
   if (c.description) tags['mlflow.note.content'] = c.description;
   if (c.stage) tags['xp.stage'] = c.stage;
-  const commit = git(['rev-parse', 'HEAD'], cwd);
+  const commit = await git(['rev-parse', 'HEAD'], cwd);
   if (commit) {
     tags['mlflow.source.git.commit'] = commit;
-    const dirty = git(['status', '--porcelain', '--untracked-files=no'], cwd);
+    const dirty = await git(['status', '--porcelain', '--untracked-files=no'], cwd);
     tags['xp.git_dirty'] = dirty ? 'true' : 'false';
   }
   return tags;

@@ -10,3 +10,8 @@ export interface TrialExecutor {
   /** Stops whatever this executor still runs or waits for; running attempts end KILLED. */
   close(): Promise<void>;
 }
+
+/** The exit of a trial that an executor, closed because the sweep is stopping, did not start. */
+export function notStarted(spec: Pick<TrialSpec, 'trialNumber'>): TrialExit {
+  return { trialNumber: spec.trialNumber, code: null, signal: 'SIGTERM', logFile: '', tail: 'not started: the sweep was stopping' };
+}

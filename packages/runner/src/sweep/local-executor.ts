@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { TrialExecutor } from './executor.js';
+import { notStarted, type TrialExecutor } from './executor.js';
 import { threadEnv } from './threads.js';
 import { startTrialProcess, type TrialExit, type TrialProcess } from './trial-process.js';
 import type { TrialSpec } from './trial-spec.js';
@@ -26,6 +26,7 @@ export class LocalExecutor implements TrialExecutor {
   readonly description: string;
   private readonly live = new Set<TrialProcess>();
   private readonly env: Record<string, string>;
+  private closed = false;
 
   constructor(private readonly o: LocalExecutorOptions) {
     this.env = threadEnv(o.parallel, o.cores);
@@ -33,7 +34,10 @@ export class LocalExecutor implements TrialExecutor {
   }
 
   async run(spec: TrialSpec): Promise<TrialExit> {
-    const p = startTrialProcess(spec, { env: this.env, logFile: path.join(this.o.logDir, spec.sweepId, `trial-${spec.trialNumber}.log`) });
+    // After close() nothing is left to stop a new child: a trial asked for meanwhile is not started.
+    if (this.closed) return notStarted(spec);
+    const now = Date.now();
+    const p = startTrialProcess({ ...spec, enqueuedAt: now, pickedAt: now }, { env: this.env, logFile: path.join(this.o.logDir, spec.sweepId, `trial-${spec.trialNumber}.log`) });
     this.live.add(p);
     try {
       return await p.done;
@@ -44,6 +48,7 @@ export class LocalExecutor implements TrialExecutor {
 
   /** Stops every running trial; safe to call more than once. */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.live].map((p) => p.stop()));
   }
 }

@@ -1,5 +1,5 @@
-import { Queue, QueueEvents } from 'bullmq';
-import type { TrialExecutor } from './executor.js';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { notStarted, type TrialExecutor } from './executor.js';
 import { parseQueueUrl, TRIAL_JOB, trialJobId, type QueueTarget } from './queue.js';
 import type { TrialExit } from './trial-process.js';
 import type { TrialSpec } from './trial-spec.js';
@@ -21,6 +21,11 @@ export class QueueExecutor implements TrialExecutor {
   readonly description: string;
   private readonly sweeps = new Set<string>();
   private closing: Promise<void> | undefined;
+  private readonly adding = new Set<Promise<unknown>>();
+  // Resolved by close(): waits for running jobs end then (their events stop with the connection, so a wait
+  // would never settle, and the sweep would exit without ending its parent run).
+  private stopWaiting!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => (this.stopWaiting = resolve));
 
   private constructor(
     private readonly target: QueueTarget,
@@ -40,29 +45,42 @@ export class QueueExecutor implements TrialExecutor {
   }
 
   async run(spec: TrialSpec): Promise<TrialExit> {
+    // After close() the connection is gone: a trial asked for meanwhile is not queued (resume queues it).
+    if (this.closing) return notStarted(spec);
     this.sweeps.add(spec.sweepId);
     const id = trialJobId(spec);
-    let job = await this.queue.getJob(id);
-    if (job && !PENDING.has(await job.getState())) {
-      await job.remove();
-      job = undefined;
-    }
-    job ??= await this.queue.add(TRIAL_JOB, spec, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: KEEP, removeOnFail: KEEP });
+    // close() waits for this, so that a job added while it runs is still taken off the queue.
+    const queued = this.enqueue(spec, id);
+    this.adding.add(queued);
+    const job = await queued.finally(() => this.adding.delete(queued));
     try {
-      return (await job.waitUntilFinished(this.events)) as TrialExit;
+      const finished = job.waitUntilFinished(this.events) as Promise<TrialExit>;
+      finished.catch(() => undefined); // once the coordinator stops waiting
+      const left = this.stopped.then((): TrialExit => ({ ...notStarted(spec), tail: `the sweep stopped waiting; job ${id} goes on on its worker, and --resume finds its run` }));
+      return await Promise.race([finished, left]);
     } catch (e) {
       // Failed for good: out of attempts, or stalled more often than allowed (workers kept dying).
       return { trialNumber: spec.trialNumber, code: 1, signal: null, logFile: '', tail: `job ${id} failed on the queue: ${(e as Error).message}` };
     }
   }
 
+  /** The trial's job: the pending one of an earlier coordinator (a resumed sweep), else a new one. */
+  private async enqueue(spec: TrialSpec, id: string): Promise<Job<TrialSpec, TrialExit>> {
+    const job = await this.queue.getJob(id);
+    if (job && PENDING.has(await job.getState())) return job;
+    await job?.remove();
+    return this.queue.add(TRIAL_JOB, { ...spec, enqueuedAt: Date.now() }, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: KEEP, removeOnFail: KEEP });
+  }
+
   /** Removes this coordinator's jobs that no worker took yet (running ones finish and are found on resume). */
   close(): Promise<void> {
+    this.stopWaiting();
     this.closing ??= this.shutDown();
     return this.closing;
   }
 
   private async shutDown(): Promise<void> {
+    await Promise.allSettled([...this.adding]);
     const waiting = await this.queue.getJobs(['waiting', 'delayed', 'prioritized']);
     await Promise.all(waiting.filter((j) => j && this.sweeps.has(j.data.sweepId)).map((j) => j.remove().catch(() => undefined)));
     await this.events.close();

@@ -105,6 +105,8 @@ export async function runSweep(sweep: LoadedSweep, o: SweepRunOptions): Promise<
           trial = { number: n, params };
         }
         if (!trial) break;
+        // Stopped while this trial was being asked for: it stays asked (RUNNING), and --resume runs it.
+        if (aborted()) break;
         const n = trial.number;
         inFlight.set(n, runOne(n, trial.params).finally(() => inFlight.delete(n)));
       }

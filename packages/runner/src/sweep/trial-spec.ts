@@ -27,6 +27,10 @@ export interface TrialSpec {
   sweep: SweepConfig;
   /** Absolute `--plugin` files the trial loads: the sweep's for local trials, the worker's own on a queue. */
   plugins?: string[];
+  /** When the coordinator handed the trial to its executor (ms since the Unix epoch; `xp.timing.enqueued`). */
+  enqueuedAt?: number;
+  /** When a worker took it (`xp.timing.picked`); set per attempt. */
+  pickedAt?: number;
 }
 
 /** The environment variable a local trial process reads its spec from. */

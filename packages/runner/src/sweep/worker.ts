@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { parseQueueUrl } from './queue.js';
 import { threadEnv } from './threads.js';
-import { startTrialProcess, type TrialExit, type TrialProcess } from './trial-process.js';
+import { startTrialProcess, startWarmTrialProcess, type TrialExit, type TrialProcess, type WarmTrialProcess } from './trial-process.js';
 import type { TrialSpec } from './trial-spec.js';
 
 /** Options of {@link startTrialWorker}. */
@@ -22,6 +22,12 @@ export interface TrialWorkerOptions {
   lockDurationMs?: number;
   /** How often workers look for stalled jobs. Defaults to 15 000. */
   stalledIntervalMs?: number;
+  /**
+   * Keep a warm trial process per slot (TensorFlow and MNIST loaded, waiting), so that a job starts training
+   * without that start-up; each still runs one trial. Costs one idle process's memory per slot. Defaults to
+   * true; XP_WORKER_WARM=0 turns it off.
+   */
+  warm?: boolean;
   /** Defaults to stderr. */
   log?: (msg: string) => void;
   /** Absolute `--plugin` files of this worker, loaded by its trials. Defaults to none. */
@@ -52,15 +58,41 @@ export function startTrialWorker(o: TrialWorkerOptions): TrialWorker {
   const env = threadEnv(concurrency);
   const live = new Set<TrialProcess>();
   let closing = false;
+  const warm = o.warm ?? true;
+  const spares: WarmTrialProcess[] = [];
+  let spareCount = 0;
+  // One spare per slot, so that each slot's next job finds one ready.
+  const refill = () => {
+    while (warm && !closing && spares.length < concurrency) {
+      spares.push(startWarmTrialProcess({ env, logFile: path.join(o.logDir, 'warm', `warm-${process.pid}-${spareCount++}.log`) }));
+    }
+  };
+
+  /**
+   * The trial in a spare process when one takes it, else in a new process. The next spare is started once
+   * this trial trains (or ends), so that its warm-up does not compete with this trial's start-up for CPU.
+   */
+  const startTrial = async (spec: TrialSpec, logFile: string, tag: string): Promise<TrialProcess> => {
+    const spare = spares.shift();
+    // A hand-over that fails (the spare died, its log went missing) falls back to a fresh process.
+    const p = await spare?.run(spec, logFile).catch(() => void spare.dispose());
+    if (p) {
+      void Promise.race([spare!.training, p.done]).then(refill);
+      return p;
+    }
+    refill();
+    if (spare) log(`${tag}: the warm process could not take it; starting a fresh one`);
+    return startTrialProcess(spec, { env, logFile });
+  };
 
   const processor = async (job: Job<TrialSpec, TrialExit>): Promise<TrialExit> => {
     // A fresh attempt id per take: a stalled job comes back with the same data, but is a new attempt (new run).
     // The worker's own --plugin files, never the job's: which code runs on a machine is decided by whoever
     // starts the worker there, not by a message on the queue.
-    const spec: TrialSpec = { ...job.data, attempt: randomUUID(), plugins: o.plugins ?? [] };
+    const spec: TrialSpec = { ...job.data, attempt: randomUUID(), plugins: o.plugins ?? [], pickedAt: Date.now() };
     const tag = `sweep ${spec.sweepId.slice(0, 8)} trial ${spec.trialNumber}`;
     log(`${tag}: starting (job ${job.id}, attempt ${job.attemptsMade + 1}${job.stalledCounter ? `, stalled ${job.stalledCounter}×` : ''})`);
-    const p = startTrialProcess(spec, { env, logFile: path.join(o.logDir, spec.sweepId, `trial-${spec.trialNumber}-${spec.attempt}.log`) });
+    const p = await startTrial(spec, path.join(o.logDir, spec.sweepId, `trial-${spec.trialNumber}-${spec.attempt}.log`), tag);
     live.add(p);
     try {
       const exit = await p.done;
@@ -80,14 +112,15 @@ export function startTrialWorker(o: TrialWorkerOptions): TrialWorker {
     maxStalledCount: 3,
   });
   worker.on('error', (e) => log(`worker: ${e.message}`));
-  log(`worker: taking trials from ${target.display}, ${concurrency} at a time, ${env.TF_NUM_INTRAOP_THREADS} thread(s) each`);
+  refill();
+  log(`worker: taking trials from ${target.display}, ${concurrency} at a time, ${env.TF_NUM_INTRAOP_THREADS} thread(s) each${warm ? ', warm' : ''}`);
 
   return {
     worker,
     async close() {
       closing = true;
       const pausing = worker.pause(true);
-      await Promise.all([...live].map((p) => p.stop()));
+      await Promise.all([...[...live].map((p) => p.stop()), ...spares.splice(0).map((w) => w.dispose())]);
       await pausing;
       await worker.close();
     },

@@ -7,8 +7,8 @@ import { TpeSampler } from './tpe-sampler.js';
 
 export { GridSampler, type GridSamplerOptions } from './grid-sampler.js';
 export { RandomSampler, type RandomSamplerOptions } from './random-sampler.js';
-export { defaultGamma, TpeSampler, type TpeSamplerOptions } from './tpe-sampler.js';
-export { CategoricalDimension, normalCdf, NumericDimension, observationWeights, ParzenEstimator, type ParzenDimension } from './parzen-estimator.js';
+export { defaultGamma, defaultStartupTrials, TpeSampler, type TpeSamplerOptions } from './tpe-sampler.js';
+export { CategoricalDimension, normalCdf, NumericDimension, observationWeights, ParzenEstimator, type BandwidthClip, type ParzenDimension } from './parzen-estimator.js';
 export { codecOf, type ParamCodec } from './tpe-codec.js';
 export { drawParams, paramRng, sampleFromPrior, type SearchSpace } from './search-space.js';
 

@@ -35,7 +35,27 @@ describe('NumericDimension', () => {
     for (const k of [0, 1, 2]) expect([1, 2, 3, 4, 5, 6].reduce((s, x) => s + Math.exp(d.logKernel(k, x)), 0)).toBeCloseTo(1, 6);
   });
 
-  it('refuses an empty range', () => {
+  it('clips a kernel to range·max(Δ, (n+2)^-α) wide, not narrower', () => {
+    // Two observations 0.01 apart: their neighbour distance is far below the clip, so the clip sets the width.
+    const width = (clip?: { minFactor?: number; exponent?: number }) => {
+      const d = new NumericDimension([0.5, 0.51], 0, 1, undefined, clip);
+      return Math.exp(d.logKernel(0, 0.5) - d.logKernel(0, 0.6)); // = exp(0.5 (0.1/σ)^2) for kernel 0 at 0.5
+    };
+    const sigma = (ratio: number) => 0.1 / Math.sqrt(2 * Math.log(ratio));
+    expect(sigma(width())).toBeCloseTo(4 ** -1.5, 6);
+    expect(sigma(width({ exponent: 1 }))).toBeCloseTo(0.25, 6);
+    expect(sigma(width({ exponent: 4, minFactor: 0.03 }))).toBeCloseTo(0.03, 6);
+  });
+
+  it('sizes a lone observation by its distance to the middle of the range (the prior\'s mean), as Optuna does', () => {
+    const d = new NumericDimension([0.2], 0, 1);
+    const sigma = 0.1 / Math.sqrt(2 * Math.log(Math.exp(d.logKernel(0, 0.2) - d.logKernel(0, 0.3))));
+    expect(sigma).toBeCloseTo(0.3, 6);
+  });
+
+  it('refuses an empty range and a bad clip', () => {
+    expect(() => new NumericDimension([], 0, 1, undefined, { minFactor: 0 })).toThrow('NumericDimension: clip.minFactor must be in (0, 1], but got minFactor=0');
+    expect(() => new NumericDimension([], 0, 1, undefined, { exponent: -1 })).toThrow('NumericDimension: clip.exponent must be positive, but got exponent=-1');
     expect(() => new NumericDimension([], 1, 1)).toThrow('NumericDimension: low must be below high, but got low=1, high=1');
   });
 });

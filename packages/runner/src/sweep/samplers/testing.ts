@@ -9,7 +9,7 @@ export const sweepConfig = (over: Partial<SweepConfig> = {}): SweepConfig => ({
   parallel: 2,
   seed: 0,
   allow_truncation: false,
-  tpe: { n_startup_trials: 10, n_ei_candidates: 24, multivariate: true },
+  tpe: { n_ei_candidates: 24, multivariate: true },
   parameters: { 'model.dropout': { values: [0.2, 0.3, 0.5] }, 'training.batch_size': { values: [64, 128] } },
   ...over,
 });

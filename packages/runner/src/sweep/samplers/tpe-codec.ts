@@ -2,7 +2,7 @@
 // log values for log_uniform, plain numbers (with a step for integers and `q`) otherwise.
 import { isCategorical, quantize, sameValue, valueRange, type ParameterSpec } from '@xp/core';
 import type { ParamValue } from '../types.js';
-import { CategoricalDimension, NumericDimension, type ParzenDimension } from './parzen-estimator.js';
+import { CategoricalDimension, NumericDimension, type BandwidthClip, type ParzenDimension } from './parzen-estimator.js';
 import { copyValue, stepOf } from './search-space.js';
 
 /** A parameter as the estimator sees it. */
@@ -13,8 +13,8 @@ export interface ParamCodec {
   snap(x: number): number;
   /** The parameter value of a snapped candidate. */
   decode(x: number): ParamValue;
-  /** The estimator dimension of a set of encoded observations. */
-  dimension(observations: readonly number[]): ParzenDimension;
+  /** The estimator dimension of a set of encoded observations; `clip` applies to numeric parameters. */
+  dimension(observations: readonly number[], clip?: BandwidthClip): ParzenDimension;
 }
 
 /** The codec of one parameter spec. */
@@ -39,6 +39,6 @@ export function codecOf(spec: ParameterSpec): ParamCodec {
     encode: (v) => (typeof v === 'number' && v >= low && v <= high ? to(v) : undefined),
     snap: (x) => to(quantize(spec, from(x))),
     decode: (x) => quantize(spec, from(x)),
-    dimension: (obs) => new NumericDimension(obs, to(low), to(high), step),
+    dimension: (obs, clip) => new NumericDimension(obs, to(low), to(high), step, clip),
   };
 }

@@ -3,7 +3,7 @@ import type { Goal, ParamValue, TrialRecord } from '../types.js';
 import { RandomSampler } from './random-sampler.js';
 import type { SearchSpace } from './search-space.js';
 import { bestValue, simulateSweep } from './simulate.js';
-import { TpeSampler } from './tpe-sampler.js';
+import { defaultGamma, defaultStartupTrials, TpeSampler } from './tpe-sampler.js';
 
 type Objective = (p: Record<string, ParamValue>) => number;
 
@@ -34,19 +34,39 @@ const trial = (number: number, params: Record<string, ParamValue>, value: number
 });
 
 describe('TpeSampler', () => {
-  // Measured: about 38/50 (1-D) and 42/50 (2-D); the thresholds leave room for changes of random streams.
+  // Measured: 47/50 (1-D, both goals) and 48/50 (2-D); with Optuna's defaults (10 startup trials, γ = 10 %,
+  // clip exponent 1) about 35/50 and 46/50. The thresholds leave room for changes of random streams.
   it.each([
     ['a 1-D quadratic', quadratic, 'minimize'],
     ['a 1-D quadratic, maximised', quadratic, 'maximize'],
     ['a 2-D function with a log-scale dimension', logScale, 'minimize'],
   ] as const)('beats random search on %s in most seeds', (_what, problem, goal) => {
-    expect(tpeWins(problem, goal, 30)).toBeGreaterThanOrEqual(32);
+    expect(tpeWins(problem, goal, 30)).toBeGreaterThanOrEqual(42);
   });
 
-  it('samples the random sampler\'s values for the startup trials', () => {
+  it('reaches random search\'s best of 40 trials within 20 trials in most seeds (the sweep issue\'s target)', () => {
+    // bench/tpe measures this over 50 and 200 seeds: 40/50 here; Optuna's defaults reach 28/50.
+    const [space, loss] = logScale;
+    let reached = 0;
+    for (let seed = 0; seed < 50; seed++) {
+      const target = bestValue(simulateSweep(new RandomSampler(space, { seed: 10_000 + seed }), loss, 40), 'minimize');
+      if (bestValue(simulateSweep(new TpeSampler(space, { goal: 'minimize', seed }), loss, 20), 'minimize') <= target) reached++;
+    }
+    expect(reached).toBeGreaterThanOrEqual(36);
+  });
+
+  it('samples the random sampler\'s values for the startup trials: parameters + 2 of them, at most 10', () => {
     const [space, f] = logScale;
-    const history = simulateSweep(new RandomSampler(space, { seed: 3 }), f, 9);
-    expect(new TpeSampler(space, { goal: 'minimize', seed: 3 }).sample(9, history)).toEqual(new RandomSampler(space, { seed: 3 }).sample(9, []));
+    expect([1, 2, 8, 20].map(defaultStartupTrials)).toEqual([3, 4, 10, 10]);
+    const history = simulateSweep(new RandomSampler(space, { seed: 3 }), f, 4);
+    const sampler = new TpeSampler(space, { goal: 'minimize', seed: 3 });
+    expect(sampler.sample(3, history.slice(0, 3))).toEqual(new RandomSampler(space, { seed: 3 }).sample(3, []));
+    expect(sampler.sample(4, history)).not.toEqual(new RandomSampler(space, { seed: 3 }).sample(4, []));
+    expect(new TpeSampler(space, { goal: 'minimize', seed: 3, nStartupTrials: 10 }).sample(4, history)).toEqual(new RandomSampler(space, { seed: 3 }).sample(4, []));
+  });
+
+  it('puts the best 15 % of the finished trials, at most 25, in the good group', () => {
+    expect([1, 6, 7, 20, 200].map(defaultGamma)).toEqual([1, 1, 2, 3, 25]);
   });
 
   it('depends only on (seed, trial number, history), not on the history\'s order or the instance', () => {

@@ -14,7 +14,8 @@ import type { MlflowDatasetInputSpec, MlflowMetricInput, TerminalStatus } from '
 
 /** One thing a run logs, in the order it logged it. Timestamps are fixed at write time so replays are identical. */
 export type JournalOp =
-  | { op: 'create_run'; experiment: string; runName?: string; tags: Record<string, string>; startTime: number }
+  /** `experimentId`, when the caller knows it, saves the lookup of `experiment` by name. */
+  | { op: 'create_run'; experiment: string; experimentId?: string; runName?: string; tags: Record<string, string>; startTime: number }
   | { op: 'log_batch'; metrics?: MlflowMetricInput[]; params?: Record<string, string>; tags?: Record<string, string> }
   | { op: 'log_inputs'; inputs: MlflowDatasetInputSpec[] }
   | { op: 'log_text'; text: string; artifactFile: string }

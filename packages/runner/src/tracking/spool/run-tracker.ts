@@ -77,8 +77,8 @@ export class RunTracker {
   }
 
   /** Records the run's creation; the first entry of a new run's journal. */
-  createRun(req: { experiment: string; runName?: string; tags: Record<string, string>; startTime?: number }): void {
-    this.push({ op: 'create_run', experiment: req.experiment, runName: req.runName, tags: req.tags, startTime: req.startTime ?? Date.now() });
+  createRun(req: { experiment: string; experimentId?: string; runName?: string; tags: Record<string, string>; startTime?: number }): void {
+    this.push({ op: 'create_run', experiment: req.experiment, experimentId: req.experimentId, runName: req.runName, tags: req.tags, startTime: req.startTime ?? Date.now() });
   }
 
   /** Metric points; a point without a timestamp gets the current time (kept for replays). */
