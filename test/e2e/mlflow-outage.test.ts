@@ -156,6 +156,22 @@ describe('MLflow server faults: nothing is lost', () => {
     expect(files).toEqual(expect.arrayContaining(['config.resolved.yaml', 'metrics', 'model', 'plots']));
   });
 
+  it('the next xp run sends what an earlier outage left in the spool, before its own run', async () => {
+    const proc = startXp(['run', 'test/fixtures/tiny.yaml', ...RUN, '--set', 'training.epochs=6'], env());
+    const runId = await poll('the run URL', async () => (/MLflow run: (\S+)/.exec(proc.stderr()) ? runIdFromUrl(proc.stderr()) : undefined));
+    await poll('epoch 0 in MLflow', async () => ((await history(runId, 'loss')).length > 0 ? true : undefined));
+    killServer();
+    expect((await proc.done).code).toBe(0);
+    expect(spools()).toHaveLength(1);
+    server = await startServer(store());
+    const next = await xp(['run', 'test/fixtures/tiny.yaml', ...TINY], env());
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toContain('MLflow: sent 1 spooled run(s) from an earlier outage or offline run');
+    expect(spools()).toEqual([]);
+    expect((await getRun(runId)).info.status).toBe('FINISHED');
+    await expectHistoryEqualsCsv(runId);
+  });
+
   it('--offline trains without a server; `xp sync` creates the run with everything, once', async () => {
     const res = await xp(['run', 'test/fixtures/tiny.yaml', '--offline', ...TINY], env());
     expect(res.code, res.stderr).toBe(0);
