@@ -2,6 +2,7 @@
 // JS-side work per batch: counts are accumulated on the backend and read once per epoch.
 import * as tf from '@tensorflow/tfjs';
 import { BLANK } from '@xp/data';
+import { softmaxCrossEntropy } from './native-loss.js';
 
 // The label encoding (10 = blank) is the data package's; re-exported for the reports that read predictions.
 export { BLANK };
@@ -23,11 +24,11 @@ export function sequenceLoss(out: SequenceOutputs, ys: tf.Tensor2D, lengths: tf.
   return tf.tidy(() => {
     const numClasses = out.digits.shape[2];
     const onehot = tf.oneHot(ys, numClasses);
-    const perPos = tf.losses.softmaxCrossEntropy(onehot, out.digits, undefined, labelSmoothing, tf.Reduction.NONE);
+    const perPos = softmaxCrossEntropy(onehot, out.digits, labelSmoothing);
     let loss = tf.mean(tf.sum(perPos, -1)) as tf.Scalar;
     if (out.length) {
       const lenOnehot = tf.oneHot(lengths, out.length.shape[1]);
-      loss = tf.add(loss, tf.losses.softmaxCrossEntropy(lenOnehot, out.length, undefined, labelSmoothing));
+      loss = tf.add(loss, tf.mean(softmaxCrossEntropy(lenOnehot, out.length, labelSmoothing)));
     }
     return loss;
   });

@@ -1,0 +1,53 @@
+// TensorFlow ops by name on tfjs-node's backend. tfjs-node implements several kernels as slow composites
+// (e.g. the ReLU gradient builds a tensor of ones in JavaScript) and exposes none of TensorFlow's fused or
+// oneDNN kernels; its generic executor reaches all of them. Tensors it returns are ordinary tfjs tensors
+// (tracked by tidy/dispose), so these ops mix freely with tfjs ones.
+import type * as tf from '@tensorflow/tfjs';
+import { nativeBackend, type NativeBackend, type OpAttr } from '@xp/data';
+
+/** Runs TensorFlow ops by name and builds their attributes. */
+export class NativeOps {
+  constructor(private readonly backend: NativeBackend) {}
+
+  /** Runs an op with one output. */
+  run(op: string, inputs: tf.Tensor[], attrs: OpAttr[]): tf.Tensor {
+    return this.backend.executeSingleOutput(op, attrs, inputs);
+  }
+
+  /** Runs an op with `n` outputs (0 for ops that only update resources). */
+  runN(op: string, inputs: tf.Tensor[], attrs: OpAttr[], n: number): tf.Tensor[] {
+    return this.backend.executeMultipleOutputs(op, attrs, inputs, n);
+  }
+
+  /** A type attribute (float32 unless `int32`). */
+  type(name: string, dtype: 'float32' | 'int32' = 'float32'): OpAttr {
+    const b = this.backend.binding;
+    return { name, type: b.TF_ATTR_TYPE, value: dtype === 'int32' ? b.TF_INT32 : b.TF_FLOAT };
+  }
+
+  int(name: string, value: number | number[]): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_INT, value };
+  }
+
+  str(name: string, value: string): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_STRING, value };
+  }
+
+  bool(name: string, value: boolean): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_BOOL, value };
+  }
+
+  shape(name: string, dims: number[]): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_SHAPE, value: dims };
+  }
+}
+
+let cached: { backend: NativeBackend; ops: NativeOps } | undefined;
+
+/** The native ops of the active backend, or undefined when it is not tfjs-node's `tensorflow`. */
+export function nativeOps(): NativeOps | undefined {
+  const backend = nativeBackend();
+  if (!backend) return undefined;
+  if (cached?.backend !== backend) cached = { backend, ops: new NativeOps(backend) };
+  return cached.ops;
+}
