@@ -44,8 +44,12 @@ export class NativeOps {
 
 let cached: { backend: NativeBackend; ops: NativeOps } | undefined;
 
-/** The native ops of the active backend, or undefined when it is not tfjs-node's `tensorflow`. */
+/**
+ * The native ops of the active backend, or undefined when it is not tfjs-node's `tensorflow` or when
+ * `XP_NATIVE_KERNELS=0` asks for tfjs's own kernels (to compare, or to rule these out when debugging).
+ */
 export function nativeOps(): NativeOps | undefined {
+  if (process.env.XP_NATIVE_KERNELS === '0') return undefined;
   const backend = nativeBackend();
   if (!backend) return undefined;
   if (cached?.backend !== backend) cached = { backend, ops: new NativeOps(backend) };
