@@ -1,8 +1,8 @@
 import '@tensorflow/tfjs-node-gpu';
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { nativeOps, type NativeOps } from './exec.js';
-import { hasMklMaxPool, nativeConv2d, nativeDense, nativeMaxPool, nativeRelu } from './layer-ops.js';
+import { hasMklMaxPool, nativeConv2d, nativeDense, nativeDropout, nativeMaxPool, nativeRelu } from './layer-ops.js';
 
 const nt = nativeOps() as NativeOps;
 const rand = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
@@ -101,6 +101,45 @@ describe('native layer ops', () => {
     const expected = valueAndGrads((t) => tf.relu(t), [x]);
     expectClose(native.value, expected.value, 6);
     expectClose(native.grads[0], expected.grads[0], 6);
+  });
+
+  it('dropout keeps each unit with probability 1 − rate, scales kept ones by 1/(1 − rate), and routes the gradient through the mask', () => {
+    const op = nativeDropout(nt, 0.3);
+    const x = tf.add(rand([200, 500], 16), 2); // no zeros in x, so a zero in y means dropped
+    const w = rand([200, 500], 17);
+    const [y, g] = tf.tidy(() => [op(x), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(op(t), w)))(x)]);
+    const [xs, ys] = [x.dataSync(), y.dataSync()];
+    let dropped = 0;
+    let worst = 0;
+    ys.forEach((v, i) => {
+      if (v === 0) dropped++;
+      else worst = Math.max(worst, Math.abs(v - xs[i] / 0.7));
+    });
+    expect(worst).toBeLessThan(1e-5);
+    expect(Math.abs(dropped / ys.length - 0.3)).toBeLessThan(0.01);
+    // The gradient call drew its own mask: where it kept a unit the gradient is w/(1 − rate), elsewhere 0.
+    const [gs, ws] = [g.dataSync(), w.dataSync()];
+    let kept = 0;
+    worst = 0;
+    gs.forEach((v, i) => {
+      if (v === 0) return;
+      kept++;
+      worst = Math.max(worst, Math.abs(v - ws[i] / 0.7));
+    });
+    expect(worst).toBeLessThan(1e-5);
+    expect(Math.abs(kept / gs.length - 0.7)).toBeLessThan(0.01);
+  });
+
+  it('dropout draws a fresh mask per call, from seeds taken from Math.random', () => {
+    const op = nativeDropout(nt, 0.5);
+    const x = tf.ones([1000]);
+    expect(op(x).arraySync()).not.toEqual(op(x).arraySync());
+    const spy = vi.spyOn(Math, 'random').mockReturnValue(0.25);
+    try {
+      expect(op(x).arraySync()).toEqual(op(x).arraySync());
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('leaves no tensors behind after a gradient', () => {

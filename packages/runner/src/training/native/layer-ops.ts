@@ -172,3 +172,27 @@ export function nativeRelu(nt: NativeOps) {
       (dy, [y]) => [nt.run('ReluGrad', [dy, y], plain)],
     );
 }
+
+/**
+ * Inverted dropout, tfjs's formula (x · floor(u + keep) / keep, u uniform in [0, 1)) with the uniform draw by
+ * TensorFlow's StatelessRandomUniform seeded from Math.random, as tfjs seeds an unseeded dropout: the same
+ * distribution, drawn natively instead of one JavaScript random number per element.
+ */
+export function nativeDropout(nt: NativeOps, rate: number) {
+  const T = nt.type('T');
+  const uniform: OpAttr[] = [nt.type('dtype'), nt.type('T', 'int32'), nt.type('Tseed', 'int32')];
+  const plain: OpAttr[] = [T];
+  const keep = 1 - rate;
+  return (x: tf.Tensor): tf.Tensor =>
+    differentiable(
+      [x],
+      () => {
+        const seed = tf.tensor1d([Math.floor(Math.random() * 2 ** 31), Math.floor(Math.random() * 2 ** 31)], 'int32');
+        const u = nt.run('StatelessRandomUniform', [tf.tensor1d(x.shape, 'int32'), seed], uniform);
+        const keepT = tf.scalar(keep);
+        const mask = nt.run('RealDiv', [nt.run('Floor', [nt.run('AddV2', [u, keepT], plain)], plain), keepT], plain);
+        return { value: nt.run('Mul', [x, mask], plain), save: [mask] };
+      },
+      (dy, [mask]) => [nt.run('Mul', [dy, mask], plain)],
+    );
+}

@@ -1,10 +1,10 @@
 // The training-mode forward pass of a tfjs-layers model, layer by layer as tfjs's own executor runs it, but
-// with Conv2D, MaxPooling2D, Dense and ReLU layers as native TensorFlow kernels with TensorFlow's gradients
+// with Conv2D, MaxPooling2D, Dense, ReLU and Dropout layers as native TensorFlow kernels with TensorFlow's gradients
 // (see layer-ops.ts). Every other layer runs its own tfjs `apply`, so any model works; the weights are the
 // model's own variables, so the optimizer, callbacks and checkpoints see no difference.
 import * as tf from '@tensorflow/tfjs';
 import { nativeOps, type NativeOps } from './exec.js';
-import { hasMklMaxPool, nativeConv2d, nativeDense, nativeMaxPool, nativeRelu, type GradNeeds } from './layer-ops.js';
+import { hasMklMaxPool, nativeConv2d, nativeDense, nativeDropout, nativeMaxPool, nativeRelu, type GradNeeds } from './layer-ops.js';
 
 type Layer = tf.layers.Layer;
 type Symbolic = tf.SymbolicTensor;
@@ -19,6 +19,9 @@ interface LayerConfig {
   poolSize?: number[];
   useBias?: boolean;
   activityRegularizer?: unknown;
+  rate?: number;
+  noiseShape?: number[] | null;
+  seed?: number | null;
 }
 
 /** One layer call of the model: its output, its inputs, and how to compute it. */
@@ -64,6 +67,13 @@ function nativeLayer(nt: NativeOps, layer: Layer): LayerRun | null {
       if (!relu) return null;
       const op = nativeRelu(nt);
       return ([x], needs) => (needs.input ? op(x) : tf.relu(x));
+    }
+    case 'Dropout': {
+      // A seeded tfjs dropout layer reuses its mask; a noise shape broadcasts it: both keep their tfjs call.
+      const rate = c.rate ?? 0;
+      if (c.noiseShape != null || c.seed != null || !(rate > 0 && rate < 1)) return null;
+      const op = nativeDropout(nt, rate);
+      return ([x]) => op(x);
     }
     default:
       return null;
