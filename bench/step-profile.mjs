@@ -12,6 +12,7 @@
 /* global process, performance, console */
 import * as tf from '@tensorflow/tfjs';
 import { loadBackend } from '../packages/runner/dist/backend/native-backend.js';
+import { observeNativeOps } from '../packages/runner/dist/training/native/exec.js';
 import { trainingForward } from '../packages/runner/dist/training/native/training-forward.js';
 import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
 import { asSequenceOutputs, correctCounts, sequenceLoss } from '../packages/runner/dist/training/sequence-metrics.js';
@@ -105,20 +106,27 @@ console.log(`full step seq/s: ${variants.map((v, j) => `${v.name} ${((batch / me
 if (args.kernels) {
   for (const v of variants) {
     // Kernels tfjs-node implements with other ops (e.g. Step) are listed with their inner ops too, so the sum
-    // overcounts nested time.
-    const prof = await tf.profile(() => v.step().dispose());
+    // overcounts nested time. tf.profile sees only kernels run through tfjs's engine; the native ops (which
+    // the xp step runs inside tape entries and the optimizer) are timed through the runner's observer hook.
     const rows = new Map();
+    const add = (name, shapes, ms) => {
+      const key = `${name} ${shapes}`;
+      const r = rows.get(key) ?? { name, shapes, n: 0, ms: 0 };
+      r.n++;
+      r.ms += ms;
+      rows.set(key, r);
+    };
+    observeNativeOps((op, inputs, ms) => add(`native:${op}`, JSON.stringify(inputs.map((t) => t.shape)), ms));
+    const prof = await tf.profile(() => v.step().dispose());
+    observeNativeOps(null);
     for (const k of prof.kernels) {
       const ms = await k.kernelTimeMs;
-      const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
-      const r = rows.get(key) ?? { name: k.name, shapes: JSON.stringify(k.inputShapes), n: 0, ms: 0 };
-      r.n++;
-      r.ms += typeof ms === 'number' ? ms : 0;
-      rows.set(key, r);
+      add(k.name, JSON.stringify(k.inputShapes), typeof ms === 'number' ? ms : 0);
     }
     const sorted = [...rows.values()].sort((a, b) => b.ms - a.ms);
     const total = sorted.reduce((s, r) => s + r.ms, 0);
-    console.log(`\n[${v.name}] ${prof.kernels.length} kernel calls in one full step, ${total.toFixed(1)} ms summed (nested calls overcount)`);
+    const calls = sorted.reduce((s, r) => s + r.n, 0);
+    console.log(`\n[${v.name}] ${calls} kernel calls in one full step, ${total.toFixed(1)} ms summed (nested calls overcount)`);
     for (const r of sorted.slice(0, intArg(args, 'top', 25))) {
       console.log(`${r.ms.toFixed(2).padStart(8)} ms ${String(r.n).padStart(4)}×  ${r.name.padEnd(26)} ${r.shapes.slice(0, 80)}`);
     }

@@ -5,18 +5,36 @@
 import type * as tf from '@tensorflow/tfjs';
 import { nativeBackend, type NativeBackend, type OpAttr } from '@xp/data';
 
+/** Told of every native op run, with its wall time (eager CPU ops finish before they return). */
+export type NativeOpObserver = (op: string, inputs: tf.Tensor[], ms: number) => void;
+
+let observer: NativeOpObserver | null = null;
+
+/** Installs (or, with null, removes) the observer of native ops: a profiling hook, see bench/step-profile.mjs. */
+export function observeNativeOps(o: NativeOpObserver | null): void {
+  observer = o;
+}
+
 /** Runs TensorFlow ops by name and builds their attributes. */
 export class NativeOps {
   constructor(private readonly backend: NativeBackend) {}
 
   /** Runs an op with one output. */
   run(op: string, inputs: tf.Tensor[], attrs: OpAttr[]): tf.Tensor {
-    return this.backend.executeSingleOutput(op, attrs, inputs);
+    if (!observer) return this.backend.executeSingleOutput(op, attrs, inputs);
+    const t0 = performance.now();
+    const out = this.backend.executeSingleOutput(op, attrs, inputs);
+    observer(op, inputs, performance.now() - t0);
+    return out;
   }
 
   /** Runs an op with `n` outputs (0 for ops that only update resources). */
   runN(op: string, inputs: tf.Tensor[], attrs: OpAttr[], n: number): tf.Tensor[] {
-    return this.backend.executeMultipleOutputs(op, attrs, inputs, n);
+    if (!observer) return this.backend.executeMultipleOutputs(op, attrs, inputs, n);
+    const t0 = performance.now();
+    const out = this.backend.executeMultipleOutputs(op, attrs, inputs, n);
+    observer(op, inputs, performance.now() - t0);
+    return out;
   }
 
   /** A type attribute (float32 unless `int32`). */
