@@ -1,7 +1,8 @@
 import '@tensorflow/tfjs-node-gpu';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it, vi } from 'vitest';
-import { nativeOps, type NativeOps } from './exec.js';
+import { nativeBackend } from '@xp/data';
+import { NativeOps, nativeOps } from './exec.js';
 import { hasMklMaxPool, nativeConv2d, nativeDense, nativeDropout, nativeMaxPool, nativeRelu } from './layer-ops.js';
 
 const nt = nativeOps() as NativeOps;
@@ -77,6 +78,21 @@ describe('native layer ops', () => {
       const expected = valueAndGrads((t) => tf.maxPool(t as tf.Tensor4D, spec.pool, spec.strides, spec.padding), [x]);
       expectClose(native.value, expected.value, 6);
       expectClose(native.grads[0], expected.grads[0], 6);
+    }
+  });
+
+  it('probes for oneDNN pooling once, without leaving tensors behind, and honours TF_ENABLE_ONEDNN_OPTS=0', () => {
+    const fresh = new NativeOps(nativeBackend()!);
+    const before = tf.memory().numTensors;
+    expect(hasMklMaxPool(fresh)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    const saved = process.env.TF_ENABLE_ONEDNN_OPTS;
+    process.env.TF_ENABLE_ONEDNN_OPTS = '0';
+    try {
+      expect(hasMklMaxPool(fresh)).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.TF_ENABLE_ONEDNN_OPTS;
+      else process.env.TF_ENABLE_ONEDNN_OPTS = saved;
     }
   });
 

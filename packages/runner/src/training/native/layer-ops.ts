@@ -95,17 +95,23 @@ function maxPoolAttrs(nt: NativeOps, spec: MaxPoolSpec): OpAttr[] {
 
 const mklPoolAvailable = new WeakMap<NativeOps, boolean>();
 
-/** Whether this TensorFlow build has oneDNN's max-pool kernels (not, e.g., with oneDNN compiled out). */
+/**
+ * Whether oneDNN's max-pool kernels can be used: the TensorFlow build has them, and oneDNN is not turned off
+ * (TF_ENABLE_ONEDNN_OPTS=0, which TensorFlow's own graph rewrite also honours).
+ */
 export function hasMklMaxPool(nt: NativeOps): boolean {
+  if (process.env.TF_ENABLE_ONEDNN_OPTS === '0') return false;
   let ok = mklPoolAvailable.get(nt);
   if (ok === undefined) {
     const spec: MaxPoolSpec = { pool: [2, 2], strides: [2, 2], padding: 'valid' };
+    const x = tf.zeros([1, 2, 2, 1]);
     try {
-      tf.tidy(() => nt.runN('_MklNativeMaxPool', [tf.zeros([1, 2, 2, 1])], maxPoolAttrs(nt, spec), 2));
+      tf.dispose(nt.runN('_MklNativeMaxPool', [x], maxPoolAttrs(nt, spec), 2));
       ok = true;
     } catch {
       ok = false;
     }
+    x.dispose();
     mklPoolAvailable.set(nt, ok);
   }
   return ok;
