@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it, vi } from 'vitest';
 import { nativeBackend } from '@xp/data';
 import { NativeOps, nativeOps } from './exec.js';
-import { hasMklMaxPool, nativeConv2d, nativeDense, nativeDropout, nativeMaxPool, nativeRelu } from './layer-ops.js';
+import { hasMklMaxPool, nativeConv2d, nativeConvPool, nativeDense, nativeDropout, nativeMaxPool, nativeRelu } from './layer-ops.js';
 
 const nt = nativeOps() as NativeOps;
 const rand = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
@@ -80,6 +80,28 @@ describe('native layer ops', () => {
       expectClose(native.grads[0], expected.grads[0], 6);
     }
   });
+
+  for (const c of [
+    { relu: true, bias: true, pool: { pool: [2, 2], strides: [2, 2], padding: 'valid' } },
+    { relu: false, bias: true, pool: { pool: [3, 3], strides: [2, 2], padding: 'same' } },
+    { relu: true, bias: false, pool: { pool: [2, 2], strides: [2, 2], padding: 'same' } },
+  ] as const) {
+    it(`conv → pool with bias and ReLU after the pooling (${JSON.stringify(c)}) equals conv → bias → ReLU → pool, values and gradients`, () => {
+      const pool = { pool: [...c.pool.pool] as [number, number], strides: [...c.pool.strides] as [number, number], padding: c.pool.padding };
+      const op = nativeConvPool(nt, { relu: c.relu, padding: 'same', strides: [1, 1] }, pool);
+      const ref = (x: tf.Tensor, k: tf.Tensor, b?: tf.Tensor) => {
+        let y = tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, 1, 'same');
+        if (b) y = tf.add(y, b);
+        if (c.relu) y = tf.relu(y);
+        return tf.maxPool(y, pool.pool, pool.strides, pool.padding);
+      };
+      const inputs = [rand([2, 8, 9, 3], 21), rand([3, 3, 3, 4], 22), ...(c.bias ? [rand([4], 23)] : [])];
+      const native = valueAndGrads((x, k, b) => op(x as tf.Tensor4D, k as tf.Tensor4D, (b as tf.Tensor1D) ?? null, { input: true }), inputs);
+      const expected = valueAndGrads(ref, inputs);
+      expectClose(native.value, expected.value);
+      native.grads.forEach((g, i) => expectClose(g, expected.grads[i]));
+    });
+  }
 
   it('probes for oneDNN pooling once, without leaving tensors behind, and honours TF_ENABLE_ONEDNN_OPTS=0', () => {
     const fresh = new NativeOps(nativeBackend()!);

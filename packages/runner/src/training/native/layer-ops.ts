@@ -36,11 +36,9 @@ export interface Conv2dSpec {
   relu: boolean;
 }
 
-/** conv2d → bias → optional ReLU, as Conv2D/BiasAdd/Relu forward and their TensorFlow gradients backward. */
-export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec) {
-  const T = nt.type('T');
-  const conv: OpAttr[] = [
-    T,
+function convAttrs(nt: NativeOps, spec: Conv2dSpec): OpAttr[] {
+  return [
+    nt.type('T'),
     nt.int('strides', [1, spec.strides[0], spec.strides[1], 1]),
     nt.bool('use_cudnn_on_gpu', true),
     nt.str('padding', spec.padding.toUpperCase()),
@@ -48,6 +46,12 @@ export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec) {
     nt.str('data_format', 'NHWC'),
     nt.int('dilations', [1, 1, 1, 1]),
   ];
+}
+
+/** conv2d → bias → optional ReLU, as Conv2D/BiasAdd/Relu forward and their TensorFlow gradients backward. */
+export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec) {
+  const T = nt.type('T');
+  const conv = convAttrs(nt, spec);
   const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
   const plain: OpAttr[] = [T];
   return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D => {
@@ -134,6 +138,43 @@ export function nativeMaxPool(nt: NativeOps, spec: MaxPoolSpec) {
       },
       (dy, [xs, y, workspace]) => [nt.run('_MklNativeMaxPoolGrad', [xs, y, dy, workspace], attrs)],
     ) as tf.Tensor4D;
+}
+
+/**
+ * conv2d → bias → optional ReLU → max pool, computed as conv2d → max pool → bias → ReLU: max pooling commutes
+ * with adding a per-channel constant and with ReLU (both monotonic), so the result and every gradient are the
+ * same, but the bias, the ReLU and the ReLU gradient touch a quarter of the elements (for 2×2 pooling).
+ * Needs {@link hasMklMaxPool}.
+ */
+export function nativeConvPool(nt: NativeOps, conv: Conv2dSpec, pool: MaxPoolSpec) {
+  const T = nt.type('T');
+  const convA = convAttrs(nt, conv);
+  const poolA = maxPoolAttrs(nt, pool);
+  const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
+  const plain: OpAttr[] = [T];
+  return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D => {
+    const inputs = [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
+    return differentiable(
+      inputs,
+      () => {
+        const z = nt.run('Conv2D', [x, kernel], convA);
+        const [p, workspace] = nt.runN('_MklNativeMaxPool', [z], poolA, 2);
+        let y = p;
+        if (b) y = nt.run('BiasAdd', [y, b], bias);
+        if (conv.relu) y = nt.run('Relu', [y], plain);
+        return { value: y, save: [x, kernel, z, p, workspace, y] };
+      },
+      (dy, [xs, k, z, p, workspace, y]) => {
+        const dq = conv.relu ? nt.run('ReluGrad', [dy, y], plain) : dy;
+        const dz = nt.run('_MklNativeMaxPoolGrad', [z, p, dq, workspace], poolA);
+        const grads: tf.Tensor[] = [];
+        if (needs.input) grads.push(nt.run('Conv2DBackpropInput', [int32Shape(xs), k, dz], convA));
+        grads.push(nt.run('Conv2DBackpropFilter', [xs, int32Shape(k), dz], convA));
+        if (b) grads.push(nt.run('BiasAddGrad', [dq], bias));
+        return grads;
+      },
+    ) as tf.Tensor4D;
+  };
 }
 
 /** x·W + b → optional ReLU on a 2-D input, as MatMul/BiasAdd/Relu and their TensorFlow gradients. */

@@ -67,6 +67,15 @@ describe('trainingForward', () => {
     });
   }
 
+  it('fuses conv [→ relu] → pool chains whose intermediates nothing else reads', () => {
+    const model = buildModel(shared, shape);
+    models.push(model);
+    expect(nativeLayerNames(model)).toEqual([
+      'block_0_conv_0', 'block_0_conv_0_relu', 'block_0_pool', 'block_1_conv_0', 'block_1_conv_0_relu', 'block_1_pool',
+      'block_2_conv_0', 'block_2_conv_0_relu', 'slot_dense', 'digits',
+    ]);
+  });
+
   it('runs convolutions, pooling, dense and ReLU layers natively, the rest through their own call', () => {
     const model = buildModel(perPositionBn, shape);
     models.push(model);

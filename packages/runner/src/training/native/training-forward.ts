@@ -1,10 +1,22 @@
 // The training-mode forward pass of a tfjs-layers model, layer by layer as tfjs's own executor runs it, but
-// with Conv2D, MaxPooling2D, Dense, ReLU and Dropout layers as native TensorFlow kernels with TensorFlow's gradients
-// (see layer-ops.ts). Every other layer runs its own tfjs `apply`, so any model works; the weights are the
+// with Conv2D, MaxPooling2D, Dense, ReLU and Dropout layers as native TensorFlow kernels with TensorFlow's
+// gradients (see layer-ops.ts), and a convolution followed by max pooling computed as one op that pools before
+// the bias and ReLU. Every other layer runs its own tfjs `apply`, so any model works; the weights are the
 // model's own variables, so the optimizer, callbacks and checkpoints see no difference.
 import * as tf from '@tensorflow/tfjs';
 import { nativeOps, type NativeOps } from './exec.js';
-import { hasMklMaxPool, nativeConv2d, nativeDense, nativeDropout, nativeMaxPool, nativeRelu, type GradNeeds } from './layer-ops.js';
+import {
+  hasMklMaxPool,
+  nativeConv2d,
+  nativeConvPool,
+  nativeDense,
+  nativeDropout,
+  nativeMaxPool,
+  nativeRelu,
+  type Conv2dSpec,
+  type GradNeeds,
+  type MaxPoolSpec,
+} from './layer-ops.js';
 
 type Layer = tf.layers.Layer;
 type Symbolic = tf.SymbolicTensor;
@@ -24,49 +36,73 @@ interface LayerConfig {
   seed?: number | null;
 }
 
-/** One layer call of the model: its output, its inputs, and how to compute it. */
+/** One layer call of the model. */
+interface Node {
+  layer: Layer;
+  output: Symbolic;
+  inputs: Symbolic[];
+}
+
+/** What the forward pass runs: one layer call, or a chain of calls fused into one native op. */
 interface Step {
   output: Symbolic;
   inputs: Symbolic[];
   trains: boolean;
-  native: boolean;
+  /** The layers this step computes natively (none when it runs a layer's own tfjs call). */
+  nativeLayers: string[];
   run: LayerRun;
 }
 
 const ones = (xs: number | number[] | undefined) => [xs ?? 1].flat().every((d) => d === 1);
+const config = (layer: Layer) => layer.getConfig() as LayerConfig;
+const weight = (layer: Layer, i: number) => layer.weights[i].read();
+
+/** The convolution spec of a Conv2D layer with a native implementation, else null. */
+function convSpec(layer: Layer): Conv2dSpec | null {
+  const c = config(layer);
+  if (layer.getClassName() !== 'Conv2D' || c.activityRegularizer || c.dataFormat !== 'channelsLast' || !ones(c.dilationRate)) return null;
+  if (c.activation !== 'relu' && c.activation !== 'linear') return null;
+  return { strides: c.strides as [number, number], padding: c.padding as 'same' | 'valid', relu: c.activation === 'relu' };
+}
+
+/** The pooling spec of a MaxPooling2D layer with a native implementation, else null. */
+function poolSpec(nt: NativeOps, layer: Layer): MaxPoolSpec | null {
+  const c = config(layer);
+  if (layer.getClassName() !== 'MaxPooling2D' || c.dataFormat !== 'channelsLast' || !hasMklMaxPool(nt)) return null;
+  return { pool: c.poolSize as [number, number], strides: c.strides as [number, number], padding: c.padding as 'same' | 'valid' };
+}
+
+const isReluActivation = (layer: Layer) => layer.getClassName() === 'Activation' && config(layer).activation === 'relu';
 
 /** A native implementation of `layer`, or null when it has none (the layer then runs its own tfjs call). */
 function nativeLayer(nt: NativeOps, layer: Layer): LayerRun | null {
-  const c = layer.getConfig() as LayerConfig;
+  const c = config(layer);
   if (c.activityRegularizer) return null;
-  const relu = c.activation === 'relu';
-  const activationOk = relu || c.activation === 'linear';
-  const weight = (i: number) => layer.weights[i].read();
+  const bias = () => (c.useBias ? (weight(layer, 1) as tf.Tensor1D) : null);
+  const conv = convSpec(layer);
+  if (conv) {
+    const op = nativeConv2d(nt, conv);
+    return ([x], needs) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias(), needs);
+  }
+  const pool = poolSpec(nt, layer);
+  if (pool) {
+    const op = nativeMaxPool(nt, pool);
+    return ([x], needs) => (needs.input ? op(x as tf.Tensor4D) : tf.maxPool(x as tf.Tensor4D, pool.pool, pool.strides, pool.padding));
+  }
+  if (isReluActivation(layer)) {
+    const op = nativeRelu(nt);
+    return ([x], needs) => (needs.input ? op(x) : tf.relu(x));
+  }
   switch (layer.getClassName()) {
-    case 'Conv2D': {
-      if (!activationOk || c.dataFormat !== 'channelsLast' || !ones(c.dilationRate)) return null;
-      const op = nativeConv2d(nt, { strides: c.strides as [number, number], padding: c.padding as 'same' | 'valid', relu });
-      return ([x], needs) => op(x as tf.Tensor4D, weight(0) as tf.Tensor4D, c.useBias ? (weight(1) as tf.Tensor1D) : null, needs);
-    }
-    case 'MaxPooling2D': {
-      if (c.dataFormat !== 'channelsLast' || !hasMklMaxPool(nt)) return null;
-      const op = nativeMaxPool(nt, { pool: c.poolSize as [number, number], strides: c.strides as [number, number], padding: c.padding as 'same' | 'valid' });
-      return ([x], needs) => (needs.input ? op(x as tf.Tensor4D) : tf.maxPool(x as tf.Tensor4D, c.poolSize as [number, number], c.strides as [number, number], c.padding as 'same' | 'valid'));
-    }
     case 'Dense': {
-      if (!activationOk) return null;
-      const op = nativeDense(nt, relu);
+      if (c.activation !== 'relu' && c.activation !== 'linear') return null;
+      const op = nativeDense(nt, c.activation === 'relu');
       return ([x], needs) => {
         // Dense on [..., features] is one matmul over the flattened leading axes, as tfjs-layers does it.
-        const flat = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, x.shape[x.rank - 1]]) as tf.Tensor2D;
-        const y = op(flat, weight(0) as tf.Tensor2D, c.useBias ? (weight(1) as tf.Tensor1D) : null, needs);
+        const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, x.shape[x.rank - 1]]) as tf.Tensor2D);
+        const y = op(flat, weight(layer, 0) as tf.Tensor2D, bias(), needs);
         return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), y.shape[1]]);
       };
-    }
-    case 'Activation': {
-      if (!relu) return null;
-      const op = nativeRelu(nt);
-      return ([x], needs) => (needs.input ? op(x) : tf.relu(x));
     }
     case 'Dropout': {
       // A seeded tfjs dropout layer reuses its mask; a noise shape broadcasts it: both keep their tfjs call.
@@ -80,25 +116,72 @@ function nativeLayer(nt: NativeOps, layer: Layer): LayerRun | null {
   }
 }
 
-/** The layer calls that produce `outputs`, inputs before consumers; null if a call has several outputs. */
-function topologicalSteps(nt: NativeOps, model: tf.LayersModel): Step[] | null {
-  const steps: Step[] = [];
-  const seen = new Set<number>();
-  const inputIds = new Set(model.inputs.map((x) => x.id));
+/** The layer calls that produce the model's outputs, inputs before consumers; null if a call has several outputs. */
+function topologicalNodes(model: tf.LayersModel): Node[] | null {
+  const nodes: Node[] = [];
+  const seen = new Set<number>(model.inputs.map((x) => x.id));
   let supported = true;
   const visit = (t: Symbolic) => {
-    if (seen.has(t.id) || inputIds.has(t.id)) return;
+    if (seen.has(t.id)) return;
     seen.add(t.id);
     if (t.outputTensorIndex !== undefined) supported = false; // a multi-output layer: not handled here
     t.inputs.forEach(visit);
-    const layer = t.sourceLayer;
-    const generic: LayerRun = (xs) => layer.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
-    const trains = layer.trainable && layer.trainableWeights.length > 0;
-    const native = nativeLayer(nt, layer);
-    steps.push({ output: t, inputs: t.inputs, trains, native: native !== null, run: native ?? generic });
+    nodes.push({ layer: t.sourceLayer, output: t, inputs: t.inputs });
   };
   model.outputs.forEach(visit);
-  return supported ? steps : null;
+  return supported ? nodes : null;
+}
+
+const trains = (layer: Layer) => layer.trainable && layer.trainableWeights.length > 0;
+
+/**
+ * Conv2D [→ Activation(relu)] → MaxPooling2D starting at `conv`, when each intermediate result feeds only the
+ * next layer (so nothing else needs the unpooled activations): the nodes and the fused step, else null.
+ */
+function convPoolChain(nt: NativeOps, conv: Node, consumers: Map<number, Node[]>, outputs: Set<number>): { fused: Node[]; step: Step } | null {
+  const spec = convSpec(conv.layer);
+  if (!spec) return null;
+  const only = (n: Node) => (outputs.has(n.output.id) ? undefined : consumers.get(n.output.id)?.length === 1 ? consumers.get(n.output.id)?.[0] : undefined);
+  let next = only(conv);
+  const chain = [conv];
+  let relu = spec.relu;
+  if (next && !relu && isReluActivation(next.layer)) {
+    chain.push(next);
+    relu = true;
+    next = only(next);
+  }
+  const pool = next ? poolSpec(nt, next.layer) : null;
+  if (!next || !pool) return null;
+  chain.push(next);
+  const op = nativeConvPool(nt, { ...spec, relu }, pool);
+  const layer = conv.layer;
+  const bias = config(layer).useBias;
+  const run: LayerRun = ([x], needs) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias ? (weight(layer, 1) as tf.Tensor1D) : null, needs);
+  return { fused: chain, step: { output: next.output, inputs: conv.inputs, trains: trains(layer), nativeLayers: chain.map((n) => n.layer.name), run } };
+}
+
+/** The steps of the forward pass: fused chains, native layers, and tfjs calls for the rest. */
+function plan(nt: NativeOps, model: tf.LayersModel): Step[] | null {
+  const nodes = topologicalNodes(model);
+  if (!nodes) return null;
+  const consumers = new Map<number, Node[]>();
+  for (const n of nodes) for (const x of n.inputs) consumers.set(x.id, [...(consumers.get(x.id) ?? []), n]);
+  const outputs = new Set(model.outputs.map((t) => t.id));
+  const done = new Set<Node>();
+  const steps: Step[] = [];
+  for (const n of nodes) {
+    if (done.has(n)) continue;
+    const chain = convPoolChain(nt, n, consumers, outputs);
+    if (chain) {
+      chain.fused.forEach((f) => done.add(f));
+      steps.push(chain.step);
+      continue;
+    }
+    const native = nativeLayer(nt, n.layer);
+    const generic: LayerRun = (xs) => n.layer.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
+    steps.push({ output: n.output, inputs: n.inputs, trains: trains(n.layer), nativeLayers: native ? [n.layer.name] : [], run: native ?? generic });
+  }
+  return steps;
 }
 
 /** Forward pass of `model` in training mode on `xs`: the same outputs as `model.apply(xs, { training: true })`. */
@@ -111,7 +194,7 @@ function programOf(model: tf.LayersModel): Step[] | null {
   if (!nt) return null;
   let program = programs.get(model);
   if (program === undefined || (program && program.nt !== nt)) {
-    const steps = topologicalSteps(nt, model);
+    const steps = plan(nt, model);
     program = steps ? { nt, steps } : null;
     programs.set(model, program);
   }
@@ -120,7 +203,7 @@ function programOf(model: tf.LayersModel): Step[] | null {
 
 /** Names of the layers whose training forward runs native kernels (none off the `tensorflow` backend). */
 export function nativeLayerNames(model: tf.LayersModel): string[] {
-  return (programOf(model) ?? []).filter((s) => s.native).map((s) => s.output.sourceLayer.name);
+  return (programOf(model) ?? []).flatMap((s) => s.nativeLayers);
 }
 
 /** The training forward pass of `model`: native kernels on the `tensorflow` backend, `model.apply` elsewhere. */
