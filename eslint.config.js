@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.xp/**', 'bench/out/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.xp/**', 'bench/out/**', 'bench/.venv/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

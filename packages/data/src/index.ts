@@ -22,7 +22,7 @@ export {
   type SequenceSet,
   type SynthesisOptions,
 } from './sequence-synth.js';
-export { nativeBackend, projectiveTransform, type TransformOptions } from './native-ops.js';
+export { nativeBackend, projectiveTransform, type NativeBackend, type OpAttr, type TransformOptions } from './native-ops.js';
 export {
   canvasSpec,
   digitsTensor,

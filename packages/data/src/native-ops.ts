@@ -15,23 +15,36 @@ export interface TransformOptions {
   outputShape?: [number, number];
 }
 
-interface OpAttr {
+/** One attribute of a TensorFlow op, as tfjs-node's binding takes it (`type` is a `TF_ATTR_*` constant). */
+export interface OpAttr {
   name: string;
   type: number;
   value: unknown;
 }
 
-/** The part of tfjs-node's NodeJSKernelBackend this module uses. */
-interface NativeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_STRING: number; TF_ATTR_INT: number; TF_FLOAT: number; TF_INT32: number };
+/** The part of tfjs-node's NodeJSKernelBackend that runs TensorFlow ops by name. */
+export interface NativeBackend {
+  binding: {
+    TF_ATTR_TYPE: number;
+    TF_ATTR_STRING: number;
+    TF_ATTR_INT: number;
+    TF_ATTR_BOOL: number;
+    TF_ATTR_FLOAT: number;
+    TF_ATTR_SHAPE: number;
+    TF_FLOAT: number;
+    TF_INT32: number;
+  };
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], numOutputs: number): tf.Tensor[];
 }
 
 /** The native TensorFlow backend when it is the active one, else undefined. */
 export function nativeBackend(): NativeBackend | undefined {
   if (tf.getBackend() !== 'tensorflow') return undefined;
   const b = tf.backend() as unknown as Partial<NativeBackend>;
-  return typeof b.executeSingleOutput === 'function' && b.binding ? (b as NativeBackend) : undefined;
+  return typeof b.executeSingleOutput === 'function' && typeof b.executeMultipleOutputs === 'function' && b.binding
+    ? (b as NativeBackend)
+    : undefined;
 }
 
 /**

@@ -2,6 +2,7 @@
 // JS-side work per batch: counts are accumulated on the backend and read once per epoch.
 import * as tf from '@tensorflow/tfjs';
 import { BLANK } from '@xp/data';
+import { summedCrossEntropy } from './native-loss.js';
 
 // The label encoding (10 = blank) is the data package's; re-exported for the reports that read predictions.
 export { BLANK };
@@ -21,14 +22,10 @@ export function asSequenceOutputs(out: tf.Tensor | tf.Tensor[]): SequenceOutputs
 /** Summed (over positions) softmax cross-entropy, averaged over the batch; plus the length head's. */
 export function sequenceLoss(out: SequenceOutputs, ys: tf.Tensor2D, lengths: tf.Tensor1D, labelSmoothing = 0): tf.Scalar {
   return tf.tidy(() => {
-    const numClasses = out.digits.shape[2];
-    const onehot = tf.oneHot(ys, numClasses);
-    const perPos = tf.losses.softmaxCrossEntropy(onehot, out.digits, undefined, labelSmoothing, tf.Reduction.NONE);
-    let loss = tf.mean(tf.sum(perPos, -1)) as tf.Scalar;
-    if (out.length) {
-      const lenOnehot = tf.oneHot(lengths, out.length.shape[1]);
-      loss = tf.add(loss, tf.losses.softmaxCrossEntropy(lenOnehot, out.length, undefined, labelSmoothing));
-    }
+    // The mean over the batch of per-sequence sums is the sum over every position divided by the batch size.
+    const opts = { labelSmoothing, scale: 1 / ys.shape[0] };
+    let loss = summedCrossEntropy(ys, out.digits, opts);
+    if (out.length) loss = tf.add(loss, summedCrossEntropy(lengths, out.length, opts));
     return loss;
   });
 }

@@ -7,6 +7,7 @@ import type { CallbackState, CallbackTarget, Logs } from '../callbacks/callback.
 import type { BatchSource } from './batch-source.js';
 import { evaluate } from './evaluate.js';
 import { getLearningRate, setLearningRate } from './learning-rate.js';
+import { trainingForward } from './native/training-forward.js';
 import { asSequenceOutputs, correctCounts, countsToMetrics, sequenceLoss } from './sequence-metrics.js';
 
 /** Progress of the current epoch, for a progress bar. */
@@ -53,6 +54,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   };
   o.callbacks.setTarget(target);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const forward = trainingForward(model);
   const history: Logs[] = [];
   const tensorsPerEpoch: number[] = [];
   const batches = Math.ceil(data.count('train') / o.batchSize);
@@ -72,7 +74,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       let batchCounts: tf.Tensor1D | null = null;
       const cost = optimizer.minimize(
         () => {
-          const out = asSequenceOutputs(model.apply(batch.xs, { training: true }) as tf.Tensor | tf.Tensor[]);
+          const out = asSequenceOutputs(forward(batch.xs));
           batchCounts = tf.keep(correctCounts(out, batch.ys, batch.lengths));
           const loss = sequenceLoss(out, batch.ys, batch.lengths, o.labelSmoothing ?? 0);
           const reg = model.calculateLosses();

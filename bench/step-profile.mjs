@@ -1,0 +1,137 @@
+// Profiling tool for xp's training step (not part of `npm run bench`): one step of a benchmark model split into
+// forward / loss / gradients / optimizer update, for two implementations measured interleaved in one process
+// (so background load hits both alike):
+//   tfjs   — the step as tfjs-layers and tfjs-node run it: model.apply, tf.losses.softmaxCrossEntropy, tfjs Adam;
+//   xp     — the runner's step: trainingForward (native layer kernels), native loss, createOptimizer's optimizer.
+// With --kernels it also lists the kernels one full step of each runs (count, total ms), to attribute the cost.
+//
+//   node bench/step-profile.mjs [--model baseline|final] [--batch 128] [--steps 20] [--kernels] [--top 25]
+//
+// The phases are cumulative (each includes the previous ones); the differences are the phases' own costs.
+// TensorFlow's eager CPU ops run synchronously, so wall time after an op returns includes its kernel.
+/* global process, performance, console */
+import * as tf from '@tensorflow/tfjs';
+import { loadBackend } from '../packages/runner/dist/backend/native-backend.js';
+import { observeNativeOps } from '../packages/runner/dist/training/native/exec.js';
+import { trainingForward } from '../packages/runner/dist/training/native/training-forward.js';
+import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
+import { asSequenceOutputs, correctCounts, sequenceLoss } from '../packages/runner/dist/training/sequence-metrics.js';
+import { buildModel } from '../packages/models/dist/index.js';
+import { intArg, median, parseArgs, threadInfo } from './lib.mjs';
+import { buildSpec } from './spec.mjs';
+
+const args = parseArgs(process.argv.slice(2));
+await loadBackend('tensorflow');
+const spec = await buildSpec();
+const which = args.model ?? 'baseline';
+const m = spec.models[which];
+const batch = intArg(args, 'batch', 128);
+const steps = intArg(args, 'steps', 20);
+const { height, width } = spec.input;
+const xs = tf.randomUniform([batch, height, width, 1], 0, 1, 'float32', 1);
+const ys = tf.randomUniform([batch, spec.maxLen], 0, spec.numClasses, 'int32', 2);
+const lengths = tf.randomUniform([batch], 1, spec.maxLen + 1, 'int32', 3);
+
+/** The loss as it was before the native one: tfjs's composite softmax cross-entropy. */
+function tfjsLoss(out) {
+  return tf.tidy(() => {
+    const onehot = tf.oneHot(ys, spec.numClasses);
+    return tf.mean(tf.sum(tf.losses.softmaxCrossEntropy(onehot, out.digits, undefined, 0, tf.Reduction.NONE), -1));
+  });
+}
+
+/** One implementation's phases, each a function returning a tensor to read (so the work is finished). */
+function variant(name) {
+  const model = buildModel(m.model, { height, width, maxLen: spec.maxLen, numClasses: spec.numClasses, seed: m.seed });
+  const tfjs = name === 'tfjs';
+  const optimizer = tfjs ? tf.train.adam(spec.optimizer.learning_rate, spec.optimizer.beta1, spec.optimizer.beta2, spec.optimizer.epsilon) : createOptimizer(spec.optimizer);
+  const vars = model.trainableWeights.map((w) => w.read());
+  const fwd = tfjs ? (x) => model.apply(x, { training: true }) : trainingForward(model);
+  const forward = () => asSequenceOutputs(fwd(xs));
+  const lossOf = tfjs ? tfjsLoss : (out) => sequenceLoss(out, ys, lengths, 0);
+  const step = () => {
+    let counts = null;
+    const cost = optimizer.minimize(() => {
+      const out = forward();
+      counts = tf.keep(correctCounts(out, ys, lengths));
+      return lossOf(out);
+    }, true, vars);
+    counts.dispose();
+    return cost;
+  };
+  return {
+    name,
+    phases: {
+      forward: () => forward().digits,
+      '+loss': () => lossOf(forward()),
+      '+grads': () => {
+        const { value, grads } = tf.variableGrads(() => lossOf(forward()), vars);
+        tf.dispose(Object.values(grads));
+        return value;
+      },
+      '+update (full step)': step,
+    },
+    step,
+  };
+}
+
+function timeIt(f) {
+  const t = performance.now();
+  const r = tf.tidy(f);
+  r.dataSync();
+  r.dispose();
+  return performance.now() - t;
+}
+
+const variants = [variant('tfjs'), variant('xp')];
+for (let i = 0; i < 3; i++) for (const v of variants) for (const f of Object.values(v.phases)) timeIt(f);
+const times = variants.map((v) => Object.fromEntries(Object.keys(v.phases).map((k) => [k, []])));
+for (let i = 0; i < steps; i++) {
+  variants.forEach((v, j) => {
+    for (const [k, f] of Object.entries(v.phases)) times[j][k].push(timeIt(f));
+  });
+}
+const load = (await import('node:os')).loadavg()[0].toFixed(2);
+console.log(`model ${which}, batch ${batch}, ${steps} interleaved rounds, load ${load}, threads ${JSON.stringify(threadInfo())}`);
+console.log(`${'phase'.padEnd(22)} ${variants.map((v) => `${v.name} ms (own)`.padStart(20)).join('')}   xp/tfjs time`);
+const prev = variants.map(() => 0);
+for (const k of Object.keys(times[0])) {
+  const meds = times.map((t) => median(t[k]));
+  const cells = meds.map((ms, j) => `${ms.toFixed(1)} (${(ms - prev[j]).toFixed(1)})`.padStart(20));
+  meds.forEach((ms, j) => (prev[j] = ms));
+  console.log(`${k.padEnd(22)} ${cells.join('')}   ${(meds[1] / meds[0]).toFixed(2)}`);
+}
+console.log(`full step seq/s: ${variants.map((v, j) => `${v.name} ${((batch / median(times[j]['+update (full step)'])) * 1000).toFixed(0)}`).join(', ')}`);
+
+if (args.kernels) {
+  for (const v of variants) {
+    // Kernels tfjs-node implements with other ops (e.g. Step) are listed with their inner ops too, so the sum
+    // overcounts nested time. tf.profile sees only kernels run through tfjs's engine; the native ops (which
+    // the xp step runs inside tape entries and the optimizer) are timed through the runner's observer hook.
+    const rows = new Map();
+    const add = (name, shapes, ms) => {
+      const key = `${name} ${shapes}`;
+      const r = rows.get(key) ?? { name, shapes, n: 0, ms: 0 };
+      r.n++;
+      r.ms += ms;
+      rows.set(key, r);
+    };
+    observeNativeOps((op, inputs, ms) => add(`native:${op}`, JSON.stringify(inputs.map((t) => t.shape)), ms));
+    const prof = await tf.profile(() => v.step().dispose());
+    observeNativeOps(null);
+    for (const k of prof.kernels) {
+      const ms = await k.kernelTimeMs;
+      add(k.name, JSON.stringify(k.inputShapes), typeof ms === 'number' ? ms : 0);
+    }
+    const sorted = [...rows.values()].sort((a, b) => b.ms - a.ms);
+    const total = sorted.reduce((s, r) => s + r.ms, 0);
+    const calls = sorted.reduce((s, r) => s + r.n, 0);
+    console.log(`\n[${v.name}] ${calls} kernel calls in one full step, ${total.toFixed(1)} ms summed (nested calls overcount)`);
+    for (const r of sorted.slice(0, intArg(args, 'top', 25))) {
+      console.log(`${r.ms.toFixed(2).padStart(8)} ms ${String(r.n).padStart(4)}×  ${r.name.padEnd(26)} ${r.shapes.slice(0, 80)}`);
+    }
+    const byName = new Map();
+    for (const r of sorted) byName.set(r.name, (byName.get(r.name) ?? 0) + r.n);
+    console.log(`calls by kernel: ${[...byName.entries()].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}`);
+  }
+}

@@ -1,0 +1,245 @@
+// Differentiable layer ops made of native TensorFlow kernels, each one tfjs tape entry (tf.customGrad) whose
+// gradient is what TensorFlow's own graph would run: ReluGrad on the output instead of tfjs-node's `Step`
+// composite, BiasAddGrad instead of a broadcast Sum, the oneDNN max-pool gradient with its forward workspace
+// instead of TensorFlow's slow reference MaxPoolGrad, and no input gradient for a layer that reads the model's
+// input. The math is the one tfjs computes; only kernels and their count change.
+import * as tf from '@tensorflow/tfjs';
+import type { OpAttr } from '@xp/data';
+import type { NativeOps } from './exec.js';
+
+/** Runs `forward` as one tape entry whose gradient w.r.t. `inputs` is `backward(dy, saved)`. */
+function differentiable(
+  inputs: tf.Tensor[],
+  forward: (inputs: tf.Tensor[]) => { value: tf.Tensor; save: tf.Tensor[] },
+  backward: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[],
+): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const { value, save: keep } = forward(args as tf.Tensor[]);
+    save(keep);
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved) };
+  });
+  return f(...inputs);
+}
+
+/** Which gradients a layer op must produce: the input's only when something upstream is trained. */
+export interface GradNeeds {
+  input: boolean;
+}
+
+const int32Shape = (t: tf.Tensor) => tf.tensor1d(t.shape, 'int32');
+
+/** 2-D convolution settings (NHWC, no dilation). */
+export interface Conv2dSpec {
+  strides: [number, number];
+  padding: 'same' | 'valid';
+  relu: boolean;
+}
+
+function convAttrs(nt: NativeOps, spec: Conv2dSpec): OpAttr[] {
+  return [
+    nt.type('T'),
+    nt.int('strides', [1, spec.strides[0], spec.strides[1], 1]),
+    nt.bool('use_cudnn_on_gpu', true),
+    nt.str('padding', spec.padding.toUpperCase()),
+    nt.int('explicit_paddings', []),
+    nt.str('data_format', 'NHWC'),
+    nt.int('dilations', [1, 1, 1, 1]),
+  ];
+}
+
+/** conv2d → bias → optional ReLU, as Conv2D/BiasAdd/Relu forward and their TensorFlow gradients backward. */
+export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec) {
+  const T = nt.type('T');
+  const conv = convAttrs(nt, spec);
+  const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
+  const plain: OpAttr[] = [T];
+  return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D => {
+    const inputs = [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
+    return differentiable(
+      inputs,
+      () => {
+        let y = nt.run('Conv2D', [x, kernel], conv);
+        if (b) y = nt.run('BiasAdd', [y, b], bias);
+        if (spec.relu) y = nt.run('Relu', [y], plain);
+        return { value: y, save: [x, kernel, y] };
+      },
+      (dy, [xs, k, y]) => {
+        const dz = spec.relu ? nt.run('ReluGrad', [dy, y], plain) : dy;
+        const grads: tf.Tensor[] = [];
+        if (needs.input) grads.push(nt.run('Conv2DBackpropInput', [int32Shape(xs), k, dz], conv));
+        grads.push(nt.run('Conv2DBackpropFilter', [xs, int32Shape(k), dz], conv));
+        if (b) grads.push(nt.run('BiasAddGrad', [dz], bias));
+        return grads;
+      },
+    ) as tf.Tensor4D;
+  };
+}
+
+/** Max-pooling settings (NHWC). */
+export interface MaxPoolSpec {
+  pool: [number, number];
+  strides: [number, number];
+  padding: 'same' | 'valid';
+}
+
+function maxPoolAttrs(nt: NativeOps, spec: MaxPoolSpec): OpAttr[] {
+  return [
+    nt.type('T'),
+    nt.int('ksize', [1, spec.pool[0], spec.pool[1], 1]),
+    nt.int('strides', [1, spec.strides[0], spec.strides[1], 1]),
+    nt.str('padding', spec.padding.toUpperCase()),
+    nt.str('data_format', 'NHWC'),
+    nt.int('explicit_paddings', []),
+    nt.bool('workspace_enabled', true),
+    // oneDNN's kernels are registered under this label; TensorFlow's graph rewrite sets it, so must we.
+    nt.str('_kernel', 'MklNameChangeOp'),
+  ];
+}
+
+const mklPoolAvailable = new WeakMap<NativeOps, boolean>();
+
+/**
+ * Whether oneDNN's max-pool kernels can be used: the TensorFlow build has them, and oneDNN is not turned off
+ * (TF_ENABLE_ONEDNN_OPTS=0, which TensorFlow's own graph rewrite also honours).
+ */
+export function hasMklMaxPool(nt: NativeOps): boolean {
+  if (process.env.TF_ENABLE_ONEDNN_OPTS === '0') return false;
+  let ok = mklPoolAvailable.get(nt);
+  if (ok === undefined) {
+    const spec: MaxPoolSpec = { pool: [2, 2], strides: [2, 2], padding: 'valid' };
+    const x = tf.zeros([1, 2, 2, 1]);
+    try {
+      tf.dispose(nt.runN('_MklNativeMaxPool', [x], maxPoolAttrs(nt, spec), 2));
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    x.dispose();
+    mklPoolAvailable.set(nt, ok);
+  }
+  return ok;
+}
+
+/**
+ * Max pooling through oneDNN: the forward also returns a workspace (which input won each window), and the
+ * gradient scatters through it. TensorFlow's plain MaxPoolGrad re-derives the winners and is ~15× slower.
+ * Check {@link hasMklMaxPool} first.
+ */
+export function nativeMaxPool(nt: NativeOps, spec: MaxPoolSpec) {
+  const attrs = maxPoolAttrs(nt, spec);
+  return (x: tf.Tensor4D): tf.Tensor4D =>
+    differentiable(
+      [x],
+      () => {
+        // The workspace is a uint8 tensor that tfjs labels int32: it only ever goes back to the gradient op.
+        const [y, workspace] = nt.runN('_MklNativeMaxPool', [x], attrs, 2);
+        return { value: y, save: [x, y, workspace] };
+      },
+      (dy, [xs, y, workspace]) => [nt.run('_MklNativeMaxPoolGrad', [xs, y, dy, workspace], attrs)],
+    ) as tf.Tensor4D;
+}
+
+/**
+ * conv2d → bias → optional ReLU → max pool, computed as conv2d → max pool → bias → ReLU: max pooling commutes
+ * with adding a per-channel constant and with ReLU (both monotonic), so the result and every gradient are the
+ * same, but the bias, the ReLU and the ReLU gradient touch a quarter of the elements (for 2×2 pooling).
+ * Needs {@link hasMklMaxPool}.
+ */
+export function nativeConvPool(nt: NativeOps, conv: Conv2dSpec, pool: MaxPoolSpec) {
+  const T = nt.type('T');
+  const convA = convAttrs(nt, conv);
+  const poolA = maxPoolAttrs(nt, pool);
+  const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
+  const plain: OpAttr[] = [T];
+  return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D => {
+    const inputs = [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
+    return differentiable(
+      inputs,
+      () => {
+        const z = nt.run('Conv2D', [x, kernel], convA);
+        const [p, workspace] = nt.runN('_MklNativeMaxPool', [z], poolA, 2);
+        let y = p;
+        if (b) y = nt.run('BiasAdd', [y, b], bias);
+        if (conv.relu) y = nt.run('Relu', [y], plain);
+        return { value: y, save: [x, kernel, z, p, workspace, y] };
+      },
+      (dy, [xs, k, z, p, workspace, y]) => {
+        const dq = conv.relu ? nt.run('ReluGrad', [dy, y], plain) : dy;
+        const dz = nt.run('_MklNativeMaxPoolGrad', [z, p, dq, workspace], poolA);
+        const grads: tf.Tensor[] = [];
+        if (needs.input) grads.push(nt.run('Conv2DBackpropInput', [int32Shape(xs), k, dz], convA));
+        grads.push(nt.run('Conv2DBackpropFilter', [xs, int32Shape(k), dz], convA));
+        if (b) grads.push(nt.run('BiasAddGrad', [dq], bias));
+        return grads;
+      },
+    ) as tf.Tensor4D;
+  };
+}
+
+/** x·W + b → optional ReLU on a 2-D input, as MatMul/BiasAdd/Relu and their TensorFlow gradients. */
+export function nativeDense(nt: NativeOps, relu: boolean) {
+  const T = nt.type('T');
+  const matmul = (ta: boolean, tb: boolean): OpAttr[] => [T, nt.bool('transpose_a', ta), nt.bool('transpose_b', tb)];
+  const [mm, mmTa, mmTb] = [matmul(false, false), matmul(true, false), matmul(false, true)];
+  const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
+  const plain: OpAttr[] = [T];
+  return (x: tf.Tensor2D, kernel: tf.Tensor2D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor2D => {
+    const inputs = [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
+    return differentiable(
+      inputs,
+      () => {
+        let y = nt.run('MatMul', [x, kernel], mm);
+        if (b) y = nt.run('BiasAdd', [y, b], bias);
+        if (relu) y = nt.run('Relu', [y], plain);
+        return { value: y, save: [x, kernel, y] };
+      },
+      (dy, [xs, k, y]) => {
+        const dz = relu ? nt.run('ReluGrad', [dy, y], plain) : dy;
+        const grads: tf.Tensor[] = [];
+        if (needs.input) grads.push(nt.run('MatMul', [dz, k], mmTb));
+        grads.push(nt.run('MatMul', [xs, dz], mmTa));
+        if (b) grads.push(nt.run('BiasAddGrad', [dz], bias));
+        return grads;
+      },
+    ) as tf.Tensor2D;
+  };
+}
+
+/** ReLU whose gradient is TensorFlow's ReluGrad (tfjs-node's builds a tensor of ones in JavaScript). */
+export function nativeRelu(nt: NativeOps) {
+  const plain: OpAttr[] = [nt.type('T')];
+  return (x: tf.Tensor): tf.Tensor =>
+    differentiable(
+      [x],
+      () => {
+        const y = nt.run('Relu', [x], plain);
+        return { value: y, save: [y] };
+      },
+      (dy, [y]) => [nt.run('ReluGrad', [dy, y], plain)],
+    );
+}
+
+/**
+ * Inverted dropout, tfjs's formula (x · floor(u + keep) / keep, u uniform in [0, 1)) with the uniform draw by
+ * TensorFlow's StatelessRandomUniform seeded from Math.random, as tfjs seeds an unseeded dropout: the same
+ * distribution, drawn natively instead of one JavaScript random number per element.
+ */
+export function nativeDropout(nt: NativeOps, rate: number) {
+  const T = nt.type('T');
+  const uniform: OpAttr[] = [nt.type('dtype'), nt.type('T', 'int32'), nt.type('Tseed', 'int32')];
+  const plain: OpAttr[] = [T];
+  const keep = 1 - rate;
+  return (x: tf.Tensor): tf.Tensor =>
+    differentiable(
+      [x],
+      () => {
+        const seed = tf.tensor1d([Math.floor(Math.random() * 2 ** 31), Math.floor(Math.random() * 2 ** 31)], 'int32');
+        const u = nt.run('StatelessRandomUniform', [tf.tensor1d(x.shape, 'int32'), seed], uniform);
+        const keepT = tf.scalar(keep);
+        const mask = nt.run('RealDiv', [nt.run('Floor', [nt.run('AddV2', [u, keepT], plain)], plain), keepT], plain);
+        return { value: nt.run('Mul', [x, mask], plain), save: [mask] };
+      },
+      (dy, [mask]) => [nt.run('Mul', [dy, mask], plain)],
+    );
+}

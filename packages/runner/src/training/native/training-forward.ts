@@ -1,0 +1,230 @@
+// The training-mode forward pass of a tfjs-layers model, layer by layer as tfjs's own executor runs it, but
+// with Conv2D, MaxPooling2D, Dense, ReLU and Dropout layers as native TensorFlow kernels with TensorFlow's
+// gradients (see layer-ops.ts), and a convolution followed by max pooling computed as one op that pools before
+// the bias and ReLU. Every other layer runs its own tfjs `apply`, so any model works; the weights are the
+// model's own variables, so the optimizer, callbacks and checkpoints see no difference.
+import * as tf from '@tensorflow/tfjs';
+import { nativeOps, type NativeOps } from './exec.js';
+import {
+  hasMklMaxPool,
+  nativeConv2d,
+  nativeConvPool,
+  nativeDense,
+  nativeDropout,
+  nativeMaxPool,
+  nativeRelu,
+  type Conv2dSpec,
+  type GradNeeds,
+  type MaxPoolSpec,
+} from './layer-ops.js';
+
+type Layer = tf.layers.Layer;
+type Symbolic = tf.SymbolicTensor;
+type LayerRun = (inputs: tf.Tensor[], needs: GradNeeds) => tf.Tensor;
+
+interface LayerConfig {
+  activation?: string;
+  strides?: number[];
+  padding?: string;
+  dataFormat?: string;
+  dilationRate?: number | number[];
+  poolSize?: number[];
+  useBias?: boolean;
+  activityRegularizer?: unknown;
+  rate?: number;
+  noiseShape?: number[] | null;
+  seed?: number | null;
+}
+
+/** One layer call of the model. */
+interface Node {
+  layer: Layer;
+  output: Symbolic;
+  inputs: Symbolic[];
+}
+
+/** What the forward pass runs: one layer call, or a chain of calls fused into one native op. */
+interface Step {
+  output: Symbolic;
+  inputs: Symbolic[];
+  trains: boolean;
+  /** The layers this step computes natively (none when it runs a layer's own tfjs call). */
+  nativeLayers: string[];
+  run: LayerRun;
+}
+
+const ones = (xs: number | number[] | undefined) => [xs ?? 1].flat().every((d) => d === 1);
+const config = (layer: Layer) => layer.getConfig() as LayerConfig;
+const weight = (layer: Layer, i: number) => layer.weights[i].read();
+
+/** The convolution spec of a Conv2D layer with a native implementation, else null. */
+function convSpec(layer: Layer): Conv2dSpec | null {
+  const c = config(layer);
+  if (layer.getClassName() !== 'Conv2D' || c.activityRegularizer || c.dataFormat !== 'channelsLast' || !ones(c.dilationRate)) return null;
+  if (c.activation !== 'relu' && c.activation !== 'linear') return null;
+  return { strides: c.strides as [number, number], padding: c.padding as 'same' | 'valid', relu: c.activation === 'relu' };
+}
+
+/** The pooling spec of a MaxPooling2D layer with a native implementation, else null. */
+function poolSpec(nt: NativeOps, layer: Layer): MaxPoolSpec | null {
+  const c = config(layer);
+  if (layer.getClassName() !== 'MaxPooling2D' || c.dataFormat !== 'channelsLast' || !hasMklMaxPool(nt)) return null;
+  return { pool: c.poolSize as [number, number], strides: c.strides as [number, number], padding: c.padding as 'same' | 'valid' };
+}
+
+const isReluActivation = (layer: Layer) => layer.getClassName() === 'Activation' && config(layer).activation === 'relu';
+
+/** A native implementation of `layer`, or null when it has none (the layer then runs its own tfjs call). */
+function nativeLayer(nt: NativeOps, layer: Layer): LayerRun | null {
+  const c = config(layer);
+  if (c.activityRegularizer) return null;
+  const bias = () => (c.useBias ? (weight(layer, 1) as tf.Tensor1D) : null);
+  const conv = convSpec(layer);
+  if (conv) {
+    const op = nativeConv2d(nt, conv);
+    return ([x], needs) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias(), needs);
+  }
+  const pool = poolSpec(nt, layer);
+  if (pool) {
+    const op = nativeMaxPool(nt, pool);
+    return ([x], needs) => (needs.input ? op(x as tf.Tensor4D) : tf.maxPool(x as tf.Tensor4D, pool.pool, pool.strides, pool.padding));
+  }
+  if (isReluActivation(layer)) {
+    const op = nativeRelu(nt);
+    return ([x], needs) => (needs.input ? op(x) : tf.relu(x));
+  }
+  switch (layer.getClassName()) {
+    case 'Dense': {
+      if (c.activation !== 'relu' && c.activation !== 'linear') return null;
+      const op = nativeDense(nt, c.activation === 'relu');
+      return ([x], needs) => {
+        // Dense on [..., features] is one matmul over the flattened leading axes, as tfjs-layers does it.
+        const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, x.shape[x.rank - 1]]) as tf.Tensor2D);
+        const y = op(flat, weight(layer, 0) as tf.Tensor2D, bias(), needs);
+        return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), y.shape[1]]);
+      };
+    }
+    case 'Dropout': {
+      // A seeded tfjs dropout layer reuses its mask; a noise shape broadcasts it: both keep their tfjs call.
+      const rate = c.rate ?? 0;
+      if (c.noiseShape != null || c.seed != null || !(rate > 0 && rate < 1)) return null;
+      const op = nativeDropout(nt, rate);
+      return ([x]) => op(x);
+    }
+    default:
+      return null;
+  }
+}
+
+/** The layer calls that produce the model's outputs, inputs before consumers; null if a call has several outputs. */
+function topologicalNodes(model: tf.LayersModel): Node[] | null {
+  const nodes: Node[] = [];
+  const seen = new Set<number>(model.inputs.map((x) => x.id));
+  let supported = true;
+  const visit = (t: Symbolic) => {
+    if (seen.has(t.id)) return;
+    seen.add(t.id);
+    if (t.outputTensorIndex !== undefined) supported = false; // a multi-output layer: not handled here
+    t.inputs.forEach(visit);
+    nodes.push({ layer: t.sourceLayer, output: t, inputs: t.inputs });
+  };
+  model.outputs.forEach(visit);
+  return supported ? nodes : null;
+}
+
+const trains = (layer: Layer) => layer.trainable && layer.trainableWeights.length > 0;
+
+/**
+ * Conv2D [→ Activation(relu)] → MaxPooling2D starting at `conv`, when each intermediate result feeds only the
+ * next layer (so nothing else needs the unpooled activations): the nodes and the fused step, else null.
+ */
+function convPoolChain(nt: NativeOps, conv: Node, consumers: Map<number, Node[]>, outputs: Set<number>): { fused: Node[]; step: Step } | null {
+  const spec = convSpec(conv.layer);
+  if (!spec) return null;
+  const only = (n: Node) => (outputs.has(n.output.id) ? undefined : consumers.get(n.output.id)?.length === 1 ? consumers.get(n.output.id)?.[0] : undefined);
+  let next = only(conv);
+  const chain = [conv];
+  let relu = spec.relu;
+  if (next && !relu && isReluActivation(next.layer)) {
+    chain.push(next);
+    relu = true;
+    next = only(next);
+  }
+  const pool = next ? poolSpec(nt, next.layer) : null;
+  if (!next || !pool) return null;
+  chain.push(next);
+  const op = nativeConvPool(nt, { ...spec, relu }, pool);
+  const layer = conv.layer;
+  const bias = config(layer).useBias;
+  const run: LayerRun = ([x], needs) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias ? (weight(layer, 1) as tf.Tensor1D) : null, needs);
+  return { fused: chain, step: { output: next.output, inputs: conv.inputs, trains: trains(layer), nativeLayers: chain.map((n) => n.layer.name), run } };
+}
+
+/** The steps of the forward pass: fused chains, native layers, and tfjs calls for the rest. */
+function plan(nt: NativeOps, model: tf.LayersModel): Step[] | null {
+  const nodes = topologicalNodes(model);
+  if (!nodes) return null;
+  const consumers = new Map<number, Node[]>();
+  for (const n of nodes) for (const x of n.inputs) consumers.set(x.id, [...(consumers.get(x.id) ?? []), n]);
+  const outputs = new Set(model.outputs.map((t) => t.id));
+  const done = new Set<Node>();
+  const steps: Step[] = [];
+  for (const n of nodes) {
+    if (done.has(n)) continue;
+    const chain = convPoolChain(nt, n, consumers, outputs);
+    if (chain) {
+      chain.fused.forEach((f) => done.add(f));
+      steps.push(chain.step);
+      continue;
+    }
+    const native = nativeLayer(nt, n.layer);
+    const generic: LayerRun = (xs) => n.layer.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
+    steps.push({ output: n.output, inputs: n.inputs, trains: trains(n.layer), nativeLayers: native ? [n.layer.name] : [], run: native ?? generic });
+  }
+  return steps;
+}
+
+/** Forward pass of `model` in training mode on `xs`: the same outputs as `model.apply(xs, { training: true })`. */
+export type TrainingForward = (xs: tf.Tensor | tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+
+const programs = new WeakMap<tf.LayersModel, { nt: NativeOps; steps: Step[] } | null>();
+
+function programOf(model: tf.LayersModel): Step[] | null {
+  const nt = nativeOps();
+  if (!nt) return null;
+  let program = programs.get(model);
+  if (program === undefined || (program && program.nt !== nt)) {
+    const steps = plan(nt, model);
+    program = steps ? { nt, steps } : null;
+    programs.set(model, program);
+  }
+  return program?.steps ?? null;
+}
+
+/** Names of the layers whose training forward runs native kernels (none off the `tensorflow` backend). */
+export function nativeLayerNames(model: tf.LayersModel): string[] {
+  return (programOf(model) ?? []).flatMap((s) => s.nativeLayers);
+}
+
+/** The training forward pass of `model`: native kernels on the `tensorflow` backend, `model.apply` elsewhere. */
+export function trainingForward(model: tf.LayersModel): TrainingForward {
+  const steps = programOf(model);
+  if (!steps) return (xs) => model.apply(xs, { training: true }) as tf.Tensor | tf.Tensor[];
+  return (xs) => {
+    const feeds = Array.isArray(xs) ? xs : [xs];
+    const values = new Map<number, tf.Tensor>();
+    const needsGrad = new Map<number, boolean>();
+    model.inputs.forEach((x, i) => {
+      values.set(x.id, feeds[i]);
+      needsGrad.set(x.id, false);
+    });
+    for (const s of steps) {
+      const ins = s.inputs.map((t) => values.get(t.id) as tf.Tensor);
+      const inputNeedsGrad = s.inputs.some((t) => needsGrad.get(t.id));
+      values.set(s.output.id, s.run(ins, { input: inputNeedsGrad }));
+      needsGrad.set(s.output.id, inputNeedsGrad || s.trains);
+    }
+    const outs = model.outputs.map((t) => values.get(t.id) as tf.Tensor);
+    return outs.length === 1 ? outs[0] : outs;
+  };
+}
