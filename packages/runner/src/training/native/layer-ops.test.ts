@@ -10,19 +10,23 @@ const rand = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, '
 
 /** Values and gradients (w.r.t. every input) of `f` under a random cotangent, as plain arrays. */
 function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]) {
-  return tf.tidy(() => {
-    const y = f(...inputs);
-    const dy = rand(y.shape, 99);
-    const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), dy)))(inputs);
-    return { value: y.arraySync(), grads: grads.map((g) => g.arraySync()) };
+  const [y, ...grads] = tf.tidy(() => {
+    const out = f(...inputs);
+    const dy = rand(out.shape, 99);
+    return [out, ...tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), dy)))(inputs)];
   });
+  // Read outside tidy: tidy would walk every element of a returned typed array looking for tensors.
+  const result = { value: y.dataSync(), grads: grads.map((g) => g.dataSync()) };
+  tf.dispose([y, ...grads]);
+  return result;
 }
 
-function expectClose(a: unknown, b: unknown, digits = 4) {
-  const fa = [a].flat(Infinity as 1) as number[];
-  const fb = [b].flat(Infinity as 1) as number[];
-  expect(fa.length).toBe(fb.length);
-  fa.forEach((v, i) => expect(v).toBeCloseTo(fb[i], digits));
+/** Element-wise |a − b| ≤ 10^−digits · max(1, |b|), reported as the worst element (one assertion, fast on big arrays). */
+function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, digits = 4) {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  expect(worst).toBeLessThan(10 ** -digits);
 }
 
 describe('native layer ops', () => {
@@ -63,7 +67,7 @@ describe('native layer ops', () => {
     const lossRef = (kk: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, kk as tf.Tensor4D, 1, 'same'), bb)), dy));
     const got = tf.grads(loss)([k, b]);
     const want = tf.grads(lossRef)([k, b]);
-    got.forEach((g, i) => expectClose(g.arraySync(), want[i].arraySync()));
+    got.forEach((g, i) => expectClose(g.dataSync(), want[i].dataSync()));
   });
 
   it("max pooling through oneDNN matches tfjs's maxPool in value and gradient", () => {
@@ -118,10 +122,15 @@ describe('native layer ops', () => {
     }
   });
 
-  for (const relu of [true, false]) {
-    it(`dense (relu: ${relu}) matches tfjs's matMul → add → activation in value and gradients`, () => {
+  for (const [relu, dims] of [
+    [true, [5, 7, 3]],
+    [false, [5, 7, 3]],
+    [true, [3, 2048, 1024]], // a weight of 2^21 elements takes BatchMatMul for the input gradient
+  ] as const) {
+    it(`dense (relu: ${relu}, x [${dims[0]}, ${dims[1]}] · W [${dims[1]}, ${dims[2]}]) matches tfjs's matMul → add → activation in value and gradients`, () => {
       const op = nativeDense(nt, relu);
-      const inputs = [rand([5, 7], 9), rand([7, 3], 10), rand([3], 11)];
+      const [n, k, m] = dims;
+      const inputs = [rand([n, k], 9), rand([k, m], 10), rand([m], 11)];
       const native = valueAndGrads((x, k, b) => op(x as tf.Tensor2D, k as tf.Tensor2D, b as tf.Tensor1D, { input: true }), inputs);
       const expected = valueAndGrads((x, k, b) => {
         const y = tf.add(tf.matMul(x as tf.Tensor2D, k as tf.Tensor2D), b);

@@ -182,6 +182,11 @@ export function nativeDense(nt: NativeOps, relu: boolean) {
   const T = nt.type('T');
   const matmul = (ta: boolean, tb: boolean): OpAttr[] => [T, nt.bool('transpose_a', ta), nt.bool('transpose_b', tb)];
   const [mm, mmTa, mmTb] = [matmul(false, false), matmul(true, false), matmul(false, true)];
+  // dz·Wᵀ: for large weights oneDNN's BatchMatMul with adj_y is ~15 % faster than MatMul with transpose_b
+  // (12.3 vs 14.3 ms for a 6272×512 weight); for small ones its fixed cost (~0.05 ms more) loses.
+  const bmmAdjY: OpAttr[] = [T, nt.bool('adj_x', false), nt.bool('adj_y', true)];
+  const inputGrad = (dz: tf.Tensor, k: tf.Tensor) =>
+    k.size >= 1 << 21 ? nt.run('BatchMatMulV2', [dz, k], bmmAdjY) : nt.run('MatMul', [dz, k], mmTb);
   const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
   const plain: OpAttr[] = [T];
   return (x: tf.Tensor2D, kernel: tf.Tensor2D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor2D => {
@@ -197,7 +202,7 @@ export function nativeDense(nt: NativeOps, relu: boolean) {
       (dy, [xs, k, y]) => {
         const dz = relu ? nt.run('ReluGrad', [dy, y], plain) : dy;
         const grads: tf.Tensor[] = [];
-        if (needs.input) grads.push(nt.run('MatMul', [dz, k], mmTb));
+        if (needs.input) grads.push(inputGrad(dz, k));
         grads.push(nt.run('MatMul', [xs, dz], mmTa));
         if (b) grads.push(nt.run('BiasAddGrad', [dz], bias));
         return grads;
