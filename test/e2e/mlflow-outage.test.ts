@@ -20,7 +20,7 @@ interface Point {
 
 // About a second an epoch: long enough to kill and restart a server in the middle of a run.
 const RUN = [
-  'training.epochs=24', 'data.train.count=1536', 'data.val.count=64', 'data.test.count=64', 'model.filters=[8]', 'model.dense_units=16',
+  'training.epochs=24', 'data.train.count=3072', 'data.val.count=64', 'data.test.count=64', 'model.filters=[8]', 'model.dense_units=16',
   'callbacks=[{type: csv_logger}]',
 ].flatMap((s) => ['--set', s]);
 const TINY = ['training.epochs=2', 'data.train.count=128', 'data.val.count=32', 'data.test.count=32', 'model.filters=[4]', 'model.dense_units=8', 'callbacks=[{type: csv_logger}]'].flatMap((s) => [
@@ -81,7 +81,7 @@ describe('MLflow server faults: nothing is lost', () => {
   });
 
   it('server SIGKILLed mid-run and restarted on the same port and store: training goes on, MLflow ends with every point exactly once', async () => {
-    const proc = startXp(['run', 'test/fixtures/tiny.yaml', ...RUN], env());
+    const proc = startXp(['run', 'test/fixtures/tiny.yaml', ...RUN], { ...env(), XP_SPOOL_WAIT_S: '60' });
     const runId = await poll('the run URL', async () => (/MLflow run: (\S+)/.exec(proc.stderr()) ? runIdFromUrl(proc.stderr()) : undefined));
     await poll('epoch 0 in MLflow', async () => ((await history(runId, 'loss')).length > 0 ? true : undefined));
     const csv = path.join(stateDir(), 'runs', runId, 'metrics.csv');
@@ -92,7 +92,9 @@ describe('MLflow server faults: nothing is lost', () => {
     // Training must go on while the server is down (a restart alone takes seconds): two more epochs at least.
     await poll('two epochs during the outage', async () => (rowsNow() >= rowsAtKill + 2 ? true : undefined), 60_000);
     server = await startServer(store());
-    expect(rowsNow(), 'the run ended before the server was back; make RUN longer').toBeLessThan(24);
+    // Usually the server is back mid-run and the backlog goes out while training continues; on a fast machine the
+    // run may end first, and then its final wait (60 s here) sends it. Either way nothing may be missing.
+    const endedFirst = rowsNow() >= 24;
     const restartedAt = Date.now();
     const res = await proc.done;
     expect(res.code, res.stderr).toBe(0);
@@ -118,7 +120,8 @@ describe('MLflow server faults: nothing is lost', () => {
     const lost = inOutage.reduce((s, t) => s + t - median, 0);
     console.log(
       `[outage] ${points} metric points in the CSV log, ${points} in MLflow after recovery; outage ${((restartedAt - killedAt) / 1000).toFixed(1)} s; ` +
-        `${inOutage.length} epochs ended during it, ${lost.toFixed(2)} s slower than the median epoch (${median.toFixed(2)} s) in total`,
+        `${inOutage.length} epochs ended during it, ${lost.toFixed(2)} s slower than the median epoch (${median.toFixed(2)} s) in total` +
+        (endedFirst ? ' (training ended before the server was back)' : ''),
     );
   });
 
