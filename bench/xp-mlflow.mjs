@@ -12,6 +12,8 @@ import { MlflowClient, startServer } from '../packages/runner/dist/mlflow/index.
 import { renderLearningCurves } from '../packages/runner/dist/reports/plots/learning-curves.js';
 import { renderLrSchedule } from '../packages/runner/dist/reports/plots/lr-schedule.js';
 import { MlflowLogger } from '../packages/runner/dist/tracking/mlflow-logger.js';
+import { Journal } from '../packages/runner/dist/tracking/spool/journal.js';
+import { RunTracker } from '../packages/runner/dist/tracking/spool/run-tracker.js';
 import { train } from '../packages/runner/dist/training/trainer.js';
 import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
 import { buildModel } from '../packages/models/dist/index.js';
@@ -93,20 +95,26 @@ export async function mlflowOverhead(args, { shapeOf, syntheticSource }) {
     // Modes interleaved round by round, so drift from the other load on the machine hits them alike.
     for (let r = 0; r < rounds; r++) {
       for (const mode of MODES) {
+        let tracker;
         const clock = epochClock();
         const cbs = [clock];
         if (mode !== 'none') {
           const run = await client.createRun({ experimentId, runName: `overhead-${mode}-${r}` });
           const runId = run.info.runId;
           runs.push(runId);
-          const logger = new MlflowLogger(client, runId);
+          // As `xp run` logs: through the run's journal, sent in the background.
+          tracker = new RunTracker(Journal.create(path.join(tmp, 'spool'), `${mode}-${r}`, server.url, { runId, experimentId }), { client });
+          const t = tracker;
           if (mode === 'metrics+plots') {
             const history = [];
-            cbs.push({ name: 'bench_plots', onEpochEnd: (_e, logs) => { history.push(logs); logger.enqueue(() => uploadHistoryPlots(client, runId, [...history], tmp)); } });
+            const viaTracker = { logArtifact: async (_id, local, p) => t.logArtifact(local, p) };
+            cbs.push({ name: 'bench_plots', onEpochEnd: async (_e, logs) => { history.push(logs); await uploadHistoryPlots(viaTracker, runId, [...history], tmp); } });
           }
-          cbs.push(logger);
+          cbs.push(new MlflowLogger(t));
         }
         const res = await fit(cbs, epochs);
+        if (tracker) await tracker.close(60_000);
+        tracker = undefined;
         perMode[mode].epochs.push(...clock.epochs());
         perMode[mode].flush_ms.push(performance.now() - clock.end);
         if (mode === 'metrics') perMode.history = res.history;
