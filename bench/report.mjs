@@ -2,6 +2,8 @@
 // A record with `error` becomes "n/a" in its cell and its reason is listed under the tables, so a measurement
 // that cannot be made here says why instead of leaving a number out.
 
+import { median } from './lib.mjs';
+
 const RUNNERS = [
   ['xp', 'xp (tfjs-node, TF 2.21)'],
   ['keras', 'Keras fit'],
@@ -34,25 +36,33 @@ export function renderReport(records, meta) {
     `Runtimes: ${runtimes(records)}`,
   ];
 
-  if (records.some((r) => r.kind === 'throughput')) {
+  const throughput = throughputSummary(records);
+  if (throughput.size) {
     const rows = [];
+    const roundLines = [];
     for (const model of ['baseline', 'final']) {
-      const by = Object.fromEntries(RUNNERS.map(([k]) => [k, find((r) => r.kind === 'throughput' && r.model === model && r.runner === k)]));
-      if (!Object.values(by).some(Boolean)) continue;
-      const xp = by.xp?.seq_per_s;
+      const by = throughput.get(model);
+      if (!by) continue;
       const params = [...new Set(Object.values(by).filter((r) => r && !r.error).map((r) => r.params))];
       const paramCell = params.length === 1 ? fmt(params[0]) : `MISMATCH ${params.map((p) => fmt(p)).join(' ≠ ')}`;
       const cell = (k) => failed(by[k]) ?? (k === 'tfjs-cpu' || by[k].batch !== meta.batch ? `${fmt(by[k].seq_per_s, 2)} (batch ${by[k].batch})` : fmt(by[k].seq_per_s, 0));
-      const ratio = (k) => (by[k] && !by[k].error && Number.isFinite(xp) ? `${fmt(xp / by[k].seq_per_s, 2)}×` : '—');
+      const ratio = (k) => (Number.isFinite(by[k]?.ratio) ? `${fmt(by[k].ratio, 2)}×` : '—');
       rows.push([`${meta.modelNames[model]} (${model})`, paramCell, ...RUNNERS.map(([k]) => cell(k)), ...RATIOS.map(([k]) => ratio(k))]);
+      for (const [k, name] of RATIOS) {
+        if (by[k]?.roundRatios?.length > 1) roundLines.push(`- ${model}, ${name}: ${by[k].roundRatios.map((x) => `${fmt(x, 2)}×`).join(', ')} (median ${fmt(by[k].ratio, 2)}×)`);
+      }
     }
-    parts.push('', `## 1. Training throughput, sequences/s (batch ${meta.batch}, median of timed slices after warm-up; synthetic batch, no input pipeline)`, '',
+    const rounds = meta.rounds > 1
+      ? `median of ${meta.rounds} interleaved rounds (each round runs xp, Keras fit and PyTorch one after another; a ratio is the median of the per-round ratios; XLA and pure-JS once)`
+      : 'one round';
+    parts.push('', `## 1. Training throughput, sequences/s (batch ${meta.batch}, median of timed slices after warm-up, ${rounds}; synthetic batch, no input pipeline)`, '',
       table(['model', 'parameters', ...RUNNERS.map(([, n]) => n), ...RATIOS.map(([, n]) => n)], rows));
+    if (roundLines.length) parts.push('', 'Ratios per round:', '', ...roundLines);
   }
 
   const pipe = find((r) => r.kind === 'pipeline');
   if (pipe) {
-    const train = find((r) => r.kind === 'throughput' && r.model === 'final' && r.runner === 'xp' && !r.error);
+    const train = throughput.get('final')?.xp?.error ? undefined : throughput.get('final')?.xp;
     const why = failed(pipe);
     const ratio = !why && train ? pipe.seq_per_s / train.seq_per_s : NaN;
     parts.push('', '## 2. Input pipeline vs training (final model)', '',
@@ -68,11 +78,13 @@ export function renderReport(records, meta) {
     const modes = why ? [] : Object.entries(ml.modes);
     const size = why ? '' : `, epochs of ${fmt(ml.epoch_sequences)} sequences`;
     parts.push('', `## 3. MLflow logging overhead (final model${size}, real local server)`, '',
-      why ? `${why}: see the note below` : table(['tracking', 'epoch wall time, s', 'overhead', 'epochs timed', 'wait for queue at train end, ms'],
-        modes.map(([k, v]) => [k, fmt(v.epoch_s, 3), `${fmt(v.overhead_pct, 1)} %`, fmt(v.samples), fmt(v.flush_ms, 1)])));
+      why ? `${why}: see the note below` : table(['tracking', 'epoch wall time, s', 'overhead (median of rounds)', 'per round', 'epochs timed', 'wait for queue at train end, ms'],
+        modes.map(([k, v]) => [k, fmt(v.epoch_s, 3), `${fmt(v.overhead_pct, 1)} %`, (v.overhead_pct_rounds ?? []).map((x) => `${fmt(x, 1)} %`).join(', '),
+          fmt(v.samples), fmt(v.flush_ms, 1)])));
     if (!why) {
       parts.push('', `Median request time: log-batch ${fmt(ml.request_ms.logBatch, 1)} ms, artifact upload ${fmt(ml.request_ms.logArtifact, 1)} ms; ` +
-        `server start ${fmt(ml.server_start_s, 1)} s; the run-end history plots (what \`xp run\` uploads once) ${fmt(ml.run_end_plots_ms)} ms.`);
+        `server start ${fmt(ml.server_start_s, 1)} s; the run-end history plots (what \`xp run\` uploads once) ${fmt(ml.run_end_plots_ms)} ms` +
+        `${oneOffShare(ml, throughput.get('final')?.xp)}.`);
     }
   }
 
@@ -84,7 +96,8 @@ export function renderReport(records, meta) {
         fmt(inf.latency_b1_ms.median, 2), fmt(inf.latency_b1_ms.p90, 2), fmt(inf.throughput_b256_seq_per_s)]]));
   }
 
-  const mem = records.filter((r) => !r.error && ['throughput', 'scaling', 'inference', 'mlflow', 'pipeline'].includes(r.kind));
+  // Throughput repeats per round; the first round's processes stand for all.
+  const mem = records.filter((r) => !r.error && (r.round ?? 1) === 1 && ['throughput', 'scaling', 'inference', 'mlflow', 'pipeline'].includes(r.kind));
   if (mem.length) {
     parts.push('', '## 5. Peak RSS (each measurement in its own process) and live tensors (tfjs only)', '',
       table(['measurement', 'peak RSS, MB', 'live tensors: before training → after the last epoch → after disposing the optimizer'], mem.map((r) => [
@@ -113,6 +126,41 @@ export function renderReport(records, meta) {
 
   if (notes.length) parts.push('', '## Why some cells have no number', '', ...notes.map((n, i) => `${i + 1}. ${n}`));
   return `${parts.join('\n')}\n`;
+}
+
+/**
+ * Per model and runner: the median seq/s over rounds (or the failure), and for each ratio runner the median of
+ * the per-round xp/runner ratios, which pairs measurements that ran minutes apart rather than across the run.
+ */
+export function throughputSummary(records) {
+  const out = new Map();
+  for (const model of ['baseline', 'final']) {
+    const mine = records.filter((r) => r.kind === 'throughput' && r.model === model);
+    if (!mine.length) continue;
+    const by = {};
+    for (const [k] of RUNNERS) {
+      const rs = mine.filter((r) => r.runner === k);
+      if (!rs.length) continue;
+      const ok = rs.filter((r) => !r.error);
+      by[k] = ok.length ? { ...ok[0], seq_per_s: median(ok.map((r) => r.seq_per_s)), rounds: ok.map((r) => r.seq_per_s) } : rs[0];
+    }
+    const xpByRound = new Map(mine.filter((r) => r.runner === 'xp' && !r.error).map((r) => [r.round ?? 1, r.seq_per_s]));
+    for (const [k] of RATIOS) {
+      if (!by[k] || by[k].error) continue;
+      const roundRatios = mine.filter((r) => r.runner === k && !r.error && xpByRound.has(r.round ?? 1)).map((r) => xpByRound.get(r.round ?? 1) / r.seq_per_s);
+      by[k].roundRatios = roundRatios;
+      by[k].ratio = median(roundRatios);
+    }
+    out.set(model, by);
+  }
+  return out;
+}
+
+/** The run-end plots as a share of one epoch of the real recipe (50 000 sequences) at xp's measured speed. */
+function oneOffShare(ml, xpFinal) {
+  if (!xpFinal || xpFinal.error || !Number.isFinite(ml.run_end_plots_ms)) return '';
+  const epochMs = (1000 * 50_000) / xpFinal.seq_per_s;
+  return ` = ${fmt((100 * ml.run_end_plots_ms) / epochMs, 2)} % of one 50 000-sequence epoch of the final model at xp's throughput above (once per run, not per epoch)`;
 }
 
 function runtimes(records) {

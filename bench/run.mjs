@@ -4,6 +4,7 @@
 // collects them and prints one report, also written to bench/out/ as JSON and Markdown.
 //
 //   node bench/run.mjs [--quick] [--only throughput,pipeline,mlflow,inference,scaling] [--runners xp,keras,keras-jit,torch,tfjs-cpu]
+//                      [--rounds 3] (interleaved throughput rounds)
 //   node bench/run.mjs --tta [--target 0.99] [--max-minutes 120] [--set data.train.count=…]
 // See bench/README.md.
 /* global process, console */
@@ -25,9 +26,11 @@ const ALL_RUNNERS = ['xp', 'keras', 'keras-jit', 'torch', 'tfjs-cpu'];
 
 const quick = Boolean(args.quick);
 const threads = Number(args.threads ?? 2);
+const throughputRounds = Number(args.rounds ?? (quick ? 1 : 3));
 const sections = args.only ? String(args.only).split(',') : SECTIONS;
 const runners = args.runners ? String(args.runners).split(',') : ALL_RUNNERS;
 for (const s of sections) if (!SECTIONS.includes(s)) fail(`--only: unknown section '${s}'; expected some of ${SECTIONS.join(', ')}`);
+if (!Number.isInteger(throughputRounds) || throughputRounds < 1) fail(`--rounds must be a positive integer, got '${args.rounds}'`);
 for (const r of runners) if (!ALL_RUNNERS.includes(r)) fail(`--runners: unknown runner '${r}'; expected some of ${ALL_RUNNERS.join(', ')}`);
 
 function fail(msg) {
@@ -50,7 +53,7 @@ const P = quick
     mlflow: ['--epoch-batches', '2', '--epochs', '2', '--rounds', '1'], inf: ['--latency-n', '20', '--throughput-n', '3'] }
   : { tp: ['--warmup', '10', '--slices', '7', '--slice-batches', '8'], cpu: ['--batch', '8', '--warmup', '1', '--slices', '3', '--slice-batches', '1'],
     scal: ['--warmup', '5', '--slices', '5', '--slice-batches', '6'], pipe: ['--warmup', '3', '--slices', '7', '--slice-batches', '20'],
-    small: [], mlflow: ['--epoch-batches', '20', '--epochs', '3', '--rounds', '2'], inf: ['--latency-n', '200', '--throughput-n', '15'] };
+    small: [], mlflow: ['--epoch-batches', '50', '--epochs', '5', '--rounds', '3'], inf: ['--latency-n', '200', '--throughput-n', '15'] };
 
 function benchJobs(specFile) {
   const py = (script, runner, model, extra = []) => ({
@@ -60,12 +63,19 @@ function benchJobs(specFile) {
   const xp = (kind, id, extra, o = {}) => ({ id, kind, runner: 'xp', ...o, cmd: process.execPath, args: ['bench/xp-bench.mjs', kind, ...extra] });
   const jobs = [];
   if (sections.includes('throughput')) {
-    for (const model of ['baseline', 'final']) {
-      if (runners.includes('xp')) jobs.push(xp('throughput', `xp-${model}`, ['--model', model, ...P.tp], { model }));
-      if (runners.includes('keras')) jobs.push(py('keras_bench.py', 'keras', model));
-      if (runners.includes('keras-jit')) jobs.push(py('keras_bench.py', 'keras-jit', model, ['--variant', 'jit']));
-      if (runners.includes('torch')) jobs.push(py('torch_bench.py', 'torch', model));
-      if (runners.includes('tfjs-cpu')) jobs.push(xp('throughput', `tfjs-cpu-${model}`, ['--backend', 'cpu', '--model', model, ...P.cpu], { model, runner: 'tfjs-cpu' }));
+    // Rounds interleave the runners compared by a ratio (xp, Keras fit, PyTorch), so background load and drift
+    // hit them alike; the report takes the median of the per-round ratios. XLA and the pure-JS backend are
+    // context, measured once (in the first round).
+    for (let round = 1; round <= throughputRounds; round++) {
+      const r = (job) => ({ ...job, id: `${job.id}${throughputRounds > 1 ? `-r${round}` : ''}`, round });
+      for (const model of ['baseline', 'final']) {
+        if (runners.includes('xp')) jobs.push(r(xp('throughput', `xp-${model}`, ['--model', model, ...P.tp], { model })));
+        if (runners.includes('keras')) jobs.push(r(py('keras_bench.py', 'keras', model)));
+        if (runners.includes('torch')) jobs.push(r(py('torch_bench.py', 'torch', model)));
+        if (round > 1) continue;
+        if (runners.includes('keras-jit')) jobs.push(r(py('keras_bench.py', 'keras-jit', model, ['--variant', 'jit'])));
+        if (runners.includes('tfjs-cpu')) jobs.push(r(xp('throughput', `tfjs-cpu-${model}`, ['--backend', 'cpu', '--model', model, ...P.cpu], { model, runner: 'tfjs-cpu' })));
+      }
     }
   }
   if (sections.includes('pipeline')) jobs.push(xp('pipeline', 'pipeline', [...P.pipe, ...P.small]));
@@ -150,7 +160,7 @@ function runJob(job, noPython) {
       if (!records.some((r) => r.kind !== 'tta-epoch')) {
         records.push(failure(`exited with ${code} and printed no measurement; see bench/out/logs/${job.id}.log`));
       }
-      resolve(records.map((r) => ({ ...r, job: job.id, job_seconds: Number(secs) })));
+      resolve(records.map((r) => ({ ...r, job: job.id, job_seconds: Number(secs), ...(job.round ? { round: job.round } : {}) })));
     });
   });
 }
@@ -165,7 +175,7 @@ async function main() {
   const noPython = jobs.some((j) => j.python) ? ensureVenv() : null;
   const meta = {
     quick, started: new Date().toISOString(), cpus: os.cpus().length, loadStart: os.loadavg().map((x) => Number(x.toFixed(2))),
-    batch: BENCH_BATCH, target: args.tta ? Number(args.target ?? 0.99) : undefined,
+    batch: BENCH_BATCH, rounds: sections.includes('throughput') && !args.tta ? throughputRounds : undefined, target: args.tta ? Number(args.target ?? 0.99) : undefined,
     recipe: `${spec.recipe.file}${spec.recipe.overrides.length ? ` with ${spec.recipe.overrides.join(', ')}` : ''}`,
     modelNames: { baseline: spec.models.baseline.model.type, final: `${spec.models.final.model.type}, heads ${spec.models.final.model.heads}` },
     threadsLine: `TF intra-op ${threads}, inter-op ${threads} (xp's addon and Keras); torch.set_num_threads(${threads}), interop ${threads}; ` +

@@ -2,7 +2,7 @@
 // metrics, as `xp run` logs them), and with the logger plus the two history plots rendered and uploaded every
 // epoch (an upper bound: `xp run` uploads its plots once, after training; that one-off cost is reported too).
 // Against a real MLflow server started with the runner's startServer (sqlite store, proxied artifacts).
-/* global performance */
+/* global performance, process */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { CallbackList } from '../packages/runner/dist/callbacks/callback-list.js
 import { MlflowClient, startServer } from '../packages/runner/dist/mlflow/index.js';
 import { renderLearningCurves } from '../packages/runner/dist/reports/plots/learning-curves.js';
 import { renderLrSchedule } from '../packages/runner/dist/reports/plots/lr-schedule.js';
+import { Interruption } from '../packages/runner/dist/run/interruption.js';
 import { MlflowLogger } from '../packages/runner/dist/tracking/mlflow-logger.js';
 import { Journal } from '../packages/runner/dist/tracking/spool/journal.js';
 import { RunTracker } from '../packages/runner/dist/tracking/spool/run-tracker.js';
@@ -81,12 +82,14 @@ export async function mlflowOverhead(args, { shapeOf, syntheticSource }) {
   const source = syntheticSource(spec, batchSize, epochBatches);
   const optimizer = createOptimizer(spec.optimizer);
   const latency = { logBatch: [], logArtifact: [] };
-  const perMode = Object.fromEntries(MODES.map((k) => [k, { epochs: [], flush_ms: [] }]));
+  const perMode = Object.fromEntries(MODES.map((k) => [k, { epochs: [], flush_ms: [], roundMedians: [] }]));
   try {
-    const client = new MlflowClient({ trackingUri: server.url });
+    const retries = [];
+    const client = new MlflowClient({ trackingUri: server.url, onRetry: (i) => { retries.push(i); process.stderr.write(`MLflow retry: ${JSON.stringify(i)}\n`); } });
     timeCalls(client, 'logBatch', latency.logBatch);
     timeCalls(client, 'logArtifact', latency.logArtifact);
     const experimentId = await client.getOrCreateExperiment('xp-bench');
+    const interruption = new Interruption({ log: () => {} });
     const fit = (callbacks, n) =>
       train({ model, optimizer, data: source, epochs: n, batchSize, evalBatchSize: 512, validate: false, callbacks: new CallbackList(callbacks) });
     await fit([], 1); // warm-up: kernels, allocator, Adam's slots
@@ -97,7 +100,9 @@ export async function mlflowOverhead(args, { shapeOf, syntheticSource }) {
       for (const mode of MODES) {
         let tracker;
         const clock = epochClock();
-        const cbs = [clock];
+        // `xp run` always trains with its Interruption callback, which gives the event loop a turn after each
+        // batch (signals, and the tracker's requests in the background); every mode has it, tracked or not.
+        const cbs = [clock, interruption];
         if (mode !== 'none') {
           const run = await client.createRun({ experimentId, runName: `overhead-${mode}-${r}` });
           const runId = run.info.runId;
@@ -116,6 +121,7 @@ export async function mlflowOverhead(args, { shapeOf, syntheticSource }) {
         if (tracker) await tracker.close(60_000);
         tracker = undefined;
         perMode[mode].epochs.push(...clock.epochs());
+        perMode[mode].roundMedians.push(median(clock.epochs()));
         perMode[mode].flush_ms.push(performance.now() - clock.end);
         if (mode === 'metrics') perMode.history = res.history;
       }
@@ -125,17 +131,22 @@ export async function mlflowOverhead(args, { shapeOf, syntheticSource }) {
     await uploadHistoryPlots(client, runs[0], perMode.history, tmp);
     const runEndPlotsMs = performance.now() - tPlots;
     for (const id of runs) await client.setTerminated(id, 'FINISHED');
-    const base = median(perMode.none.epochs);
+    interruption.dispose();
+    // Overhead per round against the untracked epochs of the same round, then the median over rounds: load
+    // that drifts over minutes cancels within a round.
     const modes = Object.fromEntries(
       MODES.map((k) => {
-        const med = median(perMode[k].epochs);
-        return [k, { epoch_s: round(med, 3), overhead_pct: round((100 * (med - base)) / base, 1), samples: perMode[k].epochs.length, flush_ms: round(median(perMode[k].flush_ms)) }];
+        const perRound = perMode[k].roundMedians.map((med, r) => (100 * (med - perMode.none.roundMedians[r])) / perMode.none.roundMedians[r]);
+        return [k, {
+          epoch_s: round(median(perMode[k].epochs), 3), overhead_pct: round(median(perRound), 1), overhead_pct_rounds: perRound.map((x) => round(x, 1)),
+          samples: perMode[k].epochs.length, flush_ms: round(median(perMode[k].flush_ms)),
+        }];
       }),
     );
     emit({
       kind: 'mlflow', runner: 'xp', model: 'final', batch: batchSize, epoch_sequences: epochBatches * batchSize, server_start_s: round(serverStartS, 1),
       modes, request_ms: { logBatch: round(median(latency.logBatch)), logArtifact: round(median(latency.logArtifact)) },
-      run_end_plots_ms: round(runEndPlotsMs), tensors: { before: tensorsBefore, after: tf.memory().numTensors }, threads: threadInfo(),
+      run_end_plots_ms: round(runEndPlotsMs), retries: retries.length, tensors: { before: tensorsBefore, after: tf.memory().numTensors }, threads: threadInfo(),
     });
   } finally {
     optimizer.dispose();

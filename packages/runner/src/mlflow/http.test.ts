@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MlflowApiError, MlflowConnectionError } from './errors.js';
@@ -33,11 +34,13 @@ async function stub(replies: Reply[]): Promise<{ url: string; seen: Seen[] }> {
   return { url, seen };
 }
 const servers: http.Server[] = [];
+const closers: (() => void)[] = [];
 afterEach(() => {
   for (const s of servers.splice(0)) {
     s.closeAllConnections();
     s.close();
   }
+  for (const close of closers.splice(0)) close();
 });
 
 const fast = { backoffFactorMs: 1, backoffJitterMs: 1, env: {} };
@@ -59,6 +62,48 @@ describe('createMlflowHttp retries', () => {
     expect(s.seen).toHaveLength(3);
     expect(retries).toEqual(['HTTP 503', 'HTTP 503']);
     expect(JSON.parse(s.seen[2].body)).toEqual({ run_id: 'r' });
+  });
+
+  it('retries a reset kept-alive connection at once, not after the backoff', async () => {
+    // Answers the first request of each connection and keeps it open; resets the connection on the next one,
+    // as a server does that closed an idle kept-alive connection before the client wrote to it.
+    const served: string[] = [];
+    const server = net.createServer((sock) => {
+      let requests = 0;
+      sock.on('data', (chunk) => {
+        if (++requests > 1) return sock.resetAndDestroy();
+        served.push(chunk.toString().split(' ')[1]);
+        sock.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => server.close());
+    const retries: { reason: string; delayMs: number }[] = [];
+    // A backoff longer than the test's timeout: only an immediate retry lets the second request through.
+    const h = createMlflowHttp({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, env: {}, backoffFactorMs: 60_000, backoffJitterMs: 1_000,
+      onRetry: (i) => retries.push({ reason: i.reason, delayMs: i.delayMs }),
+    });
+    await h.request({ method: 'GET', path: '/first' });
+    await expect(h.request({ method: 'GET', path: '/second' })).resolves.toEqual({});
+    expect(served).toEqual(['/first', '/second']);
+    expect(retries).toEqual([{ reason: 'ECONNRESET', delayMs: 0 }]);
+  });
+
+  it('backs off from the second reset on', async () => {
+    const server = net.createServer((sock) => sock.resetAndDestroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => server.close());
+    const delays: number[] = [];
+    const h = createMlflowHttp({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, env: {}, backoffFactorMs: 5, backoffJitterMs: 1, maxRetries: 2,
+      onRetry: (i) => delays.push(i.delayMs),
+    });
+    const e = await rejection<MlflowConnectionError>(h.request({ method: 'GET', path: '/x' }));
+    expect(e).toBeInstanceOf(MlflowConnectionError);
+    expect(delays).toHaveLength(2);
+    expect(delays[0]).toBe(0);
+    expect(delays[1]).toBeGreaterThanOrEqual(10);
   });
 
   it.each([429, 500, 502, 504])('retries %i', async (status) => {

@@ -15,6 +15,8 @@ import { MlflowApiError, MlflowConnectionError, MlflowInvalidInputError } from '
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 // Transport failures that will not heal by waiting (a misspelt host, a malformed URL): fail at once.
 const PERMANENT_TRANSPORT_CODES = new Set(['ENOTFOUND', 'ERR_INVALID_URL', 'ERR_BAD_OPTION_VALUE', 'ERR_BAD_OPTION']);
+/** What writing to a kept-alive connection the server has already closed fails with. */
+const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 /** Basic-auth or bearer-token credentials. */
 export type MlflowCredentials = { username: string; password: string } | { token: string };
@@ -168,6 +170,7 @@ export function createMlflowHttp(opts: MlflowHttpOptions): MlflowHttp {
       }
       let retryReason: string;
       let retryAfterMs: number | undefined;
+      let staleConnection = false;
       try {
         const res = await instance.request({ method: req.method, url: req.path, params: req.params, data, headers, timeout });
         const body = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? '');
@@ -194,8 +197,12 @@ export function createMlflowHttp(opts: MlflowHttpOptions): MlflowHttp {
           });
         }
         retryReason = reason;
+        // A first reset is most often a kept-alive connection the server closed while this process was busy
+        // (a training step blocks the event loop, so the close is only seen when the request is written):
+        // the request never reached the server, and a new connection succeeds at once. Later resets back off.
+        staleConnection = attempt === 0 && STALE_CONNECTION_CODES.has(reason);
       }
-      const delayMs = retryDelayMs(attempt + 1, policy, retryAfterMs);
+      const delayMs = staleConnection ? 0 : retryDelayMs(attempt + 1, policy, retryAfterMs);
       opts.onRetry?.({ endpoint, attempt: attempt + 1, delayMs, reason: retryReason });
       await sleep(delayMs);
     }
