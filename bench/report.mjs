@@ -82,7 +82,8 @@ export function renderReport(records, meta) {
         modes.map(([k, v]) => [k, fmt(v.epoch_s, 3), `${fmt(v.overhead_pct, 1)} %`, (v.overhead_pct_rounds ?? []).map((x) => `${fmt(x, 1)} %`).join(', '),
           fmt(v.samples), fmt(v.flush_ms, 1)])));
     if (!why) {
-      parts.push('', `Median request time: log-batch ${fmt(ml.request_ms.logBatch, 1)} ms, artifact upload ${fmt(ml.request_ms.logArtifact, 1)} ms; ` +
+      parts.push('', `Median request time: log-batch ${fmt(ml.request_ms.logBatch, 1)} ms, artifact upload ${fmt(ml.request_ms.logArtifact, 1)} ms ` +
+        `(sent in the background, so they span training steps)${Number.isFinite(ml.retries) ? `, ${fmt(ml.retries)} retried` : ''}; ` +
         `server start ${fmt(ml.server_start_s, 1)} s; the run-end history plots (what \`xp run\` uploads once) ${fmt(ml.run_end_plots_ms)} ms` +
         `${oneOffShare(ml, throughput.get('final')?.xp)}.`);
     }
@@ -115,11 +116,12 @@ export function renderReport(records, meta) {
   const tta = records.filter((r) => r.kind === 'tta');
   if (tta.length) {
     parts.push('', `## 6. Time to accuracy (${meta.recipe}, until val exact match ≥ ${fmt(100 * (meta.target ?? NaN), 1)} %)`, '',
-      table(['runner', 'reached', 'wall time, s', 'their time / xp\'s', 'epochs', 'best val exact match', 'train / val sequences', 'stopped by'], tta.map((r) => {
+      table(['runner', 'reached', 'wall time, s', 'their time / xp\'s', 'epochs', 's per epoch (incl. validation)', 'best val exact match', 'train / val sequences', 'stopped by'], tta.map((r) => {
         const why = failed(r);
         const xp = tta.find((t) => t.runner === 'xp' && t.reached);
         const ratio = xp && r.reached ? `${fmt(r.seconds / xp.seconds, 2)}×` : '—';
-        return why ? [r.runner, why, '', '', '', '', '', ''] : [r.runner, r.reached ? 'yes' : 'no', fmt(r.seconds, 1), ratio, fmt(r.epochs),
+        const perEpoch = r.reached ? fmt(r.seconds / r.epochs, 1) : '—';
+        return why ? [r.runner, why, '', '', '', '', '', '', ''] : [r.runner, r.reached ? 'yes' : 'no', fmt(r.seconds, 1), ratio, fmt(r.epochs), perEpoch,
           fmt(100 * r.best_val_exact_match, 2) + ' %', `${fmt(r.train_count)} / ${fmt(r.val_count)}`, r.stop_reason];
       })));
   }
