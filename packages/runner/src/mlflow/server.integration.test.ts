@@ -109,6 +109,24 @@ describe('MlflowClient against a real mlflow server', () => {
     expect(await client.health(1000)).toBe(false);
   }, 240_000);
 
+  it('a kept-alive connection the server closed while the event loop was blocked (a training step) is retried at once', async () => {
+    const { server } = await started(`sqlite:///${path.join(tmp, 'keep-alive', 'mlflow.db')}`, 'keep-alive');
+    const retries: { reason: string; delayMs: number }[] = [];
+    // A backoff longer than the test's timeout: only an immediate retry gets the second request through.
+    const c = new MlflowClient({ trackingUri: server.url, backoffFactorMs: 60_000, onRetry: (i) => retries.push({ reason: i.reason, delayMs: i.delayMs }) });
+    const experimentId = await c.getOrCreateExperiment('keep-alive');
+    // Longer than the server's keep-alive (uvicorn: 5 s) without giving the event loop a turn, as a synchronous
+    // tfjs-node training step does: the server's close is only seen when the next request is written.
+    const until = Date.now() + 6_000;
+    while (Date.now() < until) {
+      // busy, like a native kernel call
+    }
+    const run = await c.createRun({ experimentId, runName: 'after-a-blocked-loop' });
+    expect((await c.getRun(run.info.runId)).info.runName).toBe('after-a-blocked-loop');
+    expect(retries).toEqual([{ reason: 'ECONNRESET', delayMs: 0 }]);
+    await server.stop();
+  }, 180_000);
+
   it('PostgreSQL backend: full round trip on a fresh database', async () => {
     const db = `xp_test_${randomBytes(6).toString('hex')}`;
     const psql = (sql: string) => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
