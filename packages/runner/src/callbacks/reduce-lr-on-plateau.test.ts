@@ -32,6 +32,14 @@ describe('ReduceLROnPlateau', () => {
     expect(log).toHaveBeenCalledWith('Epoch 2: reduce_lr_on_plateau: val_loss has not improved for 1 epochs; learning rate 0.01 → 0.001.');
   });
 
+  it('reports rates without float noise (0.3 × 0.0003 is 0.00009 in the message)', async () => {
+    const log = vi.fn();
+    const cb = new ReduceLROnPlateau({ factor: 0.3, patience: 1, minLr: 1e-6, log });
+    await runEpochs(cb, new FakeTarget(3e-4), series([1, 1, 1]));
+    expect(log).toHaveBeenNthCalledWith(1, 'Epoch 2: reduce_lr_on_plateau: val_loss has not improved for 1 epochs; learning rate 0.0003 → 0.00009.');
+    expect(log).toHaveBeenNthCalledWith(2, 'Epoch 3: reduce_lr_on_plateau: val_loss has not improved for 1 epochs; learning rate 0.00009 → 0.000027.');
+  });
+
   it('warns once and does nothing when the metric is missing', async () => {
     const log = vi.fn();
     const cb = new ReduceLROnPlateau({ monitor: 'val_exact_match', mode: 'max', patience: 0, log });

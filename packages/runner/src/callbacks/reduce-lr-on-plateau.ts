@@ -116,8 +116,13 @@ export class ReduceLROnPlateau implements Callback {
     const to = Math.max(from * this.factor, this.minLr);
     this.target.setLearningRate(to);
     this.reductions.push({ epoch, from, to });
-    this.log(`Epoch ${epoch + 1}: ${this.name}: ${this.monitor.key} has not improved for ${this.waited} epochs; learning rate ${from} → ${to}.`);
+    this.log(`Epoch ${epoch + 1}: ${this.name}: ${this.monitor.key} has not improved for ${this.waited} epochs; learning rate ${shortLr(from)} → ${shortLr(to)}.`);
     this.cooldownLeft = this.cooldown;
     this.waited = 0;
   }
+}
+
+/** A learning rate for people: 0.3 × 3e-4 prints as 0.00009, not 0.00008999999999999999. */
+function shortLr(lr: number): string {
+  return String(Number(lr.toPrecision(6)));
 }
