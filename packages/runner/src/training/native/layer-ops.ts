@@ -29,6 +29,31 @@ export interface GradNeeds {
 
 const int32Shape = (t: tf.Tensor) => tf.tensor1d(t.shape, 'int32');
 
+/** A layer's differentiable inputs: the input only when its gradient is needed, the kernel, the bias if any. */
+const layerInputs = (x: tf.Tensor, kernel: tf.Tensor, b: tf.Tensor | null, needs: GradNeeds) => [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
+
+/**
+ * The bias and optional ReLU that follow a convolution or matmul, forward and backward: `apply` adds them,
+ * `reluGrad` takes the output's gradient back through the ReLU, `grads` lists the gradients in
+ * {@link layerInputs} order (input and kernel gradients are thunks, so an unneeded one is never computed).
+ */
+function biasRelu(nt: NativeOps, relu: boolean) {
+  const T = nt.type('T');
+  const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
+  const plain: OpAttr[] = [T];
+  return {
+    apply(z: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
+      let y = b ? nt.run('BiasAdd', [z, b], bias) : z;
+      if (relu) y = nt.run('Relu', [y], plain);
+      return y;
+    },
+    reluGrad: (dy: tf.Tensor, y: tf.Tensor): tf.Tensor => (relu ? nt.run('ReluGrad', [dy, y], plain) : dy),
+    grads(needs: GradNeeds, b: tf.Tensor | null, dBiased: tf.Tensor, inputGrad: () => tf.Tensor, kernelGrad: () => tf.Tensor): tf.Tensor[] {
+      return [...(needs.input ? [inputGrad()] : []), kernelGrad(), ...(b ? [nt.run('BiasAddGrad', [dBiased], bias)] : [])];
+    },
+  };
+}
+
 /** 2-D convolution settings (NHWC, no dilation). */
 export interface Conv2dSpec {
   strides: [number, number];
@@ -50,30 +75,24 @@ function convAttrs(nt: NativeOps, spec: Conv2dSpec): OpAttr[] {
 
 /** conv2d → bias → optional ReLU, as Conv2D/BiasAdd/Relu forward and their TensorFlow gradients backward. */
 export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec) {
-  const T = nt.type('T');
   const conv = convAttrs(nt, spec);
-  const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
-  const plain: OpAttr[] = [T];
-  return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D => {
-    const inputs = [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
-    return differentiable(
-      inputs,
+  const tail = biasRelu(nt, spec.relu);
+  return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D =>
+    differentiable(
+      layerInputs(x, kernel, b, needs),
       () => {
-        let y = nt.run('Conv2D', [x, kernel], conv);
-        if (b) y = nt.run('BiasAdd', [y, b], bias);
-        if (spec.relu) y = nt.run('Relu', [y], plain);
+        const y = tail.apply(nt.run('Conv2D', [x, kernel], conv), b);
         return { value: y, save: [x, kernel, y] };
       },
       (dy, [xs, k, y]) => {
-        const dz = spec.relu ? nt.run('ReluGrad', [dy, y], plain) : dy;
-        const grads: tf.Tensor[] = [];
-        if (needs.input) grads.push(nt.run('Conv2DBackpropInput', [int32Shape(xs), k, dz], conv));
-        grads.push(nt.run('Conv2DBackpropFilter', [xs, int32Shape(k), dz], conv));
-        if (b) grads.push(nt.run('BiasAddGrad', [dz], bias));
-        return grads;
+        const dz = tail.reluGrad(dy, y);
+        return tail.grads(
+          needs, b, dz,
+          () => nt.run('Conv2DBackpropInput', [int32Shape(xs), k, dz], conv),
+          () => nt.run('Conv2DBackpropFilter', [xs, int32Shape(k), dz], conv),
+        );
       },
     ) as tf.Tensor4D;
-  };
 }
 
 /** Max-pooling settings (NHWC). */
@@ -147,34 +166,28 @@ export function nativeMaxPool(nt: NativeOps, spec: MaxPoolSpec) {
  * Needs {@link hasMklMaxPool}.
  */
 export function nativeConvPool(nt: NativeOps, conv: Conv2dSpec, pool: MaxPoolSpec) {
-  const T = nt.type('T');
   const convA = convAttrs(nt, conv);
   const poolA = maxPoolAttrs(nt, pool);
-  const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
-  const plain: OpAttr[] = [T];
-  return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D => {
-    const inputs = [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
-    return differentiable(
-      inputs,
+  const tail = biasRelu(nt, conv.relu);
+  return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D =>
+    differentiable(
+      layerInputs(x, kernel, b, needs),
       () => {
         const z = nt.run('Conv2D', [x, kernel], convA);
         const [p, workspace] = nt.runN('_MklNativeMaxPool', [z], poolA, 2);
-        let y = p;
-        if (b) y = nt.run('BiasAdd', [y, b], bias);
-        if (conv.relu) y = nt.run('Relu', [y], plain);
+        const y = tail.apply(p, b);
         return { value: y, save: [x, kernel, z, p, workspace, y] };
       },
       (dy, [xs, k, z, p, workspace, y]) => {
-        const dq = conv.relu ? nt.run('ReluGrad', [dy, y], plain) : dy;
+        const dq = tail.reluGrad(dy, y);
         const dz = nt.run('_MklNativeMaxPoolGrad', [z, p, dq, workspace], poolA);
-        const grads: tf.Tensor[] = [];
-        if (needs.input) grads.push(nt.run('Conv2DBackpropInput', [int32Shape(xs), k, dz], convA));
-        grads.push(nt.run('Conv2DBackpropFilter', [xs, int32Shape(k), dz], convA));
-        if (b) grads.push(nt.run('BiasAddGrad', [dq], bias));
-        return grads;
+        return tail.grads(
+          needs, b, dq,
+          () => nt.run('Conv2DBackpropInput', [int32Shape(xs), k, dz], convA),
+          () => nt.run('Conv2DBackpropFilter', [xs, int32Shape(k), dz], convA),
+        );
       },
     ) as tf.Tensor4D;
-  };
 }
 
 /** x·W + b → optional ReLU on a 2-D input, as MatMul/BiasAdd/Relu and their TensorFlow gradients. */
@@ -187,28 +200,19 @@ export function nativeDense(nt: NativeOps, relu: boolean) {
   const bmmAdjY: OpAttr[] = [T, nt.bool('adj_x', false), nt.bool('adj_y', true)];
   const inputGrad = (dz: tf.Tensor, k: tf.Tensor) =>
     k.size >= 1 << 21 ? nt.run('BatchMatMulV2', [dz, k], bmmAdjY) : nt.run('MatMul', [dz, k], mmTb);
-  const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
-  const plain: OpAttr[] = [T];
-  return (x: tf.Tensor2D, kernel: tf.Tensor2D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor2D => {
-    const inputs = [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
-    return differentiable(
-      inputs,
+  const tail = biasRelu(nt, relu);
+  return (x: tf.Tensor2D, kernel: tf.Tensor2D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor2D =>
+    differentiable(
+      layerInputs(x, kernel, b, needs),
       () => {
-        let y = nt.run('MatMul', [x, kernel], mm);
-        if (b) y = nt.run('BiasAdd', [y, b], bias);
-        if (relu) y = nt.run('Relu', [y], plain);
+        const y = tail.apply(nt.run('MatMul', [x, kernel], mm), b);
         return { value: y, save: [x, kernel, y] };
       },
       (dy, [xs, k, y]) => {
-        const dz = relu ? nt.run('ReluGrad', [dy, y], plain) : dy;
-        const grads: tf.Tensor[] = [];
-        if (needs.input) grads.push(inputGrad(dz, k));
-        grads.push(nt.run('MatMul', [xs, dz], mmTa));
-        if (b) grads.push(nt.run('BiasAddGrad', [dz], bias));
-        return grads;
+        const dz = tail.reluGrad(dy, y);
+        return tail.grads(needs, b, dz, () => inputGrad(dz, k), () => nt.run('MatMul', [xs, dz], mmTa));
       },
     ) as tf.Tensor2D;
-  };
 }
 
 /** ReLU whose gradient is TensorFlow's ReluGrad (tfjs-node's builds a tensor of ones in JavaScript). */
@@ -240,7 +244,7 @@ export function nativeDropout(nt: NativeOps, rate: number) {
       [x],
       () => {
         const seed = tf.tensor1d([Math.floor(Math.random() * 2 ** 31), Math.floor(Math.random() * 2 ** 31)], 'int32');
-        const u = nt.run('StatelessRandomUniform', [tf.tensor1d(x.shape, 'int32'), seed], uniform);
+        const u = nt.run('StatelessRandomUniform', [int32Shape(x), seed], uniform);
         const keepT = tf.scalar(keep);
         const mask = nt.run('RealDiv', [nt.run('Floor', [nt.run('AddV2', [u, keepT], plain)], plain), keepT], plain);
         return { value: nt.run('Mul', [x, mask], plain), save: [mask] };
