@@ -120,8 +120,9 @@ export async function mlflowOverhead(args, { shapeOf, syntheticSource }) {
         const res = await fit(cbs, epochs);
         if (tracker) await tracker.close(60_000);
         tracker = undefined;
-        perMode[mode].epochs.push(...clock.epochs());
-        perMode[mode].roundMedians.push(median(clock.epochs()));
+        const epochTimes = clock.epochs();
+        perMode[mode].epochs.push(...epochTimes);
+        perMode[mode].roundMedians.push(median(epochTimes));
         perMode[mode].flush_ms.push(performance.now() - clock.end);
         if (mode === 'metrics') perMode.history = res.history;
       }
