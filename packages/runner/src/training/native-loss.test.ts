@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-node-gpu';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { summedCrossEntropy } from './native-loss.js';
+import { expectClose } from './expect-close.testing.js';
 
 afterEach(async () => {
   await tf.setBackend('tensorflow');
@@ -27,12 +28,6 @@ function reference(labels: tf.Tensor, logits: tf.Tensor, smoothing: number, scal
   return tf.mul(tf.sum(tf.losses.softmaxCrossEntropy(target, tf.reshape(logits, [-1, 11]), undefined, 0, tf.Reduction.NONE)), scale);
 }
 
-function expectClose(a: unknown, b: unknown, digits = 4) {
-  const fa = [a].flat(Infinity as 1) as number[];
-  const fb = [b].flat(Infinity as 1) as number[];
-  expect(fa.length).toBe(fb.length);
-  fa.forEach((x, i) => expect(x).toBeCloseTo(fb[i], digits));
-}
 
 describe('summedCrossEntropy', () => {
   for (const [smoothing, scale] of [[0, 1], [0.1, 0.25]]) {

@@ -4,6 +4,7 @@ import type { ModelConfig } from '@xp/core';
 import { buildModel } from '@xp/models';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativeLayerNames, trainingForward } from './training-forward.js';
+import { expectClose } from '../expect-close.testing.js';
 
 const shape = { height: 28, width: 84, maxLen: 3, numClasses: 11, seed: 7 };
 const baseline: ModelConfig = { type: 'baseline-cnn', filters: [4, 8], kernel_size: 3, dense_units: 16, dropout: 0, length_head: true };
@@ -46,12 +47,6 @@ function run(model: tf.LayersModel, forward: (x: tf.Tensor) => tf.Tensor | tf.Te
   });
 }
 
-function expectClose(a: unknown, b: unknown, digits = 4) {
-  const fa = [a].flat(Infinity as 1) as number[];
-  const fb = [b].flat(Infinity as 1) as number[];
-  expect(fa.length).toBe(fb.length);
-  fa.forEach((v, i) => expect(v).toBeCloseTo(fb[i], digits));
-}
 
 describe('trainingForward', () => {
   for (const [name, config] of Object.entries({ baseline, shared, perPositionBn })) {
