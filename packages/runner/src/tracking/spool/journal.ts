@@ -102,6 +102,11 @@ export class Journal {
     return readEntries(this.dir);
   }
 
+  /** Whether the run was ended (a terminal status was journaled), whether or not MLflow has it yet. */
+  runEnded(): boolean {
+    return this.entries().some((e) => e.op === 'update_run' && e.status !== 'RUNNING');
+  }
+
   /** Entries MLflow has not acknowledged yet. */
   pending(): JournalEntry[] {
     const { acked } = this.cursor();

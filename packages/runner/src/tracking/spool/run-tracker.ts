@@ -157,7 +157,7 @@ export class RunTracker {
     this.client = undefined;
     await this.draining;
     const left = this.queue.length;
-    const ended = this.journal.entries().some((e) => e.op === 'update_run' && e.status !== 'RUNNING');
+    const ended = this.journal.runEnded();
     if (left === 0 && ended) {
       this.journal.remove();
     } else {

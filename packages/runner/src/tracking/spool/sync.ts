@@ -62,7 +62,7 @@ export async function syncSpools(opts: SyncOptions): Promise<SyncReport> {
       continue;
     }
     const tracker = new RunTracker(journal, { client, log });
-    if (!journal.entries().some((e) => e.op === 'update_run' && e.status !== 'RUNNING')) {
+    if (!journal.runEnded()) {
       // The writing process is gone (owner check above) and never ended the run.
       tracker.setTags({ 'xp.killed_by': 'lost: the xp process ended without ending the run; `xp sync` closed it' });
       tracker.updateRun('KILLED');
