@@ -8,13 +8,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-
-/** A tensor with the name an optimizer gives its slot. */
-type NamedTensor = { name: string; tensor: tf.Tensor };
 import type { Callback, CallbackState, Logs } from '../callbacks/callback.js';
 import type { CallbackList } from '../callbacks/callback-list.js';
 import { getLearningRate } from '../training/learning-rate.js';
 import { saveModel } from './model-artifact.js';
+
+/** A tensor with the name an optimizer gives its slot. */
+type NamedTensor = { name: string; tensor: tf.Tensor };
 
 /** state.json of a resume point. */
 export interface ResumeStateFile {
