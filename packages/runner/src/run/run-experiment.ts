@@ -117,10 +117,12 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
     const resumed = opts.resume ? await readResumeState(opts.resume.dir) : undefined;
     const target = opts.offline ? undefined : await trackingTarget(log);
     const client = target ? new MlflowClient({ trackingUri: target.url, ...runClientOptions() }) : undefined;
+    // Where the run belongs, as spools record it: the server given by MLFLOW_TRACKING_URI (even offline), else
+    // null for the embedded one.
+    const spoolTarget = target ? (target.embedded ? null : target.url) : (resolveTrackingUri() ?? null);
     // Runs an earlier outage left unsent go first: they are older, and the server is evidently back.
-    if (client && target) await syncBefore(client, target.embedded ? null : target.url, log);
-    // The spool remembers where the run belongs: the server given by MLFLOW_TRACKING_URI (even offline), else the embedded one.
-    const journal = Journal.create(spoolRoot(stateDir()), newSpoolId(), target ? (target.embedded ? null : target.url) : (resolveTrackingUri() ?? null), opts.resume);
+    if (client) await syncBefore(client, spoolTarget, log);
+    const journal = Journal.create(spoolRoot(stateDir()), newSpoolId(), spoolTarget, opts.resume);
     const tracker = new RunTracker(journal, { client, log });
     if (opts.resume && resumed) {
       tracker.updateRun('RUNNING');
