@@ -1,0 +1,91 @@
+// The contract every task fulfils (Ludwig's output features are the model: each owns its loss, metrics and
+// decoding). A task lives in its own folder under `tasks/` and owns: the head it adds to a model's trunk, the
+// loss, the metrics (accumulated on the backend as one vector per batch and read once per epoch), the headline
+// metric and its direction, the progress fields, the report plots and prediction decoding. The training loop,
+// evaluation, early stopping's defaults, sweeps and `xp compare` ask the task; none branches on its name.
+import type * as tf from '@tensorflow/tfjs';
+import type { Batch, DataBundle, TargetSpec } from '@xp/data';
+import type { Trunk } from '@xp/models';
+import type { TObject } from '@xp/core';
+
+/** Whether a larger or a smaller value of a metric is better. */
+export type MetricMode = 'max' | 'min';
+
+/** A model's raw output(s), as `model.apply` returns them. */
+export type ModelOutputs = tf.Tensor | tf.Tensor[];
+
+/** Predictions of one split kept for reports: decoded per example, with the targets they are judged against. */
+export interface KeptPredictions {
+  /** `decode` of every batch, concatenated along the first axis: e.g. class ids, or values in target units. */
+  predicted: Float32Array | Int32Array;
+  /** The targets (`ys`, de-standardised for values), concatenated the same way. */
+  actual: Float32Array | Int32Array;
+  /** Values per example in `predicted`/`actual` (1 for a class, L positions, T regression targets). */
+  width: number;
+  /** Class probabilities per example ([count × classes]), when the task keeps them (top-k, misclassified). */
+  probabilities?: Float32Array;
+}
+
+/** One split's evaluation. */
+export interface EvalResult {
+  metrics: Record<string, number>;
+  count: number;
+  predictions?: KeptPredictions;
+}
+
+/** What a task's reports get. */
+export interface ReportInput {
+  history: readonly Record<string, number>[];
+  test: EvalResult;
+  data: Pick<DataBundle, 'batches' | 'info' | 'images'>;
+  target: TargetSpec;
+  /** How many misclassified examples to show at most. */
+  gridSize: number;
+}
+
+/** One plot: its file name under `plots/` and how to render it. */
+export interface ReportPlot {
+  file: string;
+  render: () => Promise<{ png: Buffer }>;
+}
+
+/** A task built for one experiment: its options and the data's target are bound in. */
+export interface BoundTask {
+  /** Registry name, tagged `xp.task`. */
+  name: string;
+  /** The metric that says how good a run is (`val_…` when validating, else `train` or test's name), and its direction. */
+  headline: { metric: string; mode: MetricMode };
+  /** Epoch-log keys the progress line shows after the loss, e.g. `exact_match`. */
+  progressFields: readonly string[];
+  /** Adds the output head(s) to `trunk`; returns the model's outputs. */
+  head(trunk: Trunk): tf.SymbolicTensor[];
+  /** The loss of one batch, a scalar (inside the optimizer's tape). */
+  loss(out: ModelOutputs, batch: Batch): tf.Scalar;
+  /**
+   * This batch's contribution to the metrics as one float32 vector (summed over batches on the backend, so a
+   * step needs no JS-side metric work); `metrics` turns the sum into named numbers once per epoch.
+   */
+  counts(out: ModelOutputs, batch: Batch): tf.Tensor1D;
+  /** Named metrics from summed counts, the summed (per-example) loss and the example count; keys get `prefix`. */
+  metrics(counts: Float32Array, lossSum: number, n: number, prefix: string): Record<string, number>;
+  /** Per-example decoded predictions [B, width] (class ids or values in target units) and targets, for reports. */
+  decode(out: ModelOutputs, batch: Batch): { predicted: tf.Tensor; actual: tf.Tensor; probabilities?: tf.Tensor };
+  /** Plots of a finished run, beyond the learning curves every task gets. */
+  reports(input: ReportInput): ReportPlot[];
+  /** Extra content of `metrics/test.json` (breakdowns the logged metrics do not have). */
+  testReport?(test: EvalResult): Record<string, unknown>;
+  /** Describes the test result in one line for the log, e.g. `exact match 98.10 % on 10000 sequences`. */
+  summary(test: EvalResult): string;
+}
+
+/** One task type: the registry entry. `C` is the static type of its options (the `task:` mapping). */
+export interface TaskType<C extends { type: string } = { type: string }> {
+  /** Options of `task:` (its `type` is added by the registry). */
+  schema: TObject;
+  /** The target kinds it can learn. */
+  accepts: ReadonlyArray<TargetSpec['kind']>;
+  /** The headline metric and its direction before any data is read (sweep and early-stopping defaults). */
+  headline(config: C, validates: boolean): { metric: string; mode: MetricMode };
+  /** Binds the options to the data's target. */
+  bind(config: C, target: TargetSpec, ctx: { validates: boolean; labelSmoothing: number }): BoundTask;
+}
