@@ -1,0 +1,17 @@
+// The `task:` options of regression.
+import type { Static } from '@sinclair/typebox';
+import { PositiveNumber, StringOptions, Strict } from '@xp/core';
+
+export const RegressionSchema = Strict(
+  {
+    loss: StringOptions(['mse', 'mae', 'huber'] as const, {
+      description: 'Loss on the standardised target: mean squared error, mean absolute error, or Huber (squared near 0, absolute beyond `huber_delta`).',
+      default: 'mse',
+    }),
+    huber_delta: PositiveNumber({ description: 'Where Huber turns from squared to absolute, in standard deviations of the target.', default: 1 }),
+  },
+  { description: 'Regression of one or more real targets, standardised with training statistics.' },
+);
+
+/** The resolved `task:` section of a regression experiment. */
+export type RegressionConfig = Static<typeof RegressionSchema> & { type: 'regression' };
