@@ -57,6 +57,15 @@ describe('classification loss', () => {
     dispose(b);
   });
 
+  it('evaluation losses (training false) are the plain cross-entropy: no smoothing, no weights', () => {
+    const b = batch();
+    const task = classificationType.bind(config({ class_weights: { c: 3 }, label_smoothing: 0.1 }), target(['a', 'b', 'c']), ctx);
+    const evalLoss = (task.loss as (o: tf.Tensor, b: Batch, training: boolean) => tf.Scalar)(b.out, b.batch, false);
+    expect(evalLoss.arraySync()).toBeCloseTo((CE0 + CE1) / 2, 5);
+    evalLoss.dispose();
+    dispose(b);
+  });
+
   it('balanced weights come from the training counts: n / (classes × count)', () => {
     expect(Array.from(balancedWeights([3, 1]))).toEqual([4 / 6, 2].map(Math.fround));
     const b = batch([[2, 0], [0, 1], [1, 0], [0, 0]], [0, 0, 0, 1]);

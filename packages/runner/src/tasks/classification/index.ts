@@ -67,7 +67,10 @@ function bind(config: ClassificationConfig, target: TargetSpec, ctx: { validates
       const dense = tf.layers.dense({ units: numClasses, kernelInitializer: trunk.init(), kernelRegularizer: trunk.kernelRegularizer, name: 'logits' });
       return [dense.apply(trunk.features()) as tf.SymbolicTensor];
     },
-    loss: (out, batch) => classificationLoss(batch.ys, logitsOf(out), { labelSmoothing, classWeights }),
+    // Smoothing and class weights shape training only (as Keras's class_weight): evaluation losses are the
+    // plain cross-entropy, comparable across recipes.
+    loss: (out, batch, training = true) =>
+      classificationLoss(batch.ys, logitsOf(out), training ? { labelSmoothing, classWeights } : {}),
     counts: (out, batch) => classificationCounts(batch.ys, logitsOf(out), topK),
     metrics: (counts, lossSum, n, prefix) => classificationMetrics(counts, lossSum, n, prefix, { keys, topK }),
     decode: (out, batch) =>
