@@ -7,7 +7,7 @@ import { pngSize } from '../../reports/plots/png-info.js';
 import { fakeTrunk } from '../fake-trunk.testing.js';
 import type { EvalResult } from '../task.js';
 import { balancedWeights, resolveClassWeights } from './class-weights.js';
-import { classificationType, type ClassificationConfig } from './index.js';
+import { classificationTask, type ClassificationConfig } from './index.js';
 import { classificationCounts, classificationLoss } from './loss.js';
 
 const config = (o: Partial<ClassificationConfig> = {}): ClassificationConfig => ({ type: 'classification', class_weights: 'none', top_k: 5, ...o });
@@ -32,7 +32,7 @@ describe('classification loss', () => {
   it('is the batch mean of the cross-entropy, as computed by hand', () => {
     expect(tf.getBackend()).toBe('tensorflow');
     const b = batch();
-    const task = classificationType.bind(config(), target(['a', 'b', 'c']), ctx);
+    const task = classificationTask.bind(config(), target(['a', 'b', 'c']), ctx);
     expect(task.loss(b.out, b.batch).arraySync()).toBeCloseTo((CE0 + CE1) / 2, 5);
     dispose(b);
   });
@@ -40,14 +40,14 @@ describe('classification loss', () => {
   it('label smoothing: from the options, else from the training (ctx); 0.1 adds 0.05 here, by hand', () => {
     const b = batch();
     const smoothed = 0.9454947400; // −Σ t log p with t = 0.9·onehot + 0.1/3, mean of the two rows
-    expect(classificationType.bind(config({ label_smoothing: 0.1 }), target(['a', 'b', 'c']), ctx).loss(b.out, b.batch).arraySync()).toBeCloseTo(smoothed, 5);
-    expect(classificationType.bind(config(), target(['a', 'b', 'c']), { ...ctx, labelSmoothing: 0.1 }).loss(b.out, b.batch).arraySync()).toBeCloseTo(smoothed, 5);
+    expect(classificationTask.bind(config({ label_smoothing: 0.1 }), target(['a', 'b', 'c']), ctx).loss(b.out, b.batch).arraySync()).toBeCloseTo(smoothed, 5);
+    expect(classificationTask.bind(config(), target(['a', 'b', 'c']), { ...ctx, labelSmoothing: 0.1 }).loss(b.out, b.batch).arraySync()).toBeCloseTo(smoothed, 5);
     dispose(b);
   });
 
   it('class weights scale each example by its true class; the gradient too', () => {
     const b = batch();
-    const weighted = classificationType.bind(config({ class_weights: { c: 3 } }), target(['a', 'b', 'c']), ctx);
+    const weighted = classificationTask.bind(config({ class_weights: { c: 3 } }), target(['a', 'b', 'c']), ctx);
     expect(weighted.loss(b.out, b.batch).arraySync()).toBeCloseTo((CE0 + 3 * CE1) / 2, 5);
     // d loss / d logits = w_i / B · (softmax − onehot)
     const grad = tf.grad((x: tf.Tensor) => classificationLoss(b.batch.ys, x, { classWeights: Float32Array.of(1, 1, 3) }))(b.out);
@@ -59,7 +59,7 @@ describe('classification loss', () => {
 
   it('evaluation losses (training false) are the plain cross-entropy: no smoothing, no weights', () => {
     const b = batch();
-    const task = classificationType.bind(config({ class_weights: { c: 3 }, label_smoothing: 0.1 }), target(['a', 'b', 'c']), ctx);
+    const task = classificationTask.bind(config({ class_weights: { c: 3 }, label_smoothing: 0.1 }), target(['a', 'b', 'c']), ctx);
     const evalLoss = (task.loss as (o: tf.Tensor, b: Batch, training: boolean) => tf.Scalar)(b.out, b.batch, false);
     expect(evalLoss.arraySync()).toBeCloseTo((CE0 + CE1) / 2, 5);
     evalLoss.dispose();
@@ -69,7 +69,7 @@ describe('classification loss', () => {
   it('balanced weights come from the training counts: n / (classes × count)', () => {
     expect(Array.from(balancedWeights([3, 1]))).toEqual([4 / 6, 2].map(Math.fround));
     const b = batch([[2, 0], [0, 1], [1, 0], [0, 0]], [0, 0, 0, 1]);
-    const task = classificationType.bind(config({ class_weights: 'balanced' }), target(['x', 'y'], [3, 1]), ctx);
+    const task = classificationTask.bind(config({ class_weights: 'balanced' }), target(['x', 'y'], [3, 1]), ctx);
     const plain = tf.losses.softmaxCrossEntropy(tf.oneHot(b.batch.ys as tf.Tensor1D, 2), b.out, undefined, 0, tf.Reduction.NONE).arraySync() as number[];
     const byHand = ((plain[0] + plain[1] + plain[2]) * (4 / 6) + plain[3] * 2) / 4;
     expect(task.loss(b.out, b.batch).arraySync()).toBeCloseTo(byHand, 5);
@@ -86,8 +86,8 @@ describe('classification loss', () => {
 
   it('leaves no tensor behind inside tidy (loss, counts, weighted loss)', () => {
     const b = batch();
-    const task = classificationType.bind(config({ top_k: 1 }), target(['a', 'b', 'c']), ctx);
-    const weighted = classificationType.bind(config({ class_weights: { a: 2 } }), target(['a', 'b', 'c']), ctx);
+    const task = classificationTask.bind(config({ top_k: 1 }), target(['a', 'b', 'c']), ctx);
+    const weighted = classificationTask.bind(config({ class_weights: { a: 2 } }), target(['a', 'b', 'c']), ctx);
     const before = tf.memory().numTensors;
     tf.tidy(() => {
       task.loss(b.out, b.batch);
@@ -126,7 +126,7 @@ describe('classification counts and metrics', () => {
   });
 
   it('counts of two batches add up to the counts of their concatenation', () => {
-    const task = classificationType.bind(config({ top_k: 2 }), target(names), ctx);
+    const task = classificationTask.bind(config({ top_k: 2 }), target(names), ctx);
     const whole = batch(logits, labels);
     const first = batch(logits.slice(0, 3), labels.slice(0, 3));
     const second = batch(logits.slice(3), labels.slice(3));
@@ -138,7 +138,7 @@ describe('classification counts and metrics', () => {
   });
 
   it('metrics: accuracy, top-k (more classes than k), macro-F1, per-class precision/recall with safe keys, loss', () => {
-    const task = classificationType.bind(config({ top_k: 2 }), target(names), ctx);
+    const task = classificationTask.bind(config({ top_k: 2 }), target(names), ctx);
     const b = batch(logits, labels);
     const counts = task.counts(b.out, b.batch);
     const m = task.metrics(counts.dataSync() as Float32Array, 6, 4, 'val_');
@@ -156,7 +156,7 @@ describe('classification counts and metrics', () => {
   });
 
   it('no top-k accuracy when there are not more classes than k', () => {
-    const task = classificationType.bind(config(), target(['a', 'b', 'c']), ctx);
+    const task = classificationTask.bind(config(), target(['a', 'b', 'c']), ctx);
     const b = batch();
     const counts = task.counts(b.out, b.batch);
     const m = task.metrics(counts.dataSync() as Float32Array, 1, 2, '');
@@ -167,18 +167,18 @@ describe('classification counts and metrics', () => {
   });
 
   it('headline and progress fields', () => {
-    expect(classificationType.headline(config(), true)).toEqual({ metric: 'val_accuracy', mode: 'max' });
-    expect(classificationType.headline(config(), false)).toEqual({ metric: 'accuracy', mode: 'max' });
-    const task = classificationType.bind(config(), target(['a', 'b']), { ...ctx, validates: false });
+    expect(classificationTask.headline(config(), true)).toEqual({ metric: 'val_accuracy', mode: 'max' });
+    expect(classificationTask.headline(config(), false)).toEqual({ metric: 'accuracy', mode: 'max' });
+    const task = classificationTask.bind(config(), target(['a', 'b']), { ...ctx, validates: false });
     expect(task.headline).toEqual({ metric: 'accuracy', mode: 'max' });
     expect(task.progressFields).toEqual(['accuracy']);
-    expect(classificationType.accepts).toEqual(['class']);
+    expect(classificationTask.accepts).toEqual(['class']);
   });
 });
 
 describe('classification head, decode, reports', () => {
   it('adds Dense(N) `logits` on the trunk features: output [B, N]', () => {
-    const task = classificationType.bind(config(), target(['a', 'b', 'c']), ctx);
+    const task = classificationTask.bind(config(), target(['a', 'b', 'c']), ctx);
     const trunk = fakeTrunk();
     const model = tf.model({ inputs: trunk.input, outputs: task.head(trunk) });
     expect(model.outputs[0].shape).toEqual([null, 3]);
@@ -190,7 +190,7 @@ describe('classification head, decode, reports', () => {
   });
 
   it('decodes the argmax class and softmax probabilities', () => {
-    const task = classificationType.bind(config(), target(['a', 'b', 'c']), ctx);
+    const task = classificationTask.bind(config(), target(['a', 'b', 'c']), ctx);
     const b = batch();
     const d = task.decode(b.out, b.batch);
     expect(d.predicted.arraySync()).toEqual([[0], [1]]);
@@ -207,7 +207,7 @@ describe('classification head, decode, reports', () => {
   };
 
   it('test report: per-class precision/recall/F1/support; summary line', () => {
-    const task = classificationType.bind(config(), target(['cat', 'dog', 'bird']), ctx);
+    const task = classificationTask.bind(config(), target(['cat', 'dog', 'bird']), ctx);
     const r = task.testReport?.(test) as { per_class: Record<string, { precision: number; recall: number; f1: number; support: number }>; macro_f1: number };
     expect(r.per_class.dog).toEqual({ precision: 0.5, recall: 0.5, f1: 0.5, support: 2 });
     expect(r.per_class.cat.f1).toBeCloseTo(0.8, 12);
@@ -217,7 +217,7 @@ describe('classification head, decode, reports', () => {
   });
 
   it('reports: a confusion matrix with class names, and for image data a grid of the mistakes, as PNGs', async () => {
-    const task = classificationType.bind(config(), target(['cat', 'dog', 'bird']), ctx);
+    const task = classificationTask.bind(config(), target(['cat', 'dog', 'bird']), ctx);
     const tableData = { batches: () => [], info: {} } as never;
     expect(task.reports({ history: [], test, data: tableData, target: target(['cat', 'dog', 'bird']), gridSize: 8 }).map((p) => p.file)).toEqual(['confusion_matrix.png']);
     const asked: number[][] = [];

@@ -61,7 +61,7 @@ function bind(config: ClassificationConfig, target: TargetSpec, ctx: { validates
   const classWeights = resolveClassWeights(config.class_weights, classes, (target as ClassTarget).trainCounts);
   return {
     name: 'classification',
-    headline: classificationType.headline(config, ctx.validates),
+    headline: classificationTask.headline(config, ctx.validates),
     progressFields: ['accuracy'],
     head(trunk: Trunk) {
       const dense = tf.layers.dense({ units: numClasses, kernelInitializer: trunk.init(), kernelRegularizer: trunk.kernelRegularizer, name: 'logits' });
@@ -109,7 +109,7 @@ function bind(config: ClassificationConfig, target: TargetSpec, ctx: { validates
 }
 
 /** The registry entry of `task: classification`. */
-export const classificationType: TaskType<ClassificationConfig> = {
+export const classificationTask: TaskType<ClassificationConfig> = {
   schema: ClassificationSchema,
   accepts: ['class'],
   headline: (_config, validates) => ({ metric: validates ? 'val_accuracy' : 'accuracy', mode: 'max' }),

@@ -56,7 +56,7 @@ function bind(config: RegressionConfig, target: TargetSpec, ctx: { validates: bo
   const lossOptions = { loss: config.loss, huberDelta: config.huber_delta };
   return {
     name: 'regression',
-    headline: regressionType.headline(config, ctx.validates),
+    headline: regressionTask.headline(config, ctx.validates),
     progressFields: ['rmse'],
     head(trunk: Trunk) {
       const dense = tf.layers.dense({ units: width, kernelInitializer: trunk.init(), kernelRegularizer: trunk.kernelRegularizer, name: 'prediction' });
@@ -108,7 +108,7 @@ function fromMetrics(metrics: Record<string, number>): RegressionScores {
 }
 
 /** The registry entry of `task: regression`. */
-export const regressionType: TaskType<RegressionConfig> = {
+export const regressionTask: TaskType<RegressionConfig> = {
   schema: RegressionSchema,
   accepts: ['values'],
   headline: (_config, validates) => ({ metric: validates ? 'val_rmse' : 'rmse', mode: 'min' }),

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { pngSize } from '../../reports/plots/png-info.js';
 import { fakeTrunk } from '../fake-trunk.testing.js';
 import type { EvalResult } from '../task.js';
-import { regressionType, type RegressionConfig } from './index.js';
+import { regressionTask, type RegressionConfig } from './index.js';
 
 const config = (o: Partial<RegressionConfig> = {}): RegressionConfig => ({ type: 'regression', loss: 'mse', huber_delta: 1, ...o });
 const ctx = { validates: true, labelSmoothing: 0.1 };
@@ -29,14 +29,14 @@ describe('regression loss', () => {
     it(`${loss}${loss === 'huber' ? ` δ=${delta}` : ''} is ${expected} by hand`, () => {
       expect(tf.getBackend()).toBe('tensorflow');
       const b = batch([[0.5], [-2], [1.5], [0]], [[0], [0], [0], [0]]);
-      const task = regressionType.bind(config({ loss, huber_delta: delta }), one, ctx);
+      const task = regressionTask.bind(config({ loss, huber_delta: delta }), one, ctx);
       expect(task.loss(b.out, b.batch).arraySync()).toBeCloseTo(expected, 6);
       dispose(b);
     });
   }
 
   it("Huber's gradient is the error inside δ and ±δ beyond", () => {
-    const task = regressionType.bind(config({ loss: 'huber' }), one, ctx);
+    const task = regressionTask.bind(config({ loss: 'huber' }), one, ctx);
     const b = batch([[0.5], [-2], [1.5], [0]], [[0], [0], [0], [0]]);
     const g = tf.grad((x: tf.Tensor) => task.loss(x, b.batch))(b.out);
     expect(Array.from(g.dataSync(), (v) => v + 0)).toEqual([0.5, -1, 1, 0].map((v) => v / 4)); // + 0: −0 → 0
@@ -45,7 +45,7 @@ describe('regression loss', () => {
   });
 
   it('leaves no tensor behind inside tidy', () => {
-    const task = regressionType.bind(config({ loss: 'huber' }), one, ctx);
+    const task = regressionTask.bind(config({ loss: 'huber' }), one, ctx);
     const b = batch(STD_P, STD_Y);
     const before = tf.memory().numTensors;
     tf.tidy(() => {
@@ -61,7 +61,7 @@ describe('regression loss', () => {
 
 describe('regression counts and metrics', () => {
   it('MAE, RMSE, R² in target units from standardised counts; loss is the per-example mean', () => {
-    const task = regressionType.bind(config(), one, ctx);
+    const task = regressionTask.bind(config(), one, ctx);
     const b = batch(STD_P, STD_Y);
     const c = task.counts(b.out, b.batch);
     const m = task.metrics(c.dataSync() as Float32Array, 2, 4, 'val_');
@@ -75,7 +75,7 @@ describe('regression counts and metrics', () => {
   });
 
   it('counts of two batches add up to the counts of their concatenation', () => {
-    const task = regressionType.bind(config(), one, ctx);
+    const task = regressionTask.bind(config(), one, ctx);
     const whole = batch(STD_P, STD_Y);
     const first = batch(STD_P.slice(0, 1), STD_Y.slice(0, 1));
     const rest = batch(STD_P.slice(1), STD_Y.slice(1));
@@ -89,7 +89,7 @@ describe('regression counts and metrics', () => {
   it('two targets: the means over targets, plus per-target metrics with safe keys', () => {
     // target 2 ("hp (kW)") is predicted exactly: MAE 0, RMSE 0, R² 1
     const target = { kind: 'values' as const, names: ['mpg', 'hp (kW)'], mean: [2.5, 100], std: [2, 10] };
-    const task = regressionType.bind(config(), target, ctx);
+    const task = regressionTask.bind(config(), target, ctx);
     const b = batch(STD_P.map(([p], i) => [p, STD_Y[i][0]]), STD_Y.map(([y]) => [y, y]));
     const c = task.counts(b.out, b.batch);
     const m = task.metrics(c.dataSync() as Float32Array, 0, 4, '');
@@ -103,17 +103,17 @@ describe('regression counts and metrics', () => {
   });
 
   it('headline and progress fields', () => {
-    expect(regressionType.headline(config(), true)).toEqual({ metric: 'val_rmse', mode: 'min' });
-    expect(regressionType.headline(config(), false)).toEqual({ metric: 'rmse', mode: 'min' });
-    const task = regressionType.bind(config(), one, ctx);
+    expect(regressionTask.headline(config(), true)).toEqual({ metric: 'val_rmse', mode: 'min' });
+    expect(regressionTask.headline(config(), false)).toEqual({ metric: 'rmse', mode: 'min' });
+    const task = regressionTask.bind(config(), one, ctx);
     expect(task.progressFields).toEqual(['rmse']);
-    expect(regressionType.accepts).toEqual(['values']);
+    expect(regressionTask.accepts).toEqual(['values']);
   });
 });
 
 describe('regression head, decode, reports', () => {
   it('adds Dense(T) `prediction` on the trunk features: output [B, T]', () => {
-    const task = regressionType.bind(config(), { kind: 'values', names: ['a', 'b'], mean: [0, 0], std: [1, 1] }, ctx);
+    const task = regressionTask.bind(config(), { kind: 'values', names: ['a', 'b'], mean: [0, 0], std: [1, 1] }, ctx);
     const trunk = fakeTrunk();
     const model = tf.model({ inputs: trunk.input, outputs: task.head(trunk) });
     expect(model.outputs[0].shape).toEqual([null, 2]);
@@ -125,7 +125,7 @@ describe('regression head, decode, reports', () => {
   });
 
   it('decodes to target units', () => {
-    const task = regressionType.bind(config(), one, ctx);
+    const task = regressionTask.bind(config(), one, ctx);
     const b = batch(STD_P, STD_Y);
     const d = task.decode(b.out, b.batch);
     expect(d.predicted.arraySync()).toEqual([[1.5], [2], [2], [5]]);
@@ -141,7 +141,7 @@ describe('regression head, decode, reports', () => {
   };
 
   it('summary line and test report', () => {
-    const task = regressionType.bind(config(), one, ctx);
+    const task = regressionTask.bind(config(), one, ctx);
     expect(task.summary(test)).toBe('RMSE 0.750, R² 0.55 on 4 examples');
     expect(task.summary({ count: 79, metrics: { test_mae: 2, test_rmse: 2.9061, test_r2: 0.8612 } })).toBe('RMSE 2.91, R² 0.86 on 79 examples');
     const r = task.testReport?.(test) as { count: number; rmse: number; per_target: Record<string, { r2: number }> };
@@ -151,7 +151,7 @@ describe('regression head, decode, reports', () => {
   });
 
   it('reports: predicted vs true and residuals, as PNGs', async () => {
-    const task = regressionType.bind(config(), one, ctx);
+    const task = regressionTask.bind(config(), one, ctx);
     const plots = task.reports({ history: [], test, data: { batches: () => [], info: {} } as never, target: one, gridSize: 8 });
     expect(plots.map((p) => p.file)).toEqual(['predicted_vs_true.png', 'residuals.png']);
     for (const p of plots) expect(pngSize((await p.render()).png).width).toBeGreaterThan(300);
