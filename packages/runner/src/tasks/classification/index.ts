@@ -27,15 +27,15 @@ function logitsOf(out: ModelOutputs): tf.Tensor {
   return Array.isArray(out) ? out[0] : out;
 }
 
-/** Per-class precision, recall, F1 and support of the kept test predictions, with accuracy and macro-F1. */
+/** Per-class precision, recall, F1 and support of the kept test predictions, with accuracy and macro-F1 (the run adds the logged metrics). */
 export function classificationTestReport(test: EvalResult, classes: readonly string[]): Record<string, unknown> {
   const p = test.predictions;
-  if (!p) return { count: test.count, metrics: test.metrics };
+  if (!p) return {};
   const m = confusionMatrix(p.actual, p.predicted, classes.length);
   const scores = classScores(m);
   const perClass: Record<string, { precision: number; recall: number; f1: number; support: number }> = {};
   scores.forEach((s, c) => (perClass[classes[c]] = { precision: s.precision, recall: s.recall, f1: s.f1, support: s.support }));
-  return { count: p.actual.length, accuracy: accuracy(m), macro_f1: macroF1(scores), per_class: perClass, confusion_matrix: m, metrics: test.metrics };
+  return { count: p.actual.length, accuracy: accuracy(m), macro_f1: macroF1(scores), per_class: perClass, confusion_matrix: m };
 }
 
 /** The test accuracy: from the kept predictions, else the (prefixed) `accuracy` metric. */

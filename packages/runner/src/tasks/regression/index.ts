@@ -82,10 +82,10 @@ function bind(config: RegressionConfig, target: TargetSpec, ctx: { validates: bo
     },
     testReport(test) {
       const scores = testScores(test, target);
-      if (!scores) return { count: test.count, metrics: test.metrics };
+      if (!scores) return {};
       const perTarget: Record<string, RegressionScores> = {};
       scores.forEach((s, i) => (perTarget[target.names[i]] = s));
-      return { count: test.predictions?.actual.length ? test.predictions.actual.length / width : test.count, ...meanScores(scores), per_target: perTarget, metrics: test.metrics };
+      return { count: test.predictions?.actual.length ? test.predictions.actual.length / width : test.count, ...meanScores(scores), per_target: perTarget };
     },
     summary(test) {
       const scores = testScores(test, target);
