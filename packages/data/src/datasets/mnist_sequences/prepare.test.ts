@@ -1,8 +1,9 @@
-import { dataConfig, npmMnist } from '../test/helpers.js';
+import { dataConfig, npmMnist } from '../../../test/helpers.js';
 import * as tf from '@tensorflow/tfjs';
-import type { AugmentConfig, DataConfig, EvalVariantConfig } from '@xp/core';
+import type { AugmentConfig, EvalVariantConfig } from '@xp/core';
+import type { MnistSequencesConfig as DataConfig } from './schema.js';
 import { describe, expect, it } from 'vitest';
-import { createDataBundle, prepareDigits, type DataBundle } from './pipeline.js';
+import { createDataBundle, prepareDigits, type DataBundle } from './prepare.js';
 
 const invert: AugmentConfig[] = [{ type: 'invert', p: 1 }];
 

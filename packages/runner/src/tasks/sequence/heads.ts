@@ -1,10 +1,8 @@
-// Output heads shared by the architectures. Both emit logits, not probabilities: the trainer uses softmax
-// cross-entropy from logits, which stays finite where log(softmax(x)) would underflow.
+// The sequence task's heads: one class per position, built in the style the model's options ask for
+// (Trunk.heads). They emit logits, not probabilities: the loss is softmax cross-entropy from logits, which stays
+// finite where log(softmax(x)) would underflow.
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfigError } from './errors.js';
-
-type Regularizer = ReturnType<typeof tf.regularizers.l2>;
-type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
+import { ModelConfigError, type Initializer, type Regularizer, type Trunk } from '@xp/models';
 
 /** How the heads are built. */
 export interface HeadOptions {
@@ -81,8 +79,8 @@ export function sharedSlotDigitHeads(
   if (w % o.maxLen !== 0) {
     throw new ModelConfigError(
       'XP_CONFIG_MODEL_SHAPE',
-      `model.heads: shared heads need a feature map whose width divides by max_len=${o.maxLen}, but the trunk ends at ${h}×${w}×${c}; ` +
-        'change the pooling (model.blocks[*].pool) or data.canvas.width, or use heads: per_position.',
+      `model.heads: shared heads need a feature map whose width divides by the ${o.maxLen} positions, but the trunk ends at ${h}×${w}×${c}; ` +
+        'change the pooling (model.blocks[*].pool) or the image width, or use heads: per_position.',
     );
   }
   const slotW = w / o.maxLen;
@@ -95,4 +93,23 @@ export function sharedSlotDigitHeads(
   );
   if (o.dropout > 0) x = apply(tf.layers.dropout({ rate: o.dropout, name: 'slot_dropout' }), x);
   return apply(tf.layers.dense({ units: o.numClasses, kernelInitializer: o.init(), kernelRegularizer: o.kernelRegularizer, name: 'digits' }), x);
+}
+
+/**
+ * The outputs of the sequence task on `trunk`: `digits` [positions, classes] logits in the trunk's head style,
+ * plus `length` [positions + 1] logits when the model asks for a length head. Layers are made in the order
+ * the architectures always made them, so a seed still gives the same initial weights.
+ */
+export function sequenceHeads(trunk: Trunk, positions: number, numClasses: number): tf.SymbolicTensor[] {
+  const o = { maxLen: positions, numClasses, init: trunk.init, kernelRegularizer: trunk.kernelRegularizer };
+  const style = trunk.heads;
+  if (style.kind === 'shared') {
+    if (!trunk.featureMap) throw new ModelConfigError('XP_CONFIG_MODEL_SHAPE', `model ${trunk.type}: shared heads need a feature map; use heads: per_position.`);
+    const digits = sharedSlotDigitHeads(trunk.featureMap, { ...o, hiddenUnits: style.hiddenUnits, dropout: style.dropout });
+    return style.lengthHead ? [digits, lengthHead(trunk.flat(), o)] : [digits];
+  }
+  const features = trunk.features();
+  const digits =
+    style.kind === 'stacked' ? stackedDigitHead(features, o) : perPositionDigitHeads(features, { ...o, hiddenUnits: style.hiddenUnits, dropout: style.dropout });
+  return style.lengthHead ? [digits, lengthHead(features, o)] : [digits];
 }

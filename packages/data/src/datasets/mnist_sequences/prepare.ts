@@ -3,69 +3,31 @@
 // batch, so memory stays flat however many epochs run.
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
-import type { AugmentConfig, DataConfig, EvalVariantConfig } from '@xp/core';
+import type { AugmentConfig, EvalVariantConfig } from '@xp/core';
 import { canvasSpec, digitsTensor, renderCanvas, type CanvasSpec, type RenderAugments } from './canvas-render.js';
-import { DataError } from './errors.js';
-import { resolveVariants, VARIANT_SEED } from './eval-variants.js';
-import { describeSource, loadMnist, type MnistDigits } from './mnist/mnist-source.js';
-import { createRng, permutation, type Rng } from './rng.js';
-import { digestSequences, NUM_CLASSES, selectSequences, synthesizeSequences, type SequenceSet } from './sequence-synth.js';
-import { splitDigits } from './splits.js';
+import { DataError } from '../../errors.js';
+import { resolveVariants, VARIANT_SEED } from '../../eval-variants.js';
+import { describeSource, loadMnist, type MnistDigits } from '../../mnist/mnist-source.js';
+import { createRng, permutation, type Rng } from '../../rng.js';
+import { BLANK, digestSequences, NUM_CLASSES, selectSequences, synthesizeSequences, type SequenceSet } from './sequence-synth.js';
+import { splitDigits } from '../../splits.js';
+import type { Batch, DataBundle, DatasetInfo, SplitInfo } from '../dataset-type.js';
+import type { MnistSequencesConfig } from './schema.js';
 
 /** Seed of the test sequences: fixed, so every run (whatever its seed) is scored on the same sequences. */
 export const TEST_SEED = 0;
 
-/** One batch. The caller disposes all three tensors. */
-export interface Batch {
-  /** Normalised images [B,H,W,1]. */
-  xs: tf.Tensor4D;
-  /** Class per position, int32 [B,maxLen], 10 = blank. */
-  ys: tf.Tensor2D;
-  /** Digits per sequence, int32 [B]. */
-  lengths: tf.Tensor1D;
-}
-
-/** Size and fingerprint of one split. */
-export interface SplitInfo {
-  sequences: number;
-  /** MNIST digits the split draws from. */
-  digits: number;
-  /** {@link digestSequences} of the split (of epoch 0 for a re-sampled train split). */
-  digest: string;
-}
-
-/** What a bundle holds, in the shape MLflow's dataset input wants (`name`, `digest`, `source`, `profile`). */
-export interface DataBundleInfo {
-  name: string;
-  /** 32 hex chars over every split's digest and the canvas spec (MLflow caps dataset digests at 36). */
-  digest: string;
-  source: string;
-  profile: Record<string, unknown>;
-  /** [H, W, 1] of `xs`. */
-  inputShape: [number, number, number];
-  maxLen: number;
-  numClasses: number;
-  splits: { train: SplitInfo; val?: SplitInfo; test: SplitInfo };
-  /** Names accepted by `batches` besides train/val/test. */
-  variants: string[];
-}
-
-/** The input pipeline of one experiment. */
-export interface DataBundle {
-  readonly info: DataBundleInfo;
-  /**
-   * Batches of `split` (`train`, `val`, `test` or a variant name) for `epoch`. Only `train` is shuffled (per
-   * epoch) and augmented; variants are test sequences with their fixed perturbations. Lazy: each batch is
-   * drawn when iterated.
-   */
-  batches(split: string, batchSize: number, epoch?: number): Iterable<Batch>;
-  /** Sequences in `split`. */
-  count(split: string): number;
+/**
+ * The sequence dataset's bundle: a {@link DataBundle} whose batches carry `extras.lengths` (digits per
+ * sequence, int32 [B]) and `ys` int32 [B, max_len] (10 = blank).
+ */
+export interface SequenceBundle extends DataBundle {
   /** The sequences of `split` (of `epoch` for a re-sampled train split), e.g. to label plots. */
   sequences(split: string, epoch?: number): SequenceSet;
-  /** Frees the digit tensors. The bundle is unusable afterwards. */
-  dispose(): void;
 }
+
+/** Class names of one position: the digits, then the blank. */
+export const SEQUENCE_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'blank'];
 
 /** Extras of {@link createDataBundle}. */
 export interface DataBundleOptions {
@@ -98,7 +60,7 @@ interface SplitPlan {
   digits: tf.Tensor3D;
   /** Seed of the per-epoch shuffle; unset = keep the order. */
   shuffleSeed?: number;
-  augments?: { steps: AugmentConfig[]; rng: (epoch: number, batch: number) => Rng };
+  augments?: { steps: readonly AugmentConfig[]; rng: (epoch: number, batch: number) => Rng };
 }
 
 /**
@@ -108,11 +70,11 @@ interface SplitPlan {
  * @example const data = await createDataBundle(config.data, config.augment, config.seed, { variants: config.evaluation.variants });
  */
 export async function createDataBundle(
-  config: DataConfig,
-  augment: AugmentConfig[],
+  config: MnistSequencesConfig,
+  augment: readonly AugmentConfig[],
   seed: number,
   opts: DataBundleOptions = {},
-): Promise<DataBundle> {
+): Promise<SequenceBundle> {
   const spec = canvasSpec(config);
   const variants = resolveVariants(opts.variants ?? []);
   if (config.val.count > 0 && config.val_fraction === 0) {
@@ -158,7 +120,7 @@ export async function createDataBundle(
     plans.set(name, { set: () => testSet, digits: testDigits, augments: { steps, rng } });
   }
 
-  const splitInfo = (set: SequenceSet, digits: number): SplitInfo => ({ sequences: set.count, digits, digest: digestSequences(set) });
+  const splitInfo = (set: SequenceSet, digits: number): SplitInfo => ({ count: set.count, digest: digestSequences(set), profile: { digits } });
   const info = describeBundle(config, spec, [...variants.keys()], {
     train: splitInfo(trainSet(0), split.train.length),
     ...(valSet && { val: splitInfo(valSet, split.val.length) }),
@@ -184,6 +146,12 @@ export async function createDataBundle(
     },
     count: (name) => plan(name).set(0).count,
     sequences: (name, epoch = 0) => plan(name).set(epoch),
+    preprocessing: () => ({
+      kind: 'image',
+      image: { height: spec.height, width: spec.width, channels: 1 },
+      normalize: { mean: spec.mean, std: spec.std },
+      sequence: { positions: config.max_len, classes: SEQUENCE_CLASSES, blank: BLANK },
+    }),
     dispose: () => {
       disposed = true;
       tf.dispose([trainDigits, testDigits]);
@@ -191,14 +159,14 @@ export async function createDataBundle(
   };
 }
 
-function describeBundle(config: DataConfig, spec: CanvasSpec, variants: string[], splits: DataBundleInfo['splits']): DataBundleInfo {
+function describeBundle(config: MnistSequencesConfig, spec: CanvasSpec, variants: string[], splits: DatasetInfo['splits']): DatasetInfo {
   const perSplit = Object.entries(splits).flatMap(([k, s]) => [
-    [`${k}_sequences`, s.sequences],
-    [`${k}_digits`, s.digits],
+    [`${k}_sequences`, s.count],
+    [`${k}_digits`, s.profile?.digits],
     [`${k}_digest`, s.digest],
   ]);
   return {
-    name: config.dataset,
+    name: config.type,
     digest: createHash('sha256').update(JSON.stringify({ splits, spec })).digest('hex').slice(0, 32),
     source: describeSource(config.source),
     profile: {
@@ -208,11 +176,11 @@ function describeBundle(config: DataConfig, spec: CanvasSpec, variants: string[]
       canvas: [spec.height, spec.width],
       resample_each_epoch: config.train.resample_each_epoch,
     },
-    inputShape: [spec.height, spec.width, 1],
-    maxLen: config.max_len,
-    numClasses: NUM_CLASSES,
+    input: { kind: 'image', shape: [spec.height, spec.width, 1] },
+    target: { kind: 'sequence', classes: SEQUENCE_CLASSES.slice(0, NUM_CLASSES), positions: config.max_len, blank: BLANK },
     splits,
     variants,
+    skipped: 0,
   };
 }
 
@@ -228,7 +196,7 @@ function* iterateBatches(p: SplitPlan, spec: CanvasSpec, batchSize: number, epoc
     yield {
       xs: renderCanvas(p.digits, sub, spec, aug),
       ys: tf.tensor2d(sub.labels, [sub.count, sub.maxLen], 'int32'),
-      lengths: tf.tensor1d(sub.lengths, 'int32'),
+      extras: { lengths: tf.tensor1d(sub.lengths, 'int32') },
     };
   }
 }

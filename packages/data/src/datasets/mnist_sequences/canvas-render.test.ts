@@ -1,10 +1,10 @@
-import { dataConfig, npmMnist } from '../test/helpers.js';
+import { dataConfig, npmMnist } from '../../../test/helpers.js';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canvasSpec, digitsTensor, renderCanvas, renderPixels, type CanvasSpec, type SequenceLayout } from './canvas-render.js';
-import { DataError } from './errors.js';
-import type { DigitSet } from './mnist/mnist-source.js';
-import { createRng } from './rng.js';
+import { DataError } from '../../errors.js';
+import type { DigitSet } from '../../mnist/mnist-source.js';
+import { createRng } from '../../rng.js';
 
 let test: DigitSet;
 let digits: tf.Tensor3D;

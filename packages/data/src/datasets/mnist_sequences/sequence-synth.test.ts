@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DataError } from './errors.js';
-import { createRng } from './rng.js';
+import { DataError } from '../../errors.js';
+import { createRng } from '../../rng.js';
 import { BLANK, digestSequences, selectSequences, synthesizeSequences, type SynthesisOptions } from './sequence-synth.js';
 
 // 50 fake digits whose label is index mod 10; the pool is the even indices only.

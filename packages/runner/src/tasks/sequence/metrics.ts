@@ -2,7 +2,7 @@
 // JS-side work per batch: counts are accumulated on the backend and read once per epoch.
 import * as tf from '@tensorflow/tfjs';
 import { BLANK } from '@xp/data';
-import { summedCrossEntropy } from './native-loss.js';
+import { summedCrossEntropy } from '../../training/native-loss.js';
 
 // The label encoding (10 = blank) is the data package's; re-exported for the reports that read predictions.
 export { BLANK };
@@ -31,12 +31,12 @@ export function sequenceLoss(out: SequenceOutputs, ys: tf.Tensor2D, lengths: tf.
 }
 
 /** Per-batch correct counts: [exact, length, pos_0 … pos_{L-1}] as one float32 vector (one read per epoch). */
-export function correctCounts(out: SequenceOutputs, ys: tf.Tensor2D, lengths: tf.Tensor1D): tf.Tensor1D {
+export function correctCounts(out: SequenceOutputs, ys: tf.Tensor2D, lengths: tf.Tensor1D, blank = BLANK): tf.Tensor1D {
   return tf.tidy(() => {
     const preds = tf.argMax(out.digits, -1).toInt();
     const correct = tf.equal(preds, ys);
     const exact = tf.sum(tf.all(correct, 1).toFloat());
-    const predLen = out.length ? tf.argMax(out.length, -1).toInt() : tf.sum(tf.notEqual(preds, BLANK).toInt(), 1);
+    const predLen = out.length ? tf.argMax(out.length, -1).toInt() : tf.sum(tf.notEqual(preds, blank).toInt(), 1);
     const lenOk = tf.sum(tf.equal(predLen, lengths).toFloat());
     const perPos = tf.sum(correct.toFloat(), 0);
     return tf.concat([tf.stack([exact, lenOk]), perPos]) as tf.Tensor1D;

@@ -3,12 +3,13 @@
 //   → side-by-side canvas → canvas-scope augmentations → normalise.
 // Augmentations see [0,1] pixels, so fills and clipping mean the same thing whatever the normalisation.
 import * as tf from '@tensorflow/tfjs';
-import type { AugmentConfig, DataConfig } from '@xp/core';
-import { applyAugment, isDigitScope } from './augment/registry.js';
-import { DataError } from './errors.js';
-import { DIGIT_SIZE, type DigitSet } from './mnist/mnist-source.js';
-import { gatherRows, projectiveTransform } from './native-ops.js';
-import type { Rng } from './rng.js';
+import type { AugmentConfig } from '@xp/core';
+import type { MnistSequencesConfig } from './schema.js';
+import { applyAugment, isDigitScope } from '../../augment/registry.js';
+import { DataError } from '../../errors.js';
+import { DIGIT_SIZE, type DigitSet } from '../../mnist/mnist-source.js';
+import { gatherRows, projectiveTransform } from '../../native-ops.js';
+import type { Rng } from '../../rng.js';
 import type { SequenceSet } from './sequence-synth.js';
 
 /** Geometry and pixel statistics of the canvas each sequence is drawn on. */
@@ -28,12 +29,12 @@ export type SequenceLayout = Pick<SequenceSet, 'count' | 'maxLen' | 'digitIndex'
 
 /** Augmentations to apply while drawing, and where their randomness comes from. */
 export interface RenderAugments {
-  steps: AugmentConfig[];
+  steps: readonly AugmentConfig[];
   rng: Rng;
 }
 
 /** The canvas spec of a data config; throws when `max_len` digits do not fit on the canvas. */
-export function canvasSpec(data: DataConfig): CanvasSpec {
+export function canvasSpec(data: Pick<MnistSequencesConfig, 'canvas' | 'max_len' | 'spacing' | 'background' | 'normalize'>): CanvasSpec {
   const { height, width } = data.canvas;
   const needed = data.max_len * DIGIT_SIZE + (data.max_len - 1) * data.spacing;
   if (height < DIGIT_SIZE) {

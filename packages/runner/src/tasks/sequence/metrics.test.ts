@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-node-gpu';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { sequenceLoss } from './sequence-metrics.js';
+import { sequenceLoss } from './metrics.js';
 
 describe('sequenceLoss', () => {
   it('is the batch mean of per-sequence summed cross-entropy plus the length head mean, with the same gradients', () => {

@@ -1,8 +1,8 @@
 // A sequence is only indices and labels: images are drawn later, batch by batch, from one digit tensor. That
 // keeps a 50 000-sequence epoch a few hundred kilobytes and makes re-sampling it each epoch nearly free.
 import { createHash } from 'node:crypto';
-import { DataError } from './errors.js';
-import type { Rng } from './rng.js';
+import { DataError } from '../../errors.js';
+import type { Rng } from '../../rng.js';
 
 /** Class of an empty position (after the sequence's last digit). */
 export const BLANK = 10;
