@@ -43,6 +43,11 @@ export interface LoadedExperiment {
   env: EnvValue[];
   /** The extensions it was validated with; loading it again (other overrides, a sweep's checks) needs them too. */
   extensions?: SchemaExtensions;
+  /**
+   * A config problem found later (e.g. a model that cannot take the data's shape) as a positioned issue: the
+   * file, line and column of the value at `pointer`, as the loader's own issues have.
+   */
+  issueAt(pointer: string, message: string): ConfigIssue;
 }
 
 /**
@@ -95,7 +100,8 @@ function finish(file: string, layer: ResolvedLayer, opts: LoadOptions): LoadedEx
   }
   if (issues.length) throw new ConfigError(sortIssues(redactIssues(issues, env, config), layer.files, overrides));
   const redacted = redactConfig(config, env);
-  return { config, file, files: layer.files, resolvedYaml: resolvedYaml(redacted, layer.files, overrides), hash: configHash(redacted), env, extensions: opts.extensions };
+  const issueAt = (pointer: string, message: string): ConfigIssue => ({ ...locate(layer.origins, pointer, 'value'), path: toDotted(pointer), message });
+  return { config, file, files: layer.files, resolvedYaml: resolvedYaml(redacted, layer.files, overrides), hash: configHash(redacted), env, extensions: opts.extensions, issueAt };
 }
 
 // Keys an earlier xp understood, with what to write now: refused at the key, before the schema would call them

@@ -41,7 +41,7 @@ export function poolingIssues(inputShape: readonly number[], pools: readonly Poo
 /** Throws the first of {@link poolingIssues} as a {@link ModelConfigError}. */
 export function checkPooling(inputShape: readonly number[], pools: readonly PoolSite[]): void {
   const [issue] = poolingIssues(inputShape, pools);
-  if (issue) throw new ModelConfigError('XP_CONFIG_MODEL_SHAPE', issue.message);
+  if (issue) throw new ModelConfigError('XP_CONFIG_MODEL_SHAPE', issue.message, { pointer: issue.pointer });
 }
 
 /** Throws a {@link ModelConfigError} unless `inputShape` has `rank` positive integer sizes. */

@@ -87,8 +87,8 @@ export interface PrepareContext {
   variants: readonly EvalVariantConfig[];
   /** Directory relative paths in the config are resolved against (the experiment file's). */
   baseDir: string;
-  /** Loaded ahead (e.g. a warm sweep process's MNIST); the type decides what it can reuse. */
-  preloaded?: unknown;
+  /** What `preload` (or a warm sweep process) started reading; the type decides what it can reuse. */
+  preloaded?: Promise<unknown>;
   log?: (msg: string) => void;
 }
 
@@ -105,6 +105,8 @@ export interface DatasetType<C extends { type: string } = { type: string }> {
   inputShape?(config: C): InputSpec['shape'] | undefined;
   /** The target when the config alone determines it (so `xp validate` can build the model with its head), else undefined. */
   target?(config: C): TargetSpec | undefined;
+  /** Starts reading what `prepare` needs while TensorFlow loads; its promise is passed as `ctx.preloaded`. */
+  preload?(config: C): Promise<unknown>;
   /** Reads the data files (without training) and returns every problem; `xp validate` and `xp run` both call it. */
   inspect?(config: C, ctx: { baseDir: string }): Promise<DataIssue[]>;
   /** Loads, splits and fits the preprocessing on the training split only; data problems throw a DataFileError (exit 2). */

@@ -81,6 +81,7 @@ export function sharedSlotDigitHeads(
       'XP_CONFIG_MODEL_SHAPE',
       `model.heads: shared heads need a feature map whose width divides by the ${o.maxLen} positions, but the trunk ends at ${h}×${w}×${c}; ` +
         'change the pooling (model.blocks[*].pool) or the image width, or use heads: per_position.',
+      { pointer: '/model/heads' },
     );
   }
   const slotW = w / o.maxLen;
@@ -104,7 +105,7 @@ export function sequenceHeads(trunk: Trunk, positions: number, numClasses: numbe
   const o = { maxLen: positions, numClasses, init: trunk.init, kernelRegularizer: trunk.kernelRegularizer };
   const style = trunk.heads;
   if (style.kind === 'shared') {
-    if (!trunk.featureMap) throw new ModelConfigError('XP_CONFIG_MODEL_SHAPE', `model ${trunk.type}: shared heads need a feature map; use heads: per_position.`);
+    if (!trunk.featureMap) throw new ModelConfigError('XP_CONFIG_MODEL_SHAPE', `model ${trunk.type}: shared heads need a feature map; use heads: per_position.`, { pointer: '/model/heads' });
     const digits = sharedSlotDigitHeads(trunk.featureMap, { ...o, hiddenUnits: style.hiddenUnits, dropout: style.dropout });
     return style.lengthHead ? [digits, lengthHead(trunk.flat(), o)] : [digits];
   }
