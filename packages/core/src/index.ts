@@ -15,4 +15,5 @@ export { flattenConfig } from './flatten.js';
 export { canonicalJson, configHash } from './hash.js';
 export { createRng, type Rng } from './seed.js';
 export { EXPERIMENT_SCHEMA_ID, experimentJsonSchema, experimentJsonSchemaText } from './schema-document.js';
+export { compileSchema } from './config/validate.js';
 export * from './sweep/index.js';

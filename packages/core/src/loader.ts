@@ -86,10 +86,10 @@ function finish(file: string, layer: ResolvedLayer, opts: LoadOptions): LoadedEx
   const overrides = opts.overrides ?? [];
   const renamed = renamedKeyIssues(layer);
   if (renamed.length) throw new ConfigError(renamed);
-  normalizeShorthands(layer.data);
   // Defaults first, so that --set can reach keys the file leaves to their defaults.
   applyDefaults(layer.data, opts.extensions);
   applyOverrides(layer, overrides, opts.env);
+  normalizeShorthands(layer.data);
   const env = envValues(layer.data, layer.origins);
   const schema = envSchemaIssues(validateSchema(layer.data, opts.extensions), env, layer.origins);
   let issues = [...schema.issues, ...schemaIssues(schema.others, layer.origins)];

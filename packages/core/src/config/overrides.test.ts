@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { loadExperiment } from '../loader.js';
+import { loadExperiment } from '../testing/registries.testing.js';
 import { parseOverride } from './overrides.js';
 
 const valid = fileURLToPath(new URL('../../test/fixtures/valid.yaml', import.meta.url));

@@ -35,7 +35,7 @@ const KINDS = {
   datasets: { label: 'dataset', needs: ['prepare'], builtIn: BUILT_IN.datasets, shape: '{ schema, prepare(config, ctx), checks?, inspect?, inputShape?, target? }' },
   models: { label: 'model', needs: ['build', 'accepts'], builtIn: BUILT_IN.models, shape: "{ schema, accepts: ['image'|'vector'], build(config, ctx), checks? }" },
   tasks: { label: 'task', needs: ['bind', 'accepts', 'headline'], builtIn: BUILT_IN.tasks, shape: '{ schema, accepts, headline(config, validates), bind(config, target, ctx) }' },
-  callbacks: { label: 'callback', needs: ['create'], builtIn: CallbackSchemas, shape: '{ schema, create(options, deps) }' },
+  callbacks: { label: 'callback', needs: ['create'], builtIn: CallbackSchemas, shape: '{ schema, create(options, deps) }, create returning the callback' },
 } as const;
 type Kind = keyof typeof KINDS;
 

