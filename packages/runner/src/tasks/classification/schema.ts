@@ -1,6 +1,5 @@
 // The `task:` options of classification.
-import { Type, type Static } from '@sinclair/typebox';
-import { PositiveInt, PositiveNumber, StringOptions, Strict } from '@xp/core';
+import { PositiveInt, PositiveNumber, StringOptions, Strict, Type, type Static } from '@xp/core';
 
 export const ClassificationSchema = Strict(
   {

@@ -1,6 +1,5 @@
 // The `task:` options of regression.
-import type { Static } from '@sinclair/typebox';
-import { PositiveNumber, StringOptions, Strict } from '@xp/core';
+import { PositiveNumber, StringOptions, Strict, type Static } from '@xp/core';
 
 export const RegressionSchema = Strict(
   {
