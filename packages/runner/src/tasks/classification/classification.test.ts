@@ -166,6 +166,15 @@ describe('classification counts and metrics', () => {
     expect(m.accuracy).toBe(0.5);
   });
 
+  it('a task inferred from the data (`{ type }` alone) gets the schema defaults', () => {
+    const task = classificationTask.bind({ type: 'classification' } as ClassificationConfig, target(names), ctx);
+    const b = batch(logits, labels);
+    const counts = task.counts(b.out, b.batch);
+    expect(task.metrics(counts.dataSync() as Float32Array, 0, 4, '')).toHaveProperty('top_k_accuracy'); // k 5 < 6 classes
+    tf.dispose(counts);
+    dispose(b);
+  });
+
   it('headline and progress fields', () => {
     expect(classificationTask.headline(config(), true)).toEqual({ metric: 'val_accuracy', mode: 'max' });
     expect(classificationTask.headline(config(), false)).toEqual({ metric: 'accuracy', mode: 'max' });

@@ -12,7 +12,7 @@ import type { BoundTask, EvalResult, ModelOutputs, ReportPlot, TaskType } from '
 import { resolveClassWeights } from './class-weights.js';
 import { classificationCounts, classificationLoss } from './loss.js';
 import { classificationMetrics } from './metrics.js';
-import { ClassificationSchema, type ClassificationConfig } from './schema.js';
+import { classificationOptions, ClassificationSchema, type ClassificationConfig } from './schema.js';
 
 export { ClassificationSchema, type ClassificationConfig } from './schema.js';
 
@@ -51,7 +51,8 @@ function testAccuracy(test: EvalResult): number {
 }
 
 /** Binds the options to the data's classes. */
-function bind(config: ClassificationConfig, target: TargetSpec, ctx: { validates: boolean; labelSmoothing: number }): BoundTask {
+function bind(options: ClassificationConfig, target: TargetSpec, ctx: { validates: boolean; labelSmoothing: number }): BoundTask {
+  const config = classificationOptions(options);
   if (target.kind !== 'class') throw new Error(`the classification task learns class targets, not '${target.kind}' targets`);
   const classes = target.classes;
   const numClasses = classes.length;

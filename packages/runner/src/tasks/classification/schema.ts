@@ -24,3 +24,10 @@ export const ClassificationSchema = Strict(
 
 /** The resolved `task:` section of a classification experiment. */
 export type ClassificationConfig = Static<typeof ClassificationSchema> & { type: 'classification' };
+
+const DEFAULTS = Object.fromEntries(Object.entries(ClassificationSchema.properties).flatMap(([k, v]) => ('default' in v ? [[k, v.default]] : [])));
+
+/** The options with the schema's defaults filled in: a task inferred from the data arrives as `{ type }` alone. */
+export function classificationOptions(config: { type: string } & Partial<ClassificationConfig>): ClassificationConfig {
+  return { ...DEFAULTS, ...config } as ClassificationConfig;
+}

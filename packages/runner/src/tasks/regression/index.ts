@@ -9,7 +9,7 @@ import { metricKeyNames } from '../metrics/metric-keys.js';
 import { meanScores, scoresFromSums, scoresOf, type RegressionScores } from '../metrics/regression-metrics.js';
 import type { BoundTask, EvalResult, ModelOutputs, TaskType } from '../task.js';
 import { regressionCounts, regressionLoss } from './loss.js';
-import { RegressionSchema, type RegressionConfig } from './schema.js';
+import { regressionOptions, RegressionSchema, type RegressionConfig } from './schema.js';
 
 export { RegressionSchema, type RegressionConfig } from './schema.js';
 
@@ -49,7 +49,8 @@ function testScores(test: EvalResult, target: ValuesTarget): RegressionScores[] 
 }
 
 /** Binds the options to the data's targets. */
-function bind(config: RegressionConfig, target: TargetSpec, ctx: { validates: boolean; labelSmoothing: number }): BoundTask {
+function bind(options: RegressionConfig, target: TargetSpec, ctx: { validates: boolean; labelSmoothing: number }): BoundTask {
+  const config = regressionOptions(options);
   if (target.kind !== 'values') throw new Error(`the regression task learns value targets, not '${target.kind}' targets`);
   const width = target.names.length;
   const keys = metricKeyNames(target.names);

@@ -35,6 +35,12 @@ describe('regression loss', () => {
     });
   }
 
+  it('a task inferred from the data (`{ type }` alone) gets the schema defaults: MSE', () => {
+    const b = batch([[0.5], [-2], [1.5], [0]], [[0], [0], [0], [0]]);
+    expect(regressionTask.bind({ type: 'regression' } as RegressionConfig, one, ctx).loss(b.out, b.batch, true).arraySync()).toBeCloseTo(1.625, 6);
+    dispose(b);
+  });
+
   it("Huber's gradient is the error inside δ and ±δ beyond", () => {
     const task = regressionTask.bind(config({ loss: 'huber' }), one, ctx);
     const b = batch([[0.5], [-2], [1.5], [0]], [[0], [0], [0], [0]]);

@@ -14,3 +14,10 @@ export const RegressionSchema = Strict(
 
 /** The resolved `task:` section of a regression experiment. */
 export type RegressionConfig = Static<typeof RegressionSchema> & { type: 'regression' };
+
+const DEFAULTS = Object.fromEntries(Object.entries(RegressionSchema.properties).flatMap(([k, v]) => ('default' in v ? [[k, v.default]] : [])));
+
+/** The options with the schema's defaults filled in: a task inferred from the data arrives as `{ type }` alone. */
+export function regressionOptions(config: { type: string } & Partial<RegressionConfig>): RegressionConfig {
+  return { ...DEFAULTS, ...config } as RegressionConfig;
+}
