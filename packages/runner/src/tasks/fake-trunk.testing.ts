@@ -14,6 +14,6 @@ export function fakeTrunk(features = 4, seed = 1): Trunk {
     flat: () => input,
     features: () => (feats ??= tf.layers.dense({ units: 8, activation: 'relu', kernelInitializer: init() }).apply(input) as tf.SymbolicTensor),
     init,
-    heads: { kind: 'stacked', hiddenUnits: 0, dropout: 0 },
+    heads: { kind: 'stacked', hiddenUnits: 0, dropout: 0, lengthHead: false },
   };
 }

@@ -33,22 +33,22 @@ describe('classification loss', () => {
     expect(tf.getBackend()).toBe('tensorflow');
     const b = batch();
     const task = classificationTask.bind(config(), target(['a', 'b', 'c']), ctx);
-    expect(task.loss(b.out, b.batch).arraySync()).toBeCloseTo((CE0 + CE1) / 2, 5);
+    expect(task.loss(b.out, b.batch, true).arraySync()).toBeCloseTo((CE0 + CE1) / 2, 5);
     dispose(b);
   });
 
   it('label smoothing: from the options, else from the training (ctx); 0.1 adds 0.05 here, by hand', () => {
     const b = batch();
     const smoothed = 0.9454947400; // −Σ t log p with t = 0.9·onehot + 0.1/3, mean of the two rows
-    expect(classificationTask.bind(config({ label_smoothing: 0.1 }), target(['a', 'b', 'c']), ctx).loss(b.out, b.batch).arraySync()).toBeCloseTo(smoothed, 5);
-    expect(classificationTask.bind(config(), target(['a', 'b', 'c']), { ...ctx, labelSmoothing: 0.1 }).loss(b.out, b.batch).arraySync()).toBeCloseTo(smoothed, 5);
+    expect(classificationTask.bind(config({ label_smoothing: 0.1 }), target(['a', 'b', 'c']), ctx).loss(b.out, b.batch, true).arraySync()).toBeCloseTo(smoothed, 5);
+    expect(classificationTask.bind(config(), target(['a', 'b', 'c']), { ...ctx, labelSmoothing: 0.1 }).loss(b.out, b.batch, true).arraySync()).toBeCloseTo(smoothed, 5);
     dispose(b);
   });
 
   it('class weights scale each example by its true class; the gradient too', () => {
     const b = batch();
     const weighted = classificationTask.bind(config({ class_weights: { c: 3 } }), target(['a', 'b', 'c']), ctx);
-    expect(weighted.loss(b.out, b.batch).arraySync()).toBeCloseTo((CE0 + 3 * CE1) / 2, 5);
+    expect(weighted.loss(b.out, b.batch, true).arraySync()).toBeCloseTo((CE0 + 3 * CE1) / 2, 5);
     // d loss / d logits = w_i / B · (softmax − onehot)
     const grad = tf.grad((x: tf.Tensor) => classificationLoss(b.batch.ys, x, { classWeights: Float32Array.of(1, 1, 3) }))(b.out);
     const expected = tf.tidy(() => tf.mul(tf.sub(tf.softmax(b.out), tf.oneHot(b.batch.ys as tf.Tensor1D, 3)), tf.tensor2d([[0.5], [1.5]])));
@@ -60,7 +60,7 @@ describe('classification loss', () => {
   it('evaluation losses (training false) are the plain cross-entropy: no smoothing, no weights', () => {
     const b = batch();
     const task = classificationTask.bind(config({ class_weights: { c: 3 }, label_smoothing: 0.1 }), target(['a', 'b', 'c']), ctx);
-    const evalLoss = (task.loss as (o: tf.Tensor, b: Batch, training: boolean) => tf.Scalar)(b.out, b.batch, false);
+    const evalLoss = task.loss(b.out, b.batch, false);
     expect(evalLoss.arraySync()).toBeCloseTo((CE0 + CE1) / 2, 5);
     evalLoss.dispose();
     dispose(b);
@@ -72,7 +72,7 @@ describe('classification loss', () => {
     const task = classificationTask.bind(config({ class_weights: 'balanced' }), target(['x', 'y'], [3, 1]), ctx);
     const plain = tf.losses.softmaxCrossEntropy(tf.oneHot(b.batch.ys as tf.Tensor1D, 2), b.out, undefined, 0, tf.Reduction.NONE).arraySync() as number[];
     const byHand = ((plain[0] + plain[1] + plain[2]) * (4 / 6) + plain[3] * 2) / 4;
-    expect(task.loss(b.out, b.batch).arraySync()).toBeCloseTo(byHand, 5);
+    expect(task.loss(b.out, b.batch, true).arraySync()).toBeCloseTo(byHand, 5);
     dispose(b);
   });
 
@@ -90,8 +90,8 @@ describe('classification loss', () => {
     const weighted = classificationTask.bind(config({ class_weights: { a: 2 } }), target(['a', 'b', 'c']), ctx);
     const before = tf.memory().numTensors;
     tf.tidy(() => {
-      task.loss(b.out, b.batch);
-      weighted.loss(b.out, b.batch);
+      task.loss(b.out, b.batch, true);
+      weighted.loss(b.out, b.batch, true);
       task.counts(b.out, b.batch);
     });
     const kept = task.counts(b.out, b.batch);

@@ -30,7 +30,7 @@ describe('regression loss', () => {
       expect(tf.getBackend()).toBe('tensorflow');
       const b = batch([[0.5], [-2], [1.5], [0]], [[0], [0], [0], [0]]);
       const task = regressionTask.bind(config({ loss, huber_delta: delta }), one, ctx);
-      expect(task.loss(b.out, b.batch).arraySync()).toBeCloseTo(expected, 6);
+      expect(task.loss(b.out, b.batch, true).arraySync()).toBeCloseTo(expected, 6);
       dispose(b);
     });
   }
@@ -44,7 +44,7 @@ describe('regression loss', () => {
   it("Huber's gradient is the error inside δ and ±δ beyond", () => {
     const task = regressionTask.bind(config({ loss: 'huber' }), one, ctx);
     const b = batch([[0.5], [-2], [1.5], [0]], [[0], [0], [0], [0]]);
-    const g = tf.grad((x: tf.Tensor) => task.loss(x, b.batch))(b.out);
+    const g = tf.grad((x: tf.Tensor) => task.loss(x, b.batch, true))(b.out);
     expect(Array.from(g.dataSync(), (v) => v + 0)).toEqual([0.5, -1, 1, 0].map((v) => v / 4)); // + 0: −0 → 0
     tf.dispose(g);
     dispose(b);
@@ -55,7 +55,7 @@ describe('regression loss', () => {
     const b = batch(STD_P, STD_Y);
     const before = tf.memory().numTensors;
     tf.tidy(() => {
-      task.loss(b.out, b.batch);
+      task.loss(b.out, b.batch, true);
       task.counts(b.out, b.batch);
       const d = task.decode(b.out, b.batch);
       return [d.actual];
