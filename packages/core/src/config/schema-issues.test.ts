@@ -105,6 +105,7 @@ describe('defaults', () => {
     const a = await parseExperimentText('name: a\nmodel: { type: baseline-cnn }\ndata: { type: mnist_sequences }\n', 'a.yaml');
     const b = await parseExperimentText('name: b\nmodel: { type: baseline-cnn }\ndata: { type: mnist_sequences }\n', 'b.yaml');
     expect(a.config.model).not.toBe(b.config.model);
-    expect((a.config.model as { filters: number[] }).filters).not.toBe((b.config.model as { filters: number[] }).filters);
+    expect(a.config.model.filters).toEqual(b.config.model.filters);
+    expect(a.config.model.filters).not.toBe(b.config.model.filters);
   });
 });

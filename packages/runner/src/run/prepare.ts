@@ -46,7 +46,6 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
   if (info.name !== 'tensorflow' && backend === 'tensorflow') {
     throw new BackendError(`training needs the native TensorFlow backend but '${info.name}' is active; run \`npx xp doctor\`.`);
   }
-  o.log(backendBanner(info));
   const problems = (await dataset.inspect?.(c.data, { baseDir })) ?? [];
   if (problems.length) throw new DataFileError(problems);
 
@@ -56,6 +55,8 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
     const shape = dataset.inputShape?.(c.data);
     const target = dataset.target?.(c.data);
     if (shape && target) model = buildModel(exp, registries, shape, bindTask(exp, registries, target, true));
+    // After the input checks, so that a refused input prints its problems and nothing else.
+    o.log(backendBanner(info));
     data = await dataset.prepare(c.data, { seed: c.seed, augment: c.augment, variants: c.evaluation.variants, baseDir, preloaded, log: o.log });
     const task = bindTask(exp, registries, data.info.target, Object.hasOwn(data.info.splits, 'val'));
     model ??= buildModel(exp, registries, data.info.input.shape, task);
