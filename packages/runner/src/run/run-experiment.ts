@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { flattenConfig, redactedConfig, type LoadedExperiment } from '@xp/core';
+import { flattenConfig, redactedConfig, type LoadedExperiment, type Precision } from '@xp/core';
 import { createDataBundle, loadMnist, NUM_CLASSES, type DataBundle, type DigitTensors, type MnistDigits } from '@xp/data';
 import { buildModel, modelSummary } from '@xp/models';
 import { CallbackList } from '../callbacks/callback-list.js';
@@ -23,6 +23,7 @@ import { backendBanner, BackendError, loadBackend, type BackendName } from '../b
 import { MlflowLogger } from '../tracking/mlflow-logger.js';
 import { createProgress } from '../tracking/progress.js';
 import { evaluate } from '../training/evaluate.js';
+import { resolvePrecision } from '../training/native/precision.js';
 import { train } from '../training/trainer.js';
 import { createOptimizer } from '../training/optimizer.js';
 import { logRunReports, testReport } from '../reports/index.js';
@@ -100,6 +101,8 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
     throw new BackendError(`training needs the native TensorFlow backend but '${info.name}' is active; run \`npx xp doctor\`.`);
   }
   log(backendBanner(info));
+  // Before the run exists: a YAML that insists on bfloat16 where it is missing fails here, naming the option.
+  const precision = resolvePrecision(c.training, log);
   // git (commit, dirty tree) runs while the model and the data are made.
   const tags = runTags(exp, info.name);
   tags.catch(() => undefined);
@@ -146,7 +149,7 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
     // Until here a signal ends the process the default way, which is right: there is no run to end yet.
     const interruption = new Interruption({ log });
     try {
-      return await trackedRun({ exp, opts, log, model, data, summary: summary.text, client, tracker, interruption, resumed, marks });
+      return await trackedRun({ exp, opts, log, model, data, summary: summary.text, client, tracker, interruption, resumed, marks, precision });
     } finally {
       interruption.dispose();
     }
@@ -189,6 +192,8 @@ interface TrackedRun {
   resumed: ResumeState | undefined;
   /** Start-up marks so far; run_created is sent with training_started when training begins. */
   marks: TimingMarks;
+  /** The precision training runs in (training.precision, resolved for this machine). */
+  precision: Precision;
 }
 
 /** How long a finished run waits for MLflow to take its last records before leaving them to `xp sync`. */
@@ -263,6 +268,7 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
       evalBatchSize: c.training.eval_batch_size,
       validate: c.data.val.count > 0,
       labelSmoothing: c.training.label_smoothing,
+      precision: r.precision,
       callbacks: callbackList,
       progress: createProgress(),
       initialEpoch: resumed?.completedEpochs,

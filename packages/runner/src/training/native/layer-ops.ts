@@ -3,6 +3,19 @@
 // composite, BiasAddGrad instead of a broadcast Sum, the oneDNN max-pool gradient with its forward workspace
 // instead of TensorFlow's slow reference MaxPoolGrad, and no input gradient for a layer that reads the model's
 // input. The math is the one tfjs computes; only kernels and their count change.
+//
+// Mixed bfloat16 (`compute: 'bfloat16'`, Keras's mixed_bfloat16): each convolution/matmul op casts its input and
+// kernel to bf16, runs Conv2D/MatMul (and max pooling, in a fused conv→pool) and their backprops in bf16 on
+// oneDNN's AMX/AVX512-BF16 kernels, and casts its result back to float32 *inside the op*; the bias, the ReLU, the
+// bias gradient and everything outside these ops stay float32, as do the variables (the kernel is read as float32
+// and cast per step) and so the optimizer. Why casts at each op's boundary rather than bf16 activations flowing
+// between ops: tfjs has no bf16 dtype, so a bf16 tensor is a float32-labelled handle (bfloat16.ts) that no tfjs
+// kernel may read, and between two native ops tfjs itself runs code on activations — reshapes/flatten, layers
+// without a native op, the tape's gradient accumulation (`add` where a tensor has two consumers) and the ones/zeros
+// it seeds — none of which know the real type. Casting at the boundary makes every tensor tfjs sees really float32,
+// so every fallback stays correct; the price is a cast of each op's output and of its input gradient (for a fused
+// conv→pool on the pooled, quarter-size tensor). The bias and ReLU in float32 are also what makes the bias
+// gradient a float32 sum. The ops save their bf16 input and kernel for the backward pass, so nothing is cast twice.
 import * as tf from '@tensorflow/tfjs';
 import type { OpAttr } from '@xp/data';
 import type { NativeOps } from './exec.js';
@@ -28,6 +41,18 @@ export interface GradNeeds {
 }
 
 const int32Shape = (t: tf.Tensor) => tf.tensor1d(t.shape, 'int32');
+
+/** The type a convolution or matmul computes in: float32, or bfloat16 under mixed precision. */
+export type ComputeDtype = 'float32' | 'bfloat16';
+
+/** Casts into a layer's compute type and back to float32: identities for float32. */
+function computeCasts(nt: NativeOps, compute: ComputeDtype) {
+  const bf16 = compute === 'bfloat16';
+  return {
+    in: (x: tf.Tensor): tf.Tensor => (bf16 ? nt.cast(x, 'bfloat16') : x),
+    out: (x: tf.Tensor): tf.Tensor => (bf16 ? nt.cast(x, 'float32') : x),
+  };
+}
 
 /** A layer's differentiable inputs: the input only when its gradient is needed, the kernel, the bias if any. */
 const layerInputs = (x: tf.Tensor, kernel: tf.Tensor, b: tf.Tensor | null, needs: GradNeeds) => [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
@@ -61,9 +86,9 @@ export interface Conv2dSpec {
   relu: boolean;
 }
 
-function convAttrs(nt: NativeOps, spec: Conv2dSpec): OpAttr[] {
+function convAttrs(nt: NativeOps, spec: Conv2dSpec, compute: ComputeDtype): OpAttr[] {
   return [
-    nt.type('T'),
+    nt.type('T', compute),
     nt.int('strides', [1, spec.strides[0], spec.strides[1], 1]),
     nt.bool('use_cudnn_on_gpu', true),
     nt.str('padding', spec.padding.toUpperCase()),
@@ -73,23 +98,29 @@ function convAttrs(nt: NativeOps, spec: Conv2dSpec): OpAttr[] {
   ];
 }
 
-/** conv2d → bias → optional ReLU, as Conv2D/BiasAdd/Relu forward and their TensorFlow gradients backward. */
-export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec) {
-  const conv = convAttrs(nt, spec);
+/**
+ * conv2d → bias → optional ReLU, as Conv2D/BiasAdd/Relu forward and their TensorFlow gradients backward; the
+ * convolution and its backprops in `compute` (see the top of this module).
+ */
+export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec, compute: ComputeDtype = 'float32') {
+  const conv = convAttrs(nt, spec, compute);
+  const cast = computeCasts(nt, compute);
   const tail = biasRelu(nt, spec.relu);
   return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D =>
     differentiable(
       layerInputs(x, kernel, b, needs),
       () => {
-        const y = tail.apply(nt.run('Conv2D', [x, kernel], conv), b);
-        return { value: y, save: [x, kernel, y] };
+        const [xc, kc] = [cast.in(x), cast.in(kernel)];
+        const y = tail.apply(cast.out(nt.run('Conv2D', [xc, kc], conv)), b);
+        return { value: y, save: [xc, kc, y] };
       },
-      (dy, [xs, k, y]) => {
+      (dy, [xc, kc, y]) => {
         const dz = tail.reluGrad(dy, y);
+        const dzc = cast.in(dz);
         return tail.grads(
           needs, b, dz,
-          () => nt.run('Conv2DBackpropInput', [int32Shape(xs), k, dz], conv),
-          () => nt.run('Conv2DBackpropFilter', [xs, int32Shape(k), dz], conv),
+          () => cast.out(nt.run('Conv2DBackpropInput', [int32Shape(xc), kc, dzc], conv)),
+          () => cast.out(nt.run('Conv2DBackpropFilter', [xc, int32Shape(kc), dzc], conv)),
         );
       },
     ) as tf.Tensor4D;
@@ -102,9 +133,9 @@ export interface MaxPoolSpec {
   padding: 'same' | 'valid';
 }
 
-function maxPoolAttrs(nt: NativeOps, spec: MaxPoolSpec): OpAttr[] {
+function maxPoolAttrs(nt: NativeOps, spec: MaxPoolSpec, compute: ComputeDtype = 'float32'): OpAttr[] {
   return [
-    nt.type('T'),
+    nt.type('T', compute),
     nt.int('ksize', [1, spec.pool[0], spec.pool[1], 1]),
     nt.int('strides', [1, spec.strides[0], spec.strides[1], 1]),
     nt.str('padding', spec.padding.toUpperCase()),
@@ -163,36 +194,43 @@ export function nativeMaxPool(nt: NativeOps, spec: MaxPoolSpec) {
  * conv2d → bias → optional ReLU → max pool, computed as conv2d → max pool → bias → ReLU: max pooling commutes
  * with adding a per-channel constant and with ReLU (both monotonic), so the result and every gradient are the
  * same, but the bias, the ReLU and the ReLU gradient touch a quarter of the elements (for 2×2 pooling).
- * Needs {@link hasMklMaxPool}.
+ * Needs {@link hasMklMaxPool}. Under bfloat16 the pooling runs in bf16 too, so only the pooled (quarter-size)
+ * result and its gradient are cast.
  */
-export function nativeConvPool(nt: NativeOps, conv: Conv2dSpec, pool: MaxPoolSpec) {
-  const convA = convAttrs(nt, conv);
-  const poolA = maxPoolAttrs(nt, pool);
+export function nativeConvPool(nt: NativeOps, conv: Conv2dSpec, pool: MaxPoolSpec, compute: ComputeDtype = 'float32') {
+  const convA = convAttrs(nt, conv, compute);
+  const poolA = maxPoolAttrs(nt, pool, compute);
+  const cast = computeCasts(nt, compute);
   const tail = biasRelu(nt, conv.relu);
   return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D =>
     differentiable(
       layerInputs(x, kernel, b, needs),
       () => {
-        const z = nt.run('Conv2D', [x, kernel], convA);
+        const [xc, kc] = [cast.in(x), cast.in(kernel)];
+        const z = nt.run('Conv2D', [xc, kc], convA);
         const [p, workspace] = nt.runN('_MklNativeMaxPool', [z], poolA, 2);
-        const y = tail.apply(p, b);
-        return { value: y, save: [x, kernel, z, p, workspace, y] };
+        const y = tail.apply(cast.out(p), b);
+        return { value: y, save: [xc, kc, z, p, workspace, y] };
       },
-      (dy, [xs, k, z, p, workspace, y]) => {
+      (dy, [xc, kc, z, p, workspace, y]) => {
         const dq = tail.reluGrad(dy, y);
-        const dz = nt.run('_MklNativeMaxPoolGrad', [z, p, dq, workspace], poolA);
+        const dz = nt.run('_MklNativeMaxPoolGrad', [z, p, cast.in(dq), workspace], poolA);
         return tail.grads(
           needs, b, dq,
-          () => nt.run('Conv2DBackpropInput', [int32Shape(xs), k, dz], convA),
-          () => nt.run('Conv2DBackpropFilter', [xs, int32Shape(k), dz], convA),
+          () => cast.out(nt.run('Conv2DBackpropInput', [int32Shape(xc), kc, dz], convA)),
+          () => cast.out(nt.run('Conv2DBackpropFilter', [xc, int32Shape(kc), dz], convA)),
         );
       },
     ) as tf.Tensor4D;
 }
 
-/** x·W + b → optional ReLU on a 2-D input, as MatMul/BiasAdd/Relu and their TensorFlow gradients. */
-export function nativeDense(nt: NativeOps, relu: boolean) {
-  const T = nt.type('T');
+/**
+ * x·W + b → optional ReLU on a 2-D input, as MatMul/BiasAdd/Relu and their TensorFlow gradients; the matmuls in
+ * `compute` (see the top of this module).
+ */
+export function nativeDense(nt: NativeOps, relu: boolean, compute: ComputeDtype = 'float32') {
+  const T = nt.type('T', compute);
+  const cast = computeCasts(nt, compute);
   const matmul = (ta: boolean, tb: boolean): OpAttr[] => [T, nt.bool('transpose_a', ta), nt.bool('transpose_b', tb)];
   const [mm, mmTa, mmTb] = [matmul(false, false), matmul(true, false), matmul(false, true)];
   // dz·Wᵀ: for large weights oneDNN's BatchMatMul with adj_y is ~15 % faster than MatMul with transpose_b
@@ -205,12 +243,14 @@ export function nativeDense(nt: NativeOps, relu: boolean) {
     differentiable(
       layerInputs(x, kernel, b, needs),
       () => {
-        const y = tail.apply(nt.run('MatMul', [x, kernel], mm), b);
-        return { value: y, save: [x, kernel, y] };
+        const [xc, kc] = [cast.in(x), cast.in(kernel)];
+        const y = tail.apply(cast.out(nt.run('MatMul', [xc, kc], mm)), b);
+        return { value: y, save: [xc, kc, y] };
       },
-      (dy, [xs, k, y]) => {
+      (dy, [xc, kc, y]) => {
         const dz = tail.reluGrad(dy, y);
-        return tail.grads(needs, b, dz, () => inputGrad(dz, k), () => nt.run('MatMul', [xs, dz], mmTa));
+        const dzc = cast.in(dz);
+        return tail.grads(needs, b, dz, () => cast.out(inputGrad(dzc, kc)), () => cast.out(nt.run('MatMul', [xc, dzc], mmTa)));
       },
     ) as tf.Tensor2D;
 }

@@ -3,7 +3,12 @@
 // gradients (see layer-ops.ts), and a convolution followed by max pooling computed as one op that pools before
 // the bias and ReLU. Every other layer runs its own tfjs `apply`, so any model works; the weights are the
 // model's own variables, so the optimizer, callbacks and checkpoints see no difference.
+// Under mixed_bfloat16 the convolutions and matmuls compute in bf16 inside their native ops (layer-ops.ts says
+// why the casts sit at each op's boundary); every tensor that leaves a step is float32, so the layers that run
+// their own tfjs call, the loss (softmax cross-entropy) and the optimizer run in float32, as Keras's mixed policy.
 import * as tf from '@tensorflow/tfjs';
+import type { Precision } from '@xp/core';
+import { allowBf16Outputs } from './bfloat16.js';
 import { nativeOps, type NativeOps } from './exec.js';
 import {
   hasMklMaxPool,
@@ -13,6 +18,7 @@ import {
   nativeDropout,
   nativeMaxPool,
   nativeRelu,
+  type ComputeDtype,
   type Conv2dSpec,
   type GradNeeds,
   type MaxPoolSpec,
@@ -75,13 +81,13 @@ function poolSpec(nt: NativeOps, layer: Layer): MaxPoolSpec | null {
 const isReluActivation = (layer: Layer) => layer.getClassName() === 'Activation' && config(layer).activation === 'relu';
 
 /** A native implementation of `layer`, or null when it has none (the layer then runs its own tfjs call). */
-function nativeLayer(nt: NativeOps, layer: Layer): LayerRun | null {
+function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerRun | null {
   const c = config(layer);
   if (c.activityRegularizer) return null;
   const bias = () => (c.useBias ? (weight(layer, 1) as tf.Tensor1D) : null);
   const conv = convSpec(layer);
   if (conv) {
-    const op = nativeConv2d(nt, conv);
+    const op = nativeConv2d(nt, conv, compute);
     return ([x], needs) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias(), needs);
   }
   const pool = poolSpec(nt, layer);
@@ -96,7 +102,7 @@ function nativeLayer(nt: NativeOps, layer: Layer): LayerRun | null {
   switch (layer.getClassName()) {
     case 'Dense': {
       if (c.activation !== 'relu' && c.activation !== 'linear') return null;
-      const op = nativeDense(nt, c.activation === 'relu');
+      const op = nativeDense(nt, c.activation === 'relu', compute);
       return ([x], needs) => {
         // Dense on [..., features] is one matmul over the flattened leading axes, as tfjs-layers does it.
         const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, x.shape[x.rank - 1]]) as tf.Tensor2D);
@@ -138,7 +144,7 @@ const trains = (layer: Layer) => layer.trainable && layer.trainableWeights.lengt
  * Conv2D [→ Activation(relu)] → MaxPooling2D starting at `conv`, when each intermediate result feeds only the
  * next layer (so nothing else needs the unpooled activations): the nodes and the fused step, else null.
  */
-function convPoolChain(nt: NativeOps, conv: Node, consumers: Map<number, Node[]>, outputs: Set<number>): { fused: Node[]; step: Step } | null {
+function convPoolChain(nt: NativeOps, compute: ComputeDtype, conv: Node, consumers: Map<number, Node[]>, outputs: Set<number>): { fused: Node[]; step: Step } | null {
   const spec = convSpec(conv.layer);
   if (!spec) return null;
   const only = (n: Node) => (outputs.has(n.output.id) ? undefined : consumers.get(n.output.id)?.length === 1 ? consumers.get(n.output.id)?.[0] : undefined);
@@ -153,7 +159,7 @@ function convPoolChain(nt: NativeOps, conv: Node, consumers: Map<number, Node[]>
   const pool = next ? poolSpec(nt, next.layer) : null;
   if (!next || !pool) return null;
   chain.push(next);
-  const op = nativeConvPool(nt, { ...spec, relu }, pool);
+  const op = nativeConvPool(nt, { ...spec, relu }, pool, compute);
   const layer = conv.layer;
   const bias = config(layer).useBias;
   const run: LayerRun = ([x], needs) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias ? (weight(layer, 1) as tf.Tensor1D) : null, needs);
@@ -161,7 +167,7 @@ function convPoolChain(nt: NativeOps, conv: Node, consumers: Map<number, Node[]>
 }
 
 /** The steps of the forward pass: fused chains, native layers, and tfjs calls for the rest. */
-function plan(nt: NativeOps, model: tf.LayersModel): Step[] | null {
+function plan(nt: NativeOps, model: tf.LayersModel, compute: ComputeDtype): Step[] | null {
   const nodes = topologicalNodes(model);
   if (!nodes) return null;
   const consumers = new Map<number, Node[]>();
@@ -171,13 +177,13 @@ function plan(nt: NativeOps, model: tf.LayersModel): Step[] | null {
   const steps: Step[] = [];
   for (const n of nodes) {
     if (done.has(n)) continue;
-    const chain = convPoolChain(nt, n, consumers, outputs);
+    const chain = convPoolChain(nt, compute, n, consumers, outputs);
     if (chain) {
       chain.fused.forEach((f) => done.add(f));
       steps.push(chain.step);
       continue;
     }
-    const native = nativeLayer(nt, n.layer);
+    const native = nativeLayer(nt, n.layer, compute);
     const generic: LayerRun = (xs) => n.layer.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
     steps.push({ output: n.output, inputs: n.inputs, trains: trains(n.layer), nativeLayers: native ? [n.layer.name] : [], run: native ?? generic });
   }
@@ -187,28 +193,42 @@ function plan(nt: NativeOps, model: tf.LayersModel): Step[] | null {
 /** Forward pass of `model` in training mode on `xs`: the same outputs as `model.apply(xs, { training: true })`. */
 export type TrainingForward = (xs: tf.Tensor | tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 
-const programs = new WeakMap<tf.LayersModel, { nt: NativeOps; steps: Step[] } | null>();
+/** How the training forward computes. */
+export interface ForwardOptions {
+  /**
+   * float32 (the default), or mixed_bfloat16: bf16 convolutions and matmuls. The caller resolves it first
+   * (precision.ts's resolvePrecision: bf16 only where the CPU and TensorFlow run it); off the native backend
+   * there are no native ops, so it has no effect.
+   */
+  precision?: Precision;
+}
 
-function programOf(model: tf.LayersModel): Step[] | null {
+const programs = new WeakMap<tf.LayersModel, Map<ComputeDtype, { nt: NativeOps; steps: Step[] } | null>>();
+
+function programOf(model: tf.LayersModel, precision: Precision = 'float32'): Step[] | null {
   const nt = nativeOps();
   if (!nt) return null;
-  let program = programs.get(model);
+  const compute: ComputeDtype = precision === 'mixed_bfloat16' ? 'bfloat16' : 'float32';
+  const byDtype = programs.get(model) ?? new Map<ComputeDtype, { nt: NativeOps; steps: Step[] } | null>();
+  programs.set(model, byDtype);
+  let program = byDtype.get(compute);
   if (program === undefined || (program && program.nt !== nt)) {
-    const steps = plan(nt, model);
+    if (compute === 'bfloat16') allowBf16Outputs(nt.backend);
+    const steps = plan(nt, model, compute);
     program = steps ? { nt, steps } : null;
-    programs.set(model, program);
+    byDtype.set(compute, program);
   }
   return program?.steps ?? null;
 }
 
 /** Names of the layers whose training forward runs native kernels (none off the `tensorflow` backend). */
-export function nativeLayerNames(model: tf.LayersModel): string[] {
-  return (programOf(model) ?? []).flatMap((s) => s.nativeLayers);
+export function nativeLayerNames(model: tf.LayersModel, opts: ForwardOptions = {}): string[] {
+  return (programOf(model, opts.precision) ?? []).flatMap((s) => s.nativeLayers);
 }
 
 /** The training forward pass of `model`: native kernels on the `tensorflow` backend, `model.apply` elsewhere. */
-export function trainingForward(model: tf.LayersModel): TrainingForward {
-  const steps = programOf(model);
+export function trainingForward(model: tf.LayersModel, opts: ForwardOptions = {}): TrainingForward {
+  const steps = programOf(model, opts.precision);
   if (!steps) return (xs) => model.apply(xs, { training: true }) as tf.Tensor | tf.Tensor[];
   return (xs) => {
     const feeds = Array.isArray(xs) ? xs : [xs];
