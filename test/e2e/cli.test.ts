@@ -66,6 +66,10 @@ describe('xp CLI: validate, bad input, doctor', () => {
     expect(report.backend.libtensorflowSource).toMatch(/wheel|download/);
     expect(report.mlflow.reachable).toBe(true);
     expect(report.mlflow.serverVersion).toMatch(/^3\.\d+\.\d+/);
+    // bf16: the CPU flags as /proc/cpuinfo lists them; available only with one of them and a working bf16 Conv2D.
+    const flags = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+    expect(report.bf16).toMatchObject({ avx512_bf16: /\bavx512_bf16\b/.test(flags), amx_bf16: /\bamx_bf16\b/.test(flags) });
+    expect(report.bf16.available).toBe((report.bf16.avx512_bf16 || report.bf16.amx_bf16) && report.bf16.tensorflow === true);
   });
 
   it('runs on the pure-JS cpu backend only when asked (--backend cpu), and says so loudly', async () => {
