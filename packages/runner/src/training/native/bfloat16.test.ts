@@ -7,23 +7,11 @@ import { NativeOps, nativeOps, observeNativeOps } from './exec.js';
 import { nativeConv2d, nativeConvPool, nativeDense, type ComputeDtype, type GradNeeds } from './layer-ops.js';
 import { bf16Support, resolvePrecision, type Bf16Support } from './precision.js';
 import { trainingForward } from './training-forward.js';
+import { rand, valueAndGrads } from './value-and-grads.testing.js';
 
 const nt = nativeOps() as NativeOps;
-const rand = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
 const flags = cpuBf16Flags();
 const bf16Here = flags.avx512_bf16 || flags.amx_bf16;
-
-/** Values and gradients (w.r.t. every input) of `f` under a fixed random cotangent, as plain arrays. */
-function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]) {
-  const [y, ...grads] = tf.tidy(() => {
-    const out = f(...inputs);
-    const dy = rand(out.shape, 99);
-    return [out, ...tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), dy)))(inputs)];
-  });
-  const result = { value: y.dataSync(), grads: grads.map((g) => g.dataSync()) };
-  tf.dispose([y, ...grads]);
-  return result;
-}
 
 /** Worst element error relative to b's largest magnitude, and the relative L2 error, of `a` against `b`. */
 function errors(a: ArrayLike<number>, b: ArrayLike<number>) {
