@@ -61,6 +61,6 @@ for (const model of models) {
   }
   const med = (f) => median(rows.map(f)).toFixed(2);
   const summary = PAIRS.map(([a, b]) => `${a}/${b} ${med((r) => r[a] / r[b])}`);
-  console.log(`${model} median ratios: ${summary.join(', ')}; median seq/s ${runners.map((r) => `${r} ${median(rows.map((x) => x[r]))}`).join(', ')}`);
+  console.log(`${model} median ratios: ${summary.join(', ')}; median seq/s ${runners.map((r) => `${r} ${median(rows.map((x) => x[r])).toFixed(1)}`).join(', ')}`);
 }
 console.log(`load at end ${load()}`);

@@ -169,7 +169,7 @@ function oneOffShare(ml, xpFinal) {
 }
 
 function runtimes(records) {
-  const xp = records.find((r) => r.runner === 'xp' && r.backend)?.backend;
+  const xp = records.find((r) => r.runner?.startsWith('xp') && r.backend)?.backend;
   const keras = records.find((r) => r.versions?.keras)?.versions;
   const torch = records.find((r) => r.versions?.torch)?.versions;
   return [
