@@ -72,6 +72,15 @@ describe('xp CLI: validate, bad input, doctor', () => {
     expect(report.bf16.available).toBe((report.bf16.avx512_bf16 || report.bf16.amx_bf16) && report.bf16.tensorflow === true);
   });
 
+  it('fails before any run when the YAML insists on mixed_bfloat16 where it is unavailable, naming the option', async () => {
+    // XP_NATIVE_KERNELS=0 turns the native ops off, which is one way bf16 is unavailable (as on a CPU without it).
+    const sets = ['training.precision=mixed_bfloat16', 'training.precision_fallback=error'];
+    const r = await xp(['run', 'test/fixtures/tiny.yaml', ...sets.flatMap((s) => ['--set', s])], { ...env(), XP_NATIVE_KERNELS: '0' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/training\.precision: mixed_bfloat16 is not available here: .*XP_NATIVE_KERNELS=0.*training\.precision_fallback: float32/);
+    expect(r.stderr).not.toMatch(/model baseline-cnn|epoch 1/);
+  });
+
   it('runs on the pure-JS cpu backend only when asked (--backend cpu), and says so loudly', async () => {
     // A deliberately tiny model: the pure-JS backend is orders of magnitude slower than native TensorFlow.
     const sets = ['data.train.count=32', 'training.epochs=1', 'data.val.count=0', 'data.test.count=16', 'model.filters=[4]', 'model.dense_units=8'];
