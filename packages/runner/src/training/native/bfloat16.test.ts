@@ -96,25 +96,50 @@ describe.skipIf(!bf16Here)('mixed bfloat16 layer ops (this CPU has AVX512-BF16/A
     }
   }
 
-  it('casts only at its boundary: the input, kernel and pooled output forward, their gradients backward', () => {
-    const op = nativeConvPool(nt, { relu: true, padding: 'same', strides: [1, 1] }, { pool: [2, 2], strides: [2, 2], padding: 'valid' }, 'bfloat16');
-    const [x, k, b] = [rand([2, 8, 8, 3], 10), rand([3, 3, 3, 4], 11), rand([4], 12)];
+  /** The native ops `f` runs, by name. */
+  function opsRun(f: () => void): string[] {
     const ran: string[] = [];
     observeNativeOps((name) => ran.push(name));
-    let result: tf.Tensor[];
     try {
-      result = tf.tidy(() => {
-        const f = (xx: tf.Tensor, kk: tf.Tensor, bb: tf.Tensor) => op(xx as tf.Tensor4D, kk as tf.Tensor4D, bb as tf.Tensor1D, { input: true });
-        return tf.grads((xx: tf.Tensor, kk: tf.Tensor, bb: tf.Tensor) => tf.sum(f(xx, kk, bb)))([x, k, b]);
-      });
+      f();
     } finally {
       observeNativeOps(null);
     }
-    expect(ran.filter((o) => o === 'Cast')).toHaveLength(6);
-    // tfjs kernels read the gradients as float32: TensorFlow would reject a bf16 handle given to them.
-    const sums = tf.tidy(() => result.map((t) => tf.sum(tf.mul(t, 1)).dataSync()[0]));
-    sums.forEach((v) => expect(Number.isFinite(v)).toBe(true));
-    tf.dispose(result);
+    return ran;
+  }
+
+  const convSpec = { relu: true, padding: 'same' as const, strides: [1, 1] as [number, number] };
+  const pool2 = { pool: [2, 2] as [number, number], strides: [2, 2] as [number, number], padding: 'valid' as const };
+
+  it('casts at its boundary only: input, kernel, bias and output forward, their gradients backward', () => {
+    const op = nativeConvPool(nt, convSpec, pool2, 'bfloat16');
+    const inputs = [rand([2, 8, 8, 3], 10), rand([3, 3, 3, 4], 11), rand([4], 12)];
+    let result: ReturnType<typeof valueAndGrads> | undefined;
+    const ran = opsRun(() => {
+      result = valueAndGrads((x, k, b) => op(x as tf.Tensor4D, k as tf.Tensor4D, b as tf.Tensor1D, { input: true }), inputs);
+    });
+    // valueAndGrads runs the forward twice (value, then under the gradient): 4 casts each, 4 in the backward.
+    expect(ran.filter((o) => o === 'Cast')).toHaveLength(12);
+    // What tfjs read back is float32: a bf16 handle read as float32 would have thrown.
+    expect([result!.value, ...result!.grads].every((a) => a.every(Number.isFinite))).toBe(true);
+  });
+
+  it('along a bf16 edge the value and its gradient cross without casts, with the same results bit for bit', () => {
+    const [a, b] = [nativeConvPool(nt, convSpec, pool2, 'bfloat16'), nativeConvPool(nt, convSpec, pool2, 'bfloat16')];
+    const inputs = [rand([2, 8, 12, 3], 13), rand([3, 3, 3, 4], 14), rand([4], 15), rand([3, 3, 4, 5], 16), rand([5], 17)];
+    const chain = (edge: boolean) => (x: tf.Tensor, k1: tf.Tensor, b1: tf.Tensor, k2: tf.Tensor, b2: tf.Tensor) =>
+      b(a(x as tf.Tensor4D, k1 as tf.Tensor4D, b1 as tf.Tensor1D, { input: true }, { output: edge }), k2 as tf.Tensor4D, b2 as tf.Tensor1D, { input: true }, { input: edge });
+    const results: ReturnType<typeof valueAndGrads>[] = [];
+    const casts = [false, true].map((edge) => opsRun(() => results.push(valueAndGrads(chain(edge), inputs))).filter((o) => o === 'Cast').length);
+    expect(results[1].value).toEqual(results[0].value);
+    results[1].grads.forEach((g, i) => expect(g).toEqual(results[0].grads[i]));
+    // Per forward 2 casts fewer (a's output out, b's input in), and 2 in the backward (b's input gradient, a's output gradient).
+    expect(casts[0] - casts[1]).toBe(2 * 2 + 2);
+  });
+
+  it('refuses bf16 edges under float32', () => {
+    const op = nativeConv2d(nt, convSpec, 'float32');
+    expect(() => op(rand([1, 4, 4, 1], 1) as tf.Tensor4D, rand([3, 3, 1, 2], 2) as tf.Tensor4D, null, { input: true }, { output: true })).toThrow(/need compute bfloat16/);
   });
 
   /** Trains a tiny baseline CNN from a fixed initialisation on one fixed batch: the loss per step and the tensor count after it. */

@@ -3,9 +3,11 @@
 // gradients (see layer-ops.ts), and a convolution followed by max pooling computed as one op that pools before
 // the bias and ReLU. Every other layer runs its own tfjs `apply`, so any model works; the weights are the
 // model's own variables, so the optimizer, callbacks and checkpoints see no difference.
-// Under mixed_bfloat16 the convolutions and matmuls compute in bf16 inside their native ops (layer-ops.ts says
-// why the casts sit at each op's boundary); every tensor that leaves a step is float32, so the layers that run
-// their own tfjs call, the loss (softmax cross-entropy) and the optimizer run in float32, as Keras's mixed policy.
+// Under mixed_bfloat16 the convolution and dense steps compute in bf16 inside their native ops (layer-ops.ts says
+// why casts sit at each op's boundary). A step's output stays bf16 only along an edge to the one step that reads
+// it, when both are such ops (e.g. conv→pool → conv→pool); everything else that leaves a step is float32, so the
+// layers that run their own tfjs call, the loss (softmax cross-entropy) and the optimizer run in float32, as
+// under Keras's mixed policy.
 import * as tf from '@tensorflow/tfjs';
 import type { Precision } from '@xp/core';
 import { allowBf16Outputs } from './bfloat16.js';
@@ -18,6 +20,7 @@ import {
   nativeDropout,
   nativeMaxPool,
   nativeRelu,
+  type Bf16Edges,
   type ComputeDtype,
   type Conv2dSpec,
   type GradNeeds,
@@ -26,7 +29,7 @@ import {
 
 type Layer = tf.layers.Layer;
 type Symbolic = tf.SymbolicTensor;
-type LayerRun = (inputs: tf.Tensor[], needs: GradNeeds) => tf.Tensor;
+type LayerRun = (inputs: tf.Tensor[], needs: GradNeeds, edges: Bf16Edges) => tf.Tensor;
 
 interface LayerConfig {
   activation?: string;
@@ -56,6 +59,10 @@ interface Step {
   trains: boolean;
   /** The layers this step computes natively (none when it runs a layer's own tfjs call). */
   nativeLayers: string[];
+  /** Whether the step is a convolution or dense op that can take and give bf16 (see {@link bf16Edges}). */
+  bf16Capable?: boolean;
+  /** Which of its sides are bf16 edges (set by {@link linkBf16Edges}). */
+  edges: Bf16Edges;
   run: LayerRun;
 }
 
@@ -88,7 +95,7 @@ function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerR
   const conv = convSpec(layer);
   if (conv) {
     const op = nativeConv2d(nt, conv, compute);
-    return ([x], needs) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias(), needs);
+    return ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias(), needs, edges);
   }
   const pool = poolSpec(nt, layer);
   if (pool) {
@@ -103,10 +110,10 @@ function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerR
     case 'Dense': {
       if (c.activation !== 'relu' && c.activation !== 'linear') return null;
       const op = nativeDense(nt, c.activation === 'relu', compute);
-      return ([x], needs) => {
+      return ([x], needs, edges) => {
         // Dense on [..., features] is one matmul over the flattened leading axes, as tfjs-layers does it.
         const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, x.shape[x.rank - 1]]) as tf.Tensor2D);
-        const y = op(flat, weight(layer, 0) as tf.Tensor2D, bias(), needs);
+        const y = op(flat, weight(layer, 0) as tf.Tensor2D, bias(), needs, edges);
         return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), y.shape[1]]);
       };
     }
@@ -162,8 +169,9 @@ function convPoolChain(nt: NativeOps, compute: ComputeDtype, conv: Node, consume
   const op = nativeConvPool(nt, { ...spec, relu }, pool, compute);
   const layer = conv.layer;
   const bias = config(layer).useBias;
-  const run: LayerRun = ([x], needs) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias ? (weight(layer, 1) as tf.Tensor1D) : null, needs);
-  return { fused: chain, step: { output: next.output, inputs: conv.inputs, trains: trains(layer), nativeLayers: chain.map((n) => n.layer.name), run } };
+  const run: LayerRun = ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias ? (weight(layer, 1) as tf.Tensor1D) : null, needs, edges);
+  const step: Step = { output: next.output, inputs: conv.inputs, trains: trains(layer), nativeLayers: chain.map((n) => n.layer.name), bf16Capable: true, edges: {}, run };
+  return { fused: chain, step };
 }
 
 /** The steps of the forward pass: fused chains, native layers, and tfjs calls for the rest. */
@@ -185,9 +193,33 @@ function plan(nt: NativeOps, model: tf.LayersModel, compute: ComputeDtype): Step
     }
     const native = nativeLayer(nt, n.layer, compute);
     const generic: LayerRun = (xs) => n.layer.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
-    steps.push({ output: n.output, inputs: n.inputs, trains: trains(n.layer), nativeLayers: native ? [n.layer.name] : [], run: native ?? generic });
+    steps.push({
+      output: n.output, inputs: n.inputs, trains: trains(n.layer), nativeLayers: native ? [n.layer.name] : [], bf16Capable: Boolean(native) && takesBf16(n),
+      edges: {}, run: native ?? generic,
+    });
   }
+  if (compute === 'bfloat16') linkBf16Edges(steps, outputs);
   return steps;
+}
+
+/** A native Conv2D, or a native Dense on a 2-D input (one on more axes reshapes in tfjs, which cannot read bf16). */
+const takesBf16 = (n: Node) => convSpec(n.layer) !== null || (n.layer.getClassName() === 'Dense' && n.inputs[0].shape.length === 2);
+
+/**
+ * Marks the bf16 edges: a bf16-capable step's output that is not a model output and is read by exactly one step,
+ * itself bf16-capable with that one input. tfjs's tape then only passes the bf16 handle (and its gradient) from
+ * one op to the other: nothing adds gradients of two consumers, and no tfjs kernel reads it.
+ */
+function linkBf16Edges(steps: Step[], outputs: Set<number>): void {
+  const readers = new Map<number, Step[]>();
+  for (const s of steps) for (const x of s.inputs) readers.set(x.id, [...(readers.get(x.id) ?? []), s]);
+  for (const s of steps) {
+    const next = readers.get(s.output.id);
+    if (!s.bf16Capable || outputs.has(s.output.id) || next?.length !== 1) continue;
+    if (!next[0].bf16Capable || next[0].inputs.length !== 1) continue;
+    s.edges.output = true;
+    next[0].edges.input = true;
+  }
 }
 
 /** Forward pass of `model` in training mode on `xs`: the same outputs as `model.apply(xs, { training: true })`. */
@@ -221,6 +253,15 @@ function programOf(model: tf.LayersModel, precision: Precision = 'float32'): Ste
   return program?.steps ?? null;
 }
 
+/** The bf16 edges of the training forward under `precision` as 'producer→consumer' layer names (see linkBf16Edges). */
+export function bf16EdgeNames(model: tf.LayersModel, opts: ForwardOptions = {}): string[] {
+  const steps = programOf(model, opts.precision) ?? [];
+  return steps.filter((s) => s.edges.output).map((s) => {
+    const next = steps.find((t) => t.edges.input && t.inputs[0].id === s.output.id);
+    return `${s.nativeLayers.at(-1)}→${next?.nativeLayers[0]}`;
+  });
+}
+
 /** Names of the layers whose training forward runs native kernels (none off the `tensorflow` backend). */
 export function nativeLayerNames(model: tf.LayersModel, opts: ForwardOptions = {}): string[] {
   return (programOf(model, opts.precision) ?? []).flatMap((s) => s.nativeLayers);
@@ -241,7 +282,7 @@ export function trainingForward(model: tf.LayersModel, opts: ForwardOptions = {}
     for (const s of steps) {
       const ins = s.inputs.map((t) => values.get(t.id) as tf.Tensor);
       const inputNeedsGrad = s.inputs.some((t) => needsGrad.get(t.id));
-      values.set(s.output.id, s.run(ins, { input: inputNeedsGrad }));
+      values.set(s.output.id, s.run(ins, { input: inputNeedsGrad }, s.edges));
       needsGrad.set(s.output.id, inputNeedsGrad || s.trains);
     }
     const outs = model.outputs.map((t) => values.get(t.id) as tf.Tensor);
