@@ -104,7 +104,8 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   // Before the run exists: a YAML that insists on bfloat16 where it is missing fails here, naming the option.
   const precision = resolvePrecision(c.training, log);
   // git (commit, dirty tree) runs while the model and the data are made.
-  const tags = runTags(exp, info.name);
+  // xp.precision: what training runs in (the param training.precision is what was asked; they differ after a fallback).
+  const tags = runTags(exp, info.name).then((t) => ({ ...t, 'xp.precision': precision }));
   tags.catch(() => undefined);
 
   // The model before the data: a model the canvas cannot take fails in milliseconds (a config error naming
