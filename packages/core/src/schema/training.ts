@@ -38,7 +38,7 @@ export const TrainingSchema = Strict(
     label_smoothing: Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Label smoothing of each head\'s cross-entropy.', default: 0 }),
     precision: StringOptions(PRECISIONS, {
       description:
-        'Numeric precision, as Keras\'s policies: `float32`, or `mixed_bfloat16` (convolutions, matmuls and their gradients in ' +
+        'Numeric precision, as Keras\'s policies: `float32`, or `mixed_bfloat16` (convolutions and matmuls with their bias, ReLU and gradients in ' +
         'bfloat16; weights, optimizer state, loss and softmax in float32). mixed_bfloat16 needs a CPU with AVX512-BF16 or AMX-BF16 ' +
         'and the native backend; elsewhere xp trains in float32 and says so, unless precision_fallback is `error`.',
       default: 'float32',
