@@ -4,7 +4,7 @@ import { buildModel } from '@xp/models';
 import { describe, expect, it } from 'vitest';
 import { cpuBf16Flags, probeBf16Conv } from './bfloat16.js';
 import { NativeOps, nativeOps, observeNativeOps } from './exec.js';
-import { nativeConv2d, nativeConvPool, nativeDense, type ComputeDtype, type GradNeeds } from './layer-ops.js';
+import { nativeConv2d, nativeConvPool, nativeDense, nativeReshape, nativeTranspose, type ComputeDtype, type GradNeeds } from './layer-ops.js';
 import { bf16Support, resolvePrecision, type Bf16Support } from './precision.js';
 import { trainingForward } from './training-forward.js';
 import { rand, valueAndGrads } from './value-and-grads.testing.js';
@@ -135,6 +135,25 @@ describe.skipIf(!bf16Here)('mixed bfloat16 layer ops (this CPU has AVX512-BF16/A
     results[1].grads.forEach((g, i) => expect(g).toEqual(results[0].grads[i]));
     // Per forward 2 casts fewer (a's output out, b's input in), and 2 in the backward (b's input gradient, a's output gradient).
     expect(casts[0] - casts[1]).toBe(2 * 2 + 2);
+  });
+
+  it('reshape and transpose carry a bf16 edge from a convolution to a dense, with the same results bit for bit as casting', () => {
+    const conv = nativeConv2d(nt, convSpec, 'bfloat16');
+    const [transpose, reshape, dense] = [nativeTranspose(nt, [0, 2, 1, 3]), nativeReshape(nt), nativeDense(nt, false, 'bfloat16')];
+    const inputs = [rand([2, 4, 6, 3], 18), rand([3, 3, 3, 5], 19), rand([4 * 6 * 5, 7], 20)];
+    const chain = (edge: boolean) => (x: tf.Tensor, k: tf.Tensor, w: tf.Tensor) => {
+      const y = conv(x as tf.Tensor4D, k as tf.Tensor4D, null, { input: true }, { output: edge });
+      const flat = reshape(transpose(y, { input: edge, output: edge }), [2, -1], { input: edge, output: edge });
+      return dense(flat as tf.Tensor2D, w as tf.Tensor2D, null, { input: true }, { input: edge });
+    };
+    const [cast, edged] = [false, true].map((edge) => valueAndGrads(chain(edge), inputs));
+    expect(edged.value).toEqual(cast.value);
+    edged.grads.forEach((g, i) => expect(g).toEqual(cast.grads[i]));
+    // And they are tfjs's transpose and reshape: the float32 chain through them matches tfjs's own.
+    const f32 = valueAndGrads((x) => reshape(transpose(x), [2, -1]), [inputs[0]]);
+    const ref = valueAndGrads((x) => tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [2, -1]), [inputs[0]]);
+    expect(f32.value).toEqual(ref.value);
+    expect(f32.grads[0]).toEqual(ref.grads[0]);
   });
 
   it('refuses bf16 edges under float32', () => {

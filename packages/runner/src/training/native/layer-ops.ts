@@ -285,6 +285,39 @@ export function nativeDense(nt: NativeOps, relu: boolean, compute: ComputeDtype 
   };
 }
 
+/**
+ * A reshape or transpose as a tape entry whose gradient is the inverse reshape/transpose: native, so that it can
+ * carry a bf16 edge (see the top of this module) through a Flatten, Reshape or Permute layer, whose tfjs kernels
+ * would be told the wrong type. It computes in the type its input arrives in and casts only where its two sides
+ * differ (an edge on one side only).
+ */
+function layoutOp(nt: NativeOps, op: (x: tf.Tensor, T: ComputeDtype) => tf.Tensor, inverse: (dy: tf.Tensor, T: ComputeDtype) => tf.Tensor) {
+  return (x: tf.Tensor, edges: Bf16Edges = {}): tf.Tensor => {
+    const T: ComputeDtype = edges.input ? 'bfloat16' : 'float32';
+    const outT: ComputeDtype = edges.output ? 'bfloat16' : 'float32';
+    const convert = (t: tf.Tensor, from: ComputeDtype, to: ComputeDtype) => (from === to ? t : nt.cast(t, to));
+    return differentiable(
+      [x],
+      () => ({ value: convert(op(x, T), T, outT), save: [] }),
+      (dy) => [inverse(convert(dy, outT, T), T)],
+    );
+  };
+}
+
+/** Reshapes to `shape` (one entry may be -1); `edges` as {@link nativeConv2d}, also under float32 (then none). */
+export function nativeReshape(nt: NativeOps) {
+  const reshape = (t: tf.Tensor, shape: number[], T: ComputeDtype) => nt.run('Reshape', [t, tf.tensor1d(shape, 'int32')], [nt.type('T', T), nt.type('Tshape', 'int32')]);
+  return (x: tf.Tensor, shape: number[], edges?: Bf16Edges): tf.Tensor =>
+    layoutOp(nt, (t, T) => reshape(t, shape, T), (dy, T) => reshape(dy, x.shape, T))(x, edges);
+}
+
+/** Transposes by `perm`; `edges` as {@link nativeReshape}. */
+export function nativeTranspose(nt: NativeOps, perm: number[]) {
+  const inverse = perm.map((_, i) => perm.indexOf(i));
+  const transpose = (t: tf.Tensor, p: number[], T: ComputeDtype) => nt.run('Transpose', [t, tf.tensor1d(p, 'int32')], [nt.type('T', T), nt.type('Tperm', 'int32')]);
+  return (x: tf.Tensor, edges?: Bf16Edges): tf.Tensor => layoutOp(nt, (t, T) => transpose(t, perm, T), (dy, T) => transpose(dy, inverse, T))(x, edges);
+}
+
 /** ReLU whose gradient is TensorFlow's ReluGrad (tfjs-node's builds a tensor of ones in JavaScript). */
 export function nativeRelu(nt: NativeOps) {
   const plain: OpAttr[] = [nt.type('T')];

@@ -105,13 +105,19 @@ describe('trainingForward', () => {
 
 const bf16Flags = cpuBf16Flags();
 describe.skipIf(!bf16Flags.avx512_bf16 && !bf16Flags.amx_bf16)('trainingForward under mixed_bfloat16', () => {
-  it('keeps activations bf16 only between consecutive convolution steps with one reader each', () => {
+  it('keeps activations bf16 only along edges between native bf16 steps, each output with one reader', () => {
     const [b, sh, bn] = [buildModel(baseline, shape), buildModel(shared, shape), buildModel(perPositionBn, shape)];
     models.push(b, sh, bn);
-    expect(bf16EdgeNames(b, { precision: 'mixed_bfloat16' })).toEqual(['pool_0→conv_1']);
-    expect(bf16EdgeNames(sh, { precision: 'mixed_bfloat16' })).toEqual(['block_0_pool→block_1_conv_0', 'block_1_pool→block_2_conv_0']);
-    // Batch norm (a tfjs layer) follows the convolution, and the per-position heads' dense reads a 3-D input.
-    expect(bf16EdgeNames(bn, { precision: 'mixed_bfloat16' })).toEqual(['head_0_hidden→head_0', 'head_1_hidden→head_1', 'head_2_hidden→head_2']);
+    const edges = (m: tf.LayersModel) => bf16EdgeNames(m, { precision: 'mixed_bfloat16' });
+    // Through the layout layers (flatten, the slot reshapes and permute) to the dense that reads them; into the
+    // output reshape, which casts out.
+    expect(edges(b)).toEqual(['pool_0→conv_1', 'pool_1→flatten', 'flatten→dense', 'digit_logits→digits']);
+    expect(edges(sh)).toEqual([
+      'block_0_pool→block_1_conv_0', 'block_1_pool→block_2_conv_0', 'block_2_conv_0_relu→slots', 'slots→slots_first',
+      'slots_first→slot_features', 'slot_features→slot_dense', 'slot_dense→digits',
+    ]);
+    // Batch norm (a tfjs layer) reads the convolution, and the dense's output has four readers (3 heads, length).
+    expect(edges(bn)).toEqual(['flatten→dense', 'head_0_hidden→head_0', 'head_0→head_0_row', 'head_1_hidden→head_1', 'head_1→head_1_row', 'head_2_hidden→head_2', 'head_2→head_2_row']);
     expect(bf16EdgeNames(sh)).toEqual([]);
   });
 

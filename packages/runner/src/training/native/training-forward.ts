@@ -1,11 +1,12 @@
 // The training-mode forward pass of a tfjs-layers model, layer by layer as tfjs's own executor runs it, but
 // with Conv2D, MaxPooling2D, Dense, ReLU and Dropout layers as native TensorFlow kernels with TensorFlow's
-// gradients (see layer-ops.ts), and a convolution followed by max pooling computed as one op that pools before
-// the bias and ReLU. Every other layer runs its own tfjs `apply`, so any model works; the weights are the
+// gradients (see layer-ops.ts), a convolution followed by max pooling computed as one op that pools before
+// the bias and ReLU, and one followed by a ReLU layer as one op. Every other layer runs its own tfjs `apply`, so any model works; the weights are the
 // model's own variables, so the optimizer, callbacks and checkpoints see no difference.
 // Under mixed_bfloat16 the convolution and dense steps compute in bf16 inside their native ops (layer-ops.ts says
 // why casts sit at each op's boundary). A step's output stays bf16 only along an edge to the one step that reads
-// it, when both are such ops (e.g. conv→pool → conv→pool); everything else that leaves a step is float32, so the
+// it, when both are such ops (e.g. conv→pool → conv→pool, or through native Flatten/Reshape/Permute layers to a
+// dense); everything else that leaves a step is float32, so the
 // layers that run their own tfjs call, the loss (softmax cross-entropy) and the optimizer run in float32, as
 // under Keras's mixed policy.
 import * as tf from '@tensorflow/tfjs';
@@ -20,6 +21,8 @@ import {
   nativeDropout,
   nativeMaxPool,
   nativeRelu,
+  nativeReshape,
+  nativeTranspose,
   type Bf16Edges,
   type ComputeDtype,
   type Conv2dSpec,
@@ -43,6 +46,8 @@ interface LayerConfig {
   rate?: number;
   noiseShape?: number[] | null;
   seed?: number | null;
+  targetShape?: number[];
+  dims?: number[];
 }
 
 /** One layer call of the model. */
@@ -110,12 +115,30 @@ function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerR
     case 'Dense': {
       if (c.activation !== 'relu' && c.activation !== 'linear') return null;
       const op = nativeDense(nt, c.activation === 'relu', compute);
+      // Under bf16 the reshapes are native, so that a bf16 edge can reach through them (tfjs's would misread it).
+      const native = nativeReshape(nt);
+      const reshape = (t: tf.Tensor, shape: number[], bf16: boolean | undefined) =>
+        compute === 'bfloat16' ? native(t, shape, { input: bf16, output: bf16 }) : tf.reshape(t, shape);
       return ([x], needs, edges) => {
         // Dense on [..., features] is one matmul over the flattened leading axes, as tfjs-layers does it.
-        const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, x.shape[x.rank - 1]]) as tf.Tensor2D);
+        if (x.rank === 2) return op(x as tf.Tensor2D, weight(layer, 0) as tf.Tensor2D, bias(), needs, edges);
+        const flat = reshape(x, [-1, x.shape[x.rank - 1]], edges.input) as tf.Tensor2D;
         const y = op(flat, weight(layer, 0) as tf.Tensor2D, bias(), needs, edges);
-        return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), y.shape[1]]);
+        return reshape(y, [...x.shape.slice(0, -1), y.shape[1]], edges.output);
       };
+    }
+    // Layout layers run natively only under bf16, where they carry bf16 edges (see linkBf16Edges).
+    case 'Flatten':
+    case 'Reshape': {
+      if (compute !== 'bfloat16' || (c.dataFormat !== undefined && c.dataFormat !== 'channelsLast')) return null;
+      const op = nativeReshape(nt);
+      const target = layer.getClassName() === 'Flatten' ? [-1] : (c.targetShape as number[]);
+      return ([x], _needs, edges) => op(x, [x.shape[0], ...target], edges);
+    }
+    case 'Permute': {
+      if (compute !== 'bfloat16') return null;
+      const op = nativeTranspose(nt, [0, ...(c.dims as number[])]);
+      return ([x], _needs, edges) => op(x, edges);
     }
     case 'Dropout': {
       // A seeded tfjs dropout layer reuses its mask; a noise shape broadcasts it: both keep their tfjs call.
@@ -148,8 +171,9 @@ function topologicalNodes(model: tf.LayersModel): Node[] | null {
 const trains = (layer: Layer) => layer.trainable && layer.trainableWeights.length > 0;
 
 /**
- * Conv2D [→ Activation(relu)] → MaxPooling2D starting at `conv`, when each intermediate result feeds only the
- * next layer (so nothing else needs the unpooled activations): the nodes and the fused step, else null.
+ * Conv2D [→ Activation(relu)] [→ MaxPooling2D] starting at `conv`, at least two of them, when each intermediate
+ * result feeds only the next layer (so nothing else needs the unpooled or pre-ReLU activations): the nodes and
+ * the fused step, else null.
  */
 function convPoolChain(nt: NativeOps, compute: ComputeDtype, conv: Node, consumers: Map<number, Node[]>, outputs: Set<number>): { fused: Node[]; step: Step } | null {
   const spec = convSpec(conv.layer);
@@ -164,13 +188,14 @@ function convPoolChain(nt: NativeOps, compute: ComputeDtype, conv: Node, consume
     next = only(next);
   }
   const pool = next ? poolSpec(nt, next.layer) : null;
-  if (!next || !pool) return null;
-  chain.push(next);
-  const op = nativeConvPool(nt, { ...spec, relu }, pool, compute);
+  if (next && pool) chain.push(next);
+  else if (chain.length === 1) return null; // a lone convolution: nativeLayer's
+  const op = pool ? nativeConvPool(nt, { ...spec, relu }, pool, compute) : nativeConv2d(nt, { ...spec, relu }, compute);
   const layer = conv.layer;
   const bias = config(layer).useBias;
   const run: LayerRun = ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias ? (weight(layer, 1) as tf.Tensor1D) : null, needs, edges);
-  const step: Step = { output: next.output, inputs: conv.inputs, trains: trains(layer), nativeLayers: chain.map((n) => n.layer.name), bf16Capable: true, edges: {}, run };
+  const last = chain[chain.length - 1];
+  const step: Step = { output: last.output, inputs: conv.inputs, trains: trains(layer), nativeLayers: chain.map((n) => n.layer.name), bf16Capable: true, edges: {}, run };
   return { fused: chain, step };
 }
 
@@ -202,8 +227,8 @@ function plan(nt: NativeOps, model: tf.LayersModel, compute: ComputeDtype): Step
   return steps;
 }
 
-/** A native Conv2D, or a native Dense on a 2-D input (one on more axes reshapes in tfjs, which cannot read bf16). */
-const takesBf16 = (n: Node) => convSpec(n.layer) !== null || (n.layer.getClassName() === 'Dense' && n.inputs[0].shape.length === 2);
+/** Layers whose native op can take and give bf16 (for a Dense or layout layer, only its bf16 variant is native). */
+const takesBf16 = (n: Node) => convSpec(n.layer) !== null || ['Dense', 'Flatten', 'Reshape', 'Permute'].includes(n.layer.getClassName());
 
 /**
  * Marks the bf16 edges: a bf16-capable step's output that is not a model output and is read by exactly one step,
