@@ -16,7 +16,8 @@
 // Only where the caller knows that one op's output feeds exactly one other such op and nothing else
 // (`Bf16Edges`, decided by training-forward.ts from the model's graph) does the value, and its gradient, cross
 // that edge in bf16: tfjs's tape then only hands the handle from one op to the other, and two casts each way are
-// saved (a cast of a [128,14,42,32] activation costs ~1.4 ms; a baseline step ~55 ms). The ops save their bf16
+// saved (a cast of a [128,14,42,32] activation costs ~1.4 ms; a baseline step ~55 ms). Native reshape/transpose
+// ops (`nativeReshape`, `nativeTranspose`) let an edge pass through layout layers. The ops save their bf16
 // input and kernel for the backward pass, so nothing is cast twice.
 import * as tf from '@tensorflow/tfjs';
 import type { OpAttr } from '@xp/data';
