@@ -1,14 +1,14 @@
 // The training-mode forward pass of a tfjs-layers model, layer by layer as tfjs's own executor runs it, but
 // with Conv2D, MaxPooling2D, Dense, ReLU and Dropout layers as native TensorFlow kernels with TensorFlow's
 // gradients (see layer-ops.ts), a convolution followed by max pooling computed as one op that pools before
-// the bias and ReLU, and one followed by a ReLU layer as one op. Every other layer runs its own tfjs `apply`, so any model works; the weights are the
-// model's own variables, so the optimizer, callbacks and checkpoints see no difference.
+// the bias and ReLU, and one followed by a ReLU layer as one op. Every other layer runs its own tfjs `apply`, so
+// any model works; the weights are the model's own variables, so the optimizer, callbacks and checkpoints see no
+// difference.
 // Under mixed_bfloat16 the convolution and dense steps compute in bf16 inside their native ops (layer-ops.ts says
 // why casts sit at each op's boundary). A step's output stays bf16 only along an edge to the one step that reads
 // it, when both are such ops (e.g. conv→pool → conv→pool, or through native Flatten/Reshape/Permute layers to a
-// dense); everything else that leaves a step is float32, so the
-// layers that run their own tfjs call, the loss (softmax cross-entropy) and the optimizer run in float32, as
-// under Keras's mixed policy.
+// dense); everything else that leaves a step is float32, so the layers that run their own tfjs call, the loss
+// (softmax cross-entropy) and the optimizer run in float32, as under Keras's mixed policy.
 import * as tf from '@tensorflow/tfjs';
 import type { Precision } from '@xp/core';
 import { allowBf16Outputs } from './bfloat16.js';
@@ -64,7 +64,7 @@ interface Step {
   trains: boolean;
   /** The layers this step computes natively (none when it runs a layer's own tfjs call). */
   nativeLayers: string[];
-  /** Whether the step is a convolution or dense op that can take and give bf16 (see {@link bf16Edges}). */
+  /** Whether the step's native op can take and give bf16: a convolution, dense or layout op (see {@link linkBf16Edges}). */
   bf16Capable?: boolean;
   /** Which of its sides are bf16 edges (set by {@link linkBf16Edges}). */
   edges: Bf16Edges;
