@@ -84,8 +84,8 @@ const layerInputs = (x: tf.Tensor, kernel: tf.Tensor, b: tf.Tensor | null, needs
 /**
  * The bias and optional ReLU that follow a convolution or matmul, in `compute`, forward and backward: `apply` adds
  * them (the float32 bias cast in), `reluGrad` takes the output's gradient back through the ReLU, `grads` lists the
- * gradients in {@link layerInputs} order, cast out to float32 (input and kernel gradients are thunks, so an
- * unneeded one is never computed).
+ * gradients in {@link layerInputs} order, the kernel's and bias's cast out to float32 (the input's is cast by the
+ * op, as its edge says; input and kernel gradients are thunks, so an unneeded one is never computed).
  */
 function biasRelu(nt: NativeOps, relu: boolean, compute: ComputeDtype = 'float32') {
   const T = nt.type('T', compute);
