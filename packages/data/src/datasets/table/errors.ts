@@ -1,16 +1,16 @@
-// A problem in a data file, raised by `prepare()` when it meets what `inspect()` would have reported. Defined
-// here because data's errors.ts has no data-file error yet (the registry work may move it there).
+// A problem in a data file, raised by `prepare()` (and by reading a file that cannot be read at all). Defined
+// here because data's errors.ts has no data-file error yet; its shape follows the one the registry work adds
+// there (a list of issues, exit 2), so switching to it is an import change.
 import { XpError } from '@xp/core';
+import type { DataIssue } from '../dataset-type.js';
 
-/** A data file that cannot be used as configured; `file` and `line` say where (the message says so too). */
+/** Problems in the data file; the message is one `file:line: message` line per problem. */
 export class DataFileError extends XpError {
-  declare readonly code: 'XP_DATA_FILE';
-  readonly file: string;
-  readonly line?: number;
+  declare readonly code: 'XP_CONFIG_DATA_FILE';
+  readonly issues: readonly DataIssue[];
 
-  constructor(file: string, line: number | undefined, message: string, options?: { cause?: unknown }) {
-    super('XP_DATA_FILE', `${line === undefined ? file : `${file}:${line}`}: ${message}`, options);
-    this.file = file;
-    this.line = line;
+  constructor(issues: readonly DataIssue[], options?: { cause?: unknown }) {
+    super('XP_CONFIG_DATA_FILE', issues.map((i) => `${i.file}${i.line === undefined ? '' : `:${i.line}`}: ${i.message}`).join('\n'), options);
+    this.issues = issues;
   }
 }

@@ -52,10 +52,10 @@ export const KNOWN_EXTENSIONS = Object.keys(EXTENSIONS);
 export async function readTable(file: string, format: TableFormat, maxRows: number): Promise<RawTable> {
   try {
     const st = await stat(file);
-    if (!st.isFile()) throw new DataFileError(file, undefined, 'is not a file; data.path must name a table file.');
+    if (!st.isFile()) throw new DataFileError([{ file, message: 'is not a file; data.path must name a table file.' }]);
   } catch (e) {
     if (e instanceof DataFileError) throw e;
-    throw new DataFileError(file, undefined, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); check data.path, which is relative to the experiment file.`);
+    throw new DataFileError([{ file, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); check data.path, which is relative to the experiment file.` }]);
   }
   switch (format) {
     case 'csv':
@@ -69,12 +69,13 @@ export async function readTable(file: string, format: TableFormat, maxRows: numb
 }
 
 function tooManyRows(file: string, maxRows: number): DataFileError {
-  return new DataFileError(
-    file,
-    undefined,
-    `has more than ${maxRows.toLocaleString('en-US')} data rows (data.max_rows); it was not loaded. ` +
-      'Raise data.max_rows if the machine has the memory for it, or sample the file.',
-  );
+  return new DataFileError([
+    {
+      file,
+      message: `has more than ${maxRows.toLocaleString('en-US')} data rows (data.max_rows); it was not loaded. ` +
+        'Raise data.max_rows if the machine has the memory for it, or sample the file.',
+    },
+  ]);
 }
 
 async function readDelimited(file: string, format: 'csv' | 'tsv', maxRows: number): Promise<RawTable> {
@@ -184,11 +185,12 @@ async function readJsonLines(file: string, maxRows: number): Promise<RawTable> {
 async function readJsonArray(file: string, maxRows: number): Promise<RawTable> {
   const { size } = await stat(file);
   if (size > MAX_JSON_ARRAY_BYTES) {
-    throw new DataFileError(
-      file,
-      undefined,
-      `is ${(size / 2 ** 20).toFixed(0)} MiB; a JSON array is read whole, up to ${MAX_JSON_ARRAY_BYTES / 2 ** 20} MiB. Convert it to JSON Lines (one object per line) or CSV, which are streamed.`,
-    );
+    throw new DataFileError([
+      {
+        file,
+        message: `is ${(size / 2 ** 20).toFixed(0)} MiB; a JSON array is read whole, up to ${MAX_JSON_ARRAY_BYTES / 2 ** 20} MiB. Convert it to JSON Lines (one object per line) or CSV, which are streamed.`,
+      },
+    ]);
   }
   const text = await readFile(file, 'utf8');
   const table: RawTable = { file, format: 'json', header: [], rows: [], lines: [], issues: [] };

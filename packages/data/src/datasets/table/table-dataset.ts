@@ -57,7 +57,7 @@ async function inspect(config: TableConfig, ctx: { baseDir: string }): Promise<D
   try {
     return (await analyseTable(config, ctx.baseDir)).issues;
   } catch (e) {
-    if (e instanceof DataFileError) return [{ file: e.file, line: e.line, message: e.message.slice(e.message.indexOf(': ') + 2) }];
+    if (e instanceof DataFileError) return [...e.issues];
     throw e;
   }
 }
@@ -84,7 +84,7 @@ function encodeSplit(a: TableAnalysis, pre: TablePreprocessing, split: string, r
   try {
     xs = encodeInto(pre, rows.length, (r, column) => a.table.rows[rows[r]][at.get(column) as number], new Float32Array(rows.length * width));
   } catch (e) {
-    if (e instanceof EncodeError) throw new DataFileError(a.file, a.table.lines[rows[e.row]], e.message.replace(/^row \d+: /, ''));
+    if (e instanceof EncodeError) throw new DataFileError([{ file: a.file, line: a.table.lines[rows[e.row]], message: e.message.replace(/^row \d+: /, '') }]);
     throw e;
   }
   const target = pre.target;
@@ -94,12 +94,15 @@ function encodeSplit(a: TableAnalysis, pre: TablePreprocessing, split: string, r
   rows.forEach((row, i) => {
     const y = encodeTarget(target, cells[row], classIndex);
     if (y === undefined) {
-      throw new DataFileError(
-        a.file,
-        a.table.lines[row],
-        `class '${categoryOf(cells[row])}' of the target '${target.name}' is in the ${split} split but in no training row, so the model cannot learn it; ` +
-          'add rows of that class, remove these rows, or change the seed or fractions.',
-      );
+      throw new DataFileError([
+        {
+          file: a.file,
+          line: a.table.lines[row],
+          message:
+            `class '${categoryOf(cells[row])}' of the target '${target.name}' is in the ${split} split but in no training row, so the model cannot learn it; ` +
+            'add rows of that class, remove these rows, or change the seed or fractions.',
+        },
+      ]);
     }
     ys[i] = y;
   });
@@ -115,11 +118,7 @@ function classCounts(classes: string[], ys: Int32Array): Record<string, number> 
 
 async function prepare(config: TableConfig, ctx: PrepareContext): Promise<DataBundle> {
   const { issues, analysis } = await analyseTable(config, ctx.baseDir);
-  if (issues.length > 0 || !analysis) {
-    const first = issues[0];
-    const more = issues.length > 1 ? ` (${issues.length - 1} more problem(s); \`xp validate\` lists them all)` : '';
-    throw new DataFileError(first.file, first.line, first.message + more);
-  }
+  if (issues.length > 0 || !analysis) throw new DataFileError(issues);
   const a = analysis;
   if (ctx.variants.length > 0) ctx.log?.('table data has no perturbed test variants; evaluation.variants is ignored.');
   const rows = splitRows(a, config, ctx.seed);
