@@ -17,6 +17,8 @@ export interface HeadStyle {
   /** Hidden units of each head (per_position) or of the shared slot layer (shared); 0 = none. */
   hiddenUnits: number;
   dropout: number;
+  /** Add a (positions+1)-way length head. */
+  lengthHead: boolean;
 }
 
 /** A model without its head: the task completes it with {@link completeModel}. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, displayPath } from '../errors.js';
-import { loadSweep, parseSweepText } from './load-sweep.js';
+import { loadSweep, parseSweepText } from '../testing/registries.testing.js';
 
 const dir = fileURLToPath(new URL('../../test/fixtures/sweep/', import.meta.url));
 const fixture = (name: string) => path.join(dir, name);
