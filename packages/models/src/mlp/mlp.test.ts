@@ -57,6 +57,6 @@ describe('buildMlp', () => {
 
   it('refuses an image input shape, naming the option', () => {
     expect(() => buildMlp(config(), { inputShape: [28, 28, 1] })).toThrow(ModelConfigError);
-    expect(() => buildMlp(config(), { inputShape: [28, 28, 1] })).toThrow(/mlp takes a vector input/);
+    expect(() => buildMlp(config(), { inputShape: [28, 28, 1] })).toThrow(/model mlp takes vectors \[features\], but the data gives \[28, 28, 1\]/);
   });
 });

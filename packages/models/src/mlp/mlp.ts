@@ -1,8 +1,8 @@
 // The `mlp` architecture: Dense layers on a vector input. The trunk ends at the last hidden layer; the task
 // puts its head there.
 import * as tf from '@tensorflow/tfjs';
-import { ModelConfigError } from '../errors.js';
 import { kernelInitializers } from '../init.js';
+import { checkInputShape, once } from '../model-shape.js';
 import type { BuildContext, ModelType, Trunk } from '../model-type.js';
 import { MlpSchema, type MlpActivation, type MlpConfig } from './schema.js';
 
@@ -16,22 +16,15 @@ const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor) => layer.apply(x) a
  * `features()` call, taking kernel initialisers in that order.
  */
 export function buildMlp(config: MlpConfig, ctx: BuildContext): Trunk {
-  if (ctx.inputShape.length !== 1 || !(ctx.inputShape[0] >= 1)) {
-    throw new ModelConfigError(
-      'XP_CONFIG_MODEL_SHAPE',
-      `model.type: mlp takes a vector input [features], but the data gives [${ctx.inputShape.join(', ')}]; use an image model (baseline-cnn, multihead-cnn) for images.`,
-    );
-  }
+  checkInputShape(ctx.inputShape, 1, 'mlp');
   const init = kernelInitializers(ctx.seed);
   const input = tf.input({ shape: [ctx.inputShape[0]], dtype: 'float32', name: 'features_in' });
   const activation = tfActivation(config.activation);
-  let features: tf.SymbolicTensor | undefined;
   return {
     type: 'mlp',
     input,
     flat: () => input,
-    features: () => {
-      if (features) return features;
+    features: once(() => {
       let x = input;
       config.hidden.forEach((units, i) => {
         x = apply(
@@ -44,12 +37,11 @@ export function buildMlp(config: MlpConfig, ctx: BuildContext): Trunk {
         }
         if (config.dropout > 0) x = apply(tf.layers.dropout({ rate: config.dropout, name: `dropout_${i}` }), x);
       });
-      features = x;
       return x;
-    },
+    }),
     init,
     // Only the sequence task reads head styles; an MLP's feature vector takes the plain stacked head.
-    heads: { kind: 'stacked', hiddenUnits: 0, dropout: 0 },
+    heads: { kind: 'stacked', hiddenUnits: 0, dropout: 0, lengthHead: false },
   };
 }
 

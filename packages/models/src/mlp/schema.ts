@@ -1,6 +1,5 @@
 // The `model:` section of `type: mlp`, a stack of dense layers for encoded table rows.
-import { Type } from '@sinclair/typebox';
-import { PositiveInt, Rate, Strict, StringOptions, type Static } from '@xp/core';
+import { PositiveInt, Rate, Strict, StringOptions, Type, type Static } from '@xp/core';
 
 /** Activations tfjs layers serialise (so a saved model loads back); `silu` is tfjs's `swish`. */
 export const MLP_ACTIVATIONS = ['relu', 'gelu', 'tanh', 'silu', 'swish', 'elu', 'selu', 'sigmoid', 'mish', 'relu6', 'softplus'] as const;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { tableConfig, tempTables } from '../../../test/table-helpers.js';
 import type { DataBundle, PrepareContext } from '../dataset-type.js';
 import { classifyCell, type CellValue } from './cells.js';
-import { DataFileError } from './errors.js';
+import { DataFileError } from '../../errors.js';
 import { encodeRows, fitPreprocessing, UNSEEN, type TablePreprocessing } from './preprocess.js';
 import type { TableConfig } from './schema.js';
 import { tableDataset } from './table-dataset.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tempTables } from '../../../test/table-helpers.js';
-import { DataFileError } from './errors.js';
+import { DataFileError } from '../../errors.js';
 import { formatFromPath, readTable } from './read-table.js';
 
 const t = tempTables();

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import jsonc from 'jsonc-parser';
 import type { DataIssue } from '../dataset-type.js';
-import { DataFileError } from './errors.js';
+import { DataFileError } from '../../errors.js';
 import type { TableFormat } from './schema.js';
 
 /** One cell as the file holds it: text (CSV), a JSON scalar, or null when absent. */

@@ -1,7 +1,6 @@
 // The `data:` section of a `type: table` experiment. Everything a table run needs is named here; the registry
 // adds `type`.
-import { Type } from '@sinclair/typebox';
-import { PositiveInt, Rate, Strict, StringOptions, type Static } from '@xp/core';
+import { PositiveInt, Rate, Strict, StringOptions, Type, type Static } from '@xp/core';
 
 /** File formats a table is read from. */
 export const TABLE_FORMATS = ['csv', 'tsv', 'json', 'jsonl'] as const;
