@@ -218,7 +218,9 @@ async function readJsonArray(file: string, maxRows: number): Promise<RawTable> {
         if (depth === 1) starts.push(startLine + 1);
       },
       onError: (code, _o, _l, startLine) => {
-        syntaxError ??= { file, line: startLine + 1, message: `is not valid JSON: ${jsonc.printParseErrorCode(code)}.` };
+        // printParseErrorCode names the error in CamelCase (`CommaExpected`); the message reads it as words.
+        const what = jsonc.printParseErrorCode(code).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+        syntaxError ??= { file, line: startLine + 1, message: `is not valid JSON: ${what} on this line.` };
       },
     },
     { disallowComments: true, allowTrailingComma: false },
