@@ -4,7 +4,7 @@
 import { XpError } from '@xp/core';
 
 /** Stable codes of the errors this package throws on purpose. */
-export type ModelErrorCode = 'XP_CONFIG_MODEL_SHAPE' | 'XP_CONFIG_UNKNOWN_MODEL';
+export type ModelErrorCode = 'XP_CONFIG_MODEL_SHAPE';
 
 /** A model config that cannot be built; the message names the option, the layer and the shapes involved. */
 export class ModelConfigError extends XpError {

@@ -21,7 +21,7 @@ export interface HeadStyle {
   lengthHead: boolean;
 }
 
-/** A model without its head: the task completes it with {@link completeModel}. */
+/** A model without its head: the task adds its head (the runner joins them with `tf.model`). */
 export interface Trunk {
   /** Registry name, e.g. `baseline-cnn`; the finished model is named after it. */
   type: string;

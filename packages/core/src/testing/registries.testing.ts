@@ -6,7 +6,7 @@ import { baselineCnn } from '../../../models/src/baseline-cnn/build.js';
 import { multiheadCnn } from '../../../models/src/multihead-cnn/build.js';
 import { loadExperiment as load, parseExperimentText as parse, type LoadOptions } from '../loader.js';
 import type { SchemaExtensions } from '../schema/experiment.js';
-import { loadSweep as loadSweepFile, parseSweepText as parseSweep } from '../sweep/load-sweep.js';
+import { loadSweep as loadSweepFile, parseSweepText as parseSweep, type SweepLoadOptions } from '../sweep/load-sweep.js';
 
 const models = { 'baseline-cnn': baselineCnn, 'multihead-cnn': multiheadCnn } as const;
 
@@ -35,6 +35,6 @@ export const loadExperiment = (file: string, opts: LoadOptions = {}) => load(fil
 /** The loader with {@link REGISTRIES}. */
 export const parseExperimentText = (text: string, file: string, opts: LoadOptions = {}) => parse(text, file, { ...opts, extensions: withRegistries(opts.extensions) });
 /** The sweep loader with {@link REGISTRIES}. */
-export const loadSweep = (file: string, opts: Pick<LoadOptions, 'extensions'> = {}) => loadSweepFile(file, { ...opts, extensions: withRegistries(opts.extensions) });
+export const loadSweep = (file: string, opts: SweepLoadOptions = {}) => loadSweepFile(file, { ...opts, extensions: withRegistries(opts.extensions) });
 /** The sweep loader with {@link REGISTRIES}. */
-export const parseSweepText = (text: string, file: string, opts: Pick<LoadOptions, 'extensions'> = {}) => parseSweep(text, file, { ...opts, extensions: withRegistries(opts.extensions) });
+export const parseSweepText = (text: string, file: string, opts: SweepLoadOptions = {}) => parseSweep(text, file, { ...opts, extensions: withRegistries(opts.extensions) });

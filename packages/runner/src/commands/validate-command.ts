@@ -7,6 +7,7 @@ import { loadBackend } from '../backend/native-backend.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import type { Registries } from '../registries/registries.js';
 import { bindTask, buildModel } from '../run/prepare.js';
+import { sweepHeadline } from '../sweep/sweep-headline.js';
 
 /**
  * `xp validate <files…>`: checks experiment and sweep files without running anything; true when all are valid.
@@ -20,9 +21,9 @@ export async function validateCommand(files: string[], opts: { set?: string[]; d
     try {
       if (await isSweepFile(file)) {
         if (opts.set?.length) throw new XpError('XP_CONFIG_SET_ON_SWEEP', `${file}: --set applies to experiment files; a sweep sets values through its parameters`);
-        const sweep = await loadSweep(file, { extensions });
+        const sweep = await loadSweep(file, { extensions, headline: sweepHeadline(registries) });
         const n = Object.keys(sweep.config.parameters).length;
-        process.stdout.write(`${file}: ok (sweep of ${sweep.experiment.config.name}, ${n} parameter${n === 1 ? '' : 's'}, up to ${sweep.config.max_trials} trials)\n`);
+        process.stdout.write(`${file}: ok (sweep of ${sweep.experiment.config.name}, ${sweep.config.metric.goal} ${sweep.config.metric.name}, ${n} parameter${n === 1 ? '' : 's'}, up to ${sweep.config.max_trials} trials)\n`);
         continue;
       }
       const exp = await loadExperiment(file, { overrides: opts.set ?? [], extensions });

@@ -168,7 +168,8 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
       }
     }
 
-    const deps = { runDir, totalEpochs: c.training.epochs, log, saveCheckpoint };
+    // `monitor: headline` in a callback watches the bound task's headline (its train value when not validating).
+    const deps = { runDir, totalEpochs: c.training.epochs, log, saveCheckpoint, headline: task.headline };
     const configured = c.callbacks.map((cb) => createCallback(cb, deps, opts.pluginCallbacks));
     optimizer = createOptimizer(c.training.optimizer);
     const opt = optimizer;

@@ -12,6 +12,7 @@ import { createRng, permutation, type Rng } from '../../rng.js';
 import { BLANK, digestSequences, NUM_CLASSES, selectSequences, synthesizeSequences, type SequenceSet } from './sequence-synth.js';
 import { splitDigits } from '../../splits.js';
 import type { Batch, DataBundle, DatasetInfo, SplitInfo } from '../dataset-type.js';
+import { checkMnistSequences } from './checks.js';
 import type { MnistSequencesConfig } from './schema.js';
 
 /** Seed of the test sequences: fixed, so every run (whatever its seed) is scored on the same sequences. */
@@ -77,13 +78,9 @@ export async function createDataBundle(
 ): Promise<SequenceBundle> {
   const spec = canvasSpec(config);
   const variants = resolveVariants(opts.variants ?? []);
-  if (config.val.count > 0 && config.val_fraction === 0) {
-    throw new DataError(
-      'XP_DATA_CONFIG_INVALID',
-      `data.val.count is ${config.val.count} but data.val_fraction is 0, so there are no validation digits; ` +
-        'set data.val_fraction above 0 or data.val.count to 0.',
-    );
-  }
+  // The config check (checks.ts) reports this at the option; a direct caller still gets a clear error.
+  const [valDigitsProblem] = checkMnistSequences(config).filter((i) => i.pointer === '/data/val_fraction');
+  if (valDigitsProblem) throw new DataError('XP_DATA_CONFIG_INVALID', valDigitsProblem.message);
   if (opts.digits && (!opts.mnist || opts.digits.train.shape[0] !== opts.mnist.train.count || opts.digits.test.shape[0] !== opts.mnist.test.count)) {
     throw new DataError('XP_DATA_CONFIG_INVALID', 'createDataBundle: `digits` must be the tensors of the `mnist` passed with them (prepareDigits(mnist)).');
   }
