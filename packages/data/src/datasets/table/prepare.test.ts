@@ -43,7 +43,10 @@ describe('table prepare', () => {
     const data = await prepare(tableConfig({ path: 'wide.csv', target: 'label', features: { n: 'numeric', c: 'categorical' } }));
     expect([data.count('train'), data.count('val'), data.count('test')]).toEqual([35, 5, 10]);
     expect(data.info.input).toEqual({ kind: 'vector', shape: [5], columns: ['n', 'c=p', 'c=q', 'c=s', `c=${UNSEEN}`] });
-    expect(data.info.target).toEqual({ kind: 'class', classes: ['no', 'yes'] });
+    expect(data.info.target).toEqual({ kind: 'class', classes: ['no', 'yes'], trainCounts: [expect.any(Number), expect.any(Number)] });
+    const counts = (data.info.target as { trainCounts: number[] }).trainCounts;
+    expect(counts[0] + counts[1]).toBe(35);
+    expect(collect(data, 'train').ys.filter((y) => y === 1).length).toBe(counts[1]);
     expect(data.info.digest).toMatch(/^[0-9a-f]{32}$/);
     expect(Object.keys(data.info.splits)).toEqual(['train', 'val', 'test']);
     const b = [...data.batches('train', 8)];
@@ -182,6 +185,6 @@ describe('table prepare', () => {
     const data = await prepare(tableConfig({ path: 'p.json', target: 'k', missing: 'mean' }));
     expect(data.info.profile.features).toEqual({ len: 'numeric', isl: 'categorical' });
     expect(data.info.input.shape).toEqual([1 + 2 + 1]);
-    expect(data.info.target).toEqual({ kind: 'class', classes: ['f', 'm'] });
+    expect(data.info.target).toMatchObject({ kind: 'class', classes: ['f', 'm'] });
   });
 });

@@ -141,7 +141,7 @@ async function prepare(config: TableConfig, ctx: PrepareContext): Promise<DataBu
   const digest = digest32(fileHash, canonicalJson(config), String(ctx.seed));
   const target: TargetSpec =
     pre.target.kind === 'categorical'
-      ? { kind: 'class', classes: pre.target.classes }
+      ? { kind: 'class', classes: pre.target.classes, trainCounts: Object.values(classCounts(pre.target.classes, splits.get('train')?.ys as Int32Array)) }
       : { kind: 'values', names: [pre.target.name], mean: [pre.target.mean], std: [pre.target.std] };
   const splitInfo: Record<string, SplitInfo> = {};
   for (const [name, s] of splits) {
