@@ -84,8 +84,20 @@ export async function analyseTable(config: TableConfig, baseDir: string): Promis
   table.issues.forEach((i) => issues.add('read', 'rows that cannot be read', i));
   const naValues = new Set(config.na_values);
 
-  // Columns: the target and the declared (or all other) features must be in the header.
-  const at = new Map(table.header.map((h, i) => [h, i]));
+  // Columns: the target and the declared (or all other) features must be in the header, each once.
+  const at = new Map<string, number>();
+  table.header.forEach((h, i) => {
+    const first = at.get(h);
+    if (first === undefined) at.set(h, i);
+    else {
+      issues.add(`duplicate:${h}`, '', {
+        file,
+        line: table.headerLine,
+        message: `the header names column ${h === '' ? '(empty)' : `'${h}'`} twice (columns ${first + 1} and ${i + 1}); give each column its own name.`,
+      });
+    }
+  });
+  if (at.size < table.header.length) return { issues: issues.done() };
   const unknown = (name: string, role: string) =>
     issues.add(`column:${name}`, '', { file, line: table.headerLine, message: `${role} '${name}' is not a column of this file${columnHint(name, table.header)}` });
   const targetIndex = at.get(config.target);

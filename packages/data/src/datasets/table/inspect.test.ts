@@ -48,6 +48,7 @@ describe('table inspect', () => {
     },
     { name: 'a JSON syntax error', file: 'syntax.json', text: '[\n{"a":1,"y":"x"},\n{"a":2 "y":"y"}\n]\n', line: 3, message: /not valid JSON/ },
     { name: 'a single class', file: 'one-class.csv', text: 'a,y\n1,x\n2,x\n3,x\n', line: undefined, message: /has only one class \('x'\) in the rows used; classification needs at least 2/ },
+    { name: 'a column named twice in the header', file: 'dup.csv', text: 'a,b,a,y\n1,2,3,x\n', line: 1, message: /the header names column 'a' twice \(columns 1 and 3\)/ },
     { name: 'an unreadable extension', file: 'table.txt', text: 'a,y\n1,x\n', line: undefined, message: /extension xp cannot read/ },
   ])('reports $name at the file and line', async ({ file, text, config, line, message }) => {
     const abs = t.write(file, text);
