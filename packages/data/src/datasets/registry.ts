@@ -1,5 +1,6 @@
 import type { DatasetType } from './dataset-type.js';
 import { mnistSequences } from './mnist_sequences/index.js';
+import { tableDataset } from './table/index.js';
 
 /**
  * Every built-in dataset type, keyed by its `data.type` name. Adding a type means adding its folder and one
@@ -8,4 +9,5 @@ import { mnistSequences } from './mnist_sequences/index.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is typed by its own schema
 export const datasetTypes: Readonly<Record<string, DatasetType<any>>> = {
   mnist_sequences: mnistSequences,
+  table: tableDataset,
 };
