@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-node-gpu';
 import { startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeRows, type TablePreprocessing } from '../../packages/data/src/datasets/table/preprocess.js';
+import { encodeRows, type TablePreprocessing } from '@xp/data';
 import { artifact, rest, root, runIdFromUrl, xp, type CliResult } from './helpers.js';
 
 interface Run {
