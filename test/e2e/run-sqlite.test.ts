@@ -37,7 +37,7 @@ describe('xp run against a real MLflow server (sqlite store)', () => {
   });
 
   it('prints the run URL and trains on the native TensorFlow backend', () => {
-    expect(cli.stdout.trim()).toMatch(new RegExp(`^${server.url}/#/experiments/\\d+/runs/${runId}$`));
+    expect(cli.stdout.trim()).toMatch(new RegExp(`^${server.url}/#/experiments/\\d+/runs/${runId}\\?workflowType=machine_learning$`));
     expect(cli.stderr).toMatch(/backend: tensorflow \(native TensorFlow 2\.\d+/);
     const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
     expect(tags['xp.backend']).toBe('tensorflow');

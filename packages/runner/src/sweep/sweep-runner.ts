@@ -38,6 +38,8 @@ export interface SweepOutcome {
   parentRunId: string;
   experimentId: string;
   url: string;
+  /** The experiment's runs table in the MLflow UI. */
+  experimentUrl: string;
   status: 'FINISHED' | 'KILLED';
   trials: TrialRecord[];
   best?: TrialRecord;
@@ -132,7 +134,7 @@ export async function runSweep(sweep: LoadedSweep, o: SweepRunOptions): Promise<
   // not keep saying it was interrupted.
   await client.setTags(parentRunId, { [SWEEP_TAGS.sweepState]: status === 'KILLED' ? 'interrupted (continue with --resume)' : 'finished' });
   await client.setTerminated(parentRunId, status);
-  return { parentRunId, experimentId, url, status, trials, best };
+  return { parentRunId, experimentId, url, experimentUrl: client.experimentUrl(experimentId), status, trials, best };
 }
 
 async function openParent(store: SweepStore, sweep: LoadedSweep, exp: LoadedExperiment, experimentId: string, resume: boolean): Promise<string> {
