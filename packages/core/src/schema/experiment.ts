@@ -5,6 +5,7 @@ import { DataSchema } from './data.js';
 import { discriminated, StringOptions, Strict } from './fields.js';
 import { ModelSchemas } from './models.js';
 import { TrainingSchema } from './training.js';
+import { TrackingSchema } from './tracking.js';
 
 /**
  * Registry entries added at run time by `--plugin` modules, each with the JSON Schema of its options (a
@@ -62,6 +63,7 @@ export function experimentSchema(ext: SchemaExtensions = {}) {
         },
         { description: 'Final evaluation.', default: {} },
       ),
+      tracking: TrackingSchema,
       mlflow: Strict(
         {
           log_model: Type.Boolean({ description: 'Log the trained model (tfjs format) as an artifact.', default: true }),
