@@ -6,7 +6,7 @@
 // cost of one sample, timed directly, and what it means at the default every_s of 10.
 //
 //   node bench/xp-bench.mjs system-metrics [--every-s 1] [--epochs 3] [--epoch-batches 20] [--rounds 3] [--model baseline]
-/* global performance, process */
+/* global performance */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
