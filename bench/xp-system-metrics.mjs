@@ -18,23 +18,8 @@ import { SystemMetricsSampler } from '../packages/runner/dist/tracking/system-me
 import { train } from '../packages/runner/dist/training/trainer.js';
 import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
 import { buildModel } from '../packages/models/dist/index.js';
-import { emit, intArg, median, round, threadInfo } from './lib.mjs';
+import { emit, epochClock, intArg, median, round, threadInfo } from './lib.mjs';
 import { BENCH_BATCH, buildSpec } from './spec.mjs';
-
-/** Wall time of each epoch (first one of a block dropped: it absorbs the switch between modes). */
-function epochClock() {
-  return {
-    name: 'bench_epoch_clock',
-    starts: [],
-    end: 0,
-    onEpochBegin() { this.starts.push(performance.now()); },
-    onTrainEnd() { this.end = performance.now(); },
-    epochs() {
-      const t = [...this.starts, this.end];
-      return t.slice(2).map((x, i) => (x - t[i + 1]) / 1000);
-    },
-  };
-}
 
 export async function systemMetricsOverhead(args, { shapeOf, syntheticSource }) {
   const spec = await buildSpec();
