@@ -51,6 +51,8 @@ describe.skipIf(!availability.run)('comparing runs in the MLflow UI (headless Ch
   let trials: RestRun[];
   let compareUrl: string;
   let experimentUrl: string;
+  /** The run URLs `xp run` printed, one per step. */
+  const runUrls: string[] = [];
   let shot = 0;
 
   const screenshot = async (name: string) => {
@@ -72,6 +74,7 @@ describe.skipIf(!availability.run)('comparing runs in the MLflow UI (headless Ch
       const res = await xp(['run', step.file, ...step.set.flatMap((s) => ['--set', s])], env);
       if (res.code !== 0) throw new Error(`xp run ${step.file} failed (${res.code}):\n${res.stderr}`);
       steps.push(await getRun(base, runIdFromUrl(res.stdout)));
+      runUrls.push(res.stdout.trim());
     }
     const res = await xp(['sweep', SWEEP_FILE], env);
     if (res.code !== 0) throw new Error(`xp sweep failed (${res.code}):\n${res.stderr}`);
@@ -247,6 +250,17 @@ describe.skipIf(!availability.run)('comparing runs in the MLflow UI (headless Ch
     await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), POLL).toBe(png.readUInt32BE(16));
     expect(await img.isVisible()).toBe(true);
     await screenshot('artifact-learning-curves');
+  });
+
+  it('the run URL xp prints opens the run, whose System metrics tab plots CPU and memory', async () => {
+    const { page } = browser;
+    await page.goto(runUrls[1]);
+    await page.getByRole('heading', { name: '02-validation' }).first().waitFor();
+    await page.getByRole('link', { name: 'System metrics', exact: true }).or(page.getByRole('tab', { name: 'System metrics', exact: true })).first().click();
+    for (const chart of ['cpu_utilization_percentage', 'system_memory_usage_megabytes', 'process_rss_megabytes']) {
+      await page.getByText(chart, { exact: true }).first().waitFor();
+    }
+    await screenshot('run-system-metrics');
   });
 
   it('the run page shows the YAML description as the run description', async () => {
