@@ -45,11 +45,12 @@ describe('sweep parent params', () => {
 
 describe('queueFailureReason', () => {
   it('says that every attempt was lost with its worker when the job stalled too often', () => {
-    expect(queueFailureReason({ failedReason: 'job stalled more than allowable limit', attemptsMade: 0, stalledCounter: 4 })).toBe(
+    // BullMQ counts the deferred failure itself as an attempt made (moveToFinished increments it).
+    expect(queueFailureReason({ failedReason: 'job stalled more than allowable limit', attemptsMade: 1, stalledCounter: 4 })).toBe(
       '4 attempts, each lost with its worker (killed, or cut off from Redis, before the trial ended)',
     );
-    expect(queueFailureReason({ failedReason: 'job stalled more than allowable limit', attemptsMade: 1, stalledCounter: 3 })).toMatch(
-      /^3 attempts, each lost with its worker .*; 1 attempt before that failed$/,
+    expect(queueFailureReason({ failedReason: 'job stalled more than allowable limit', attemptsMade: 2, stalledCounter: 4 })).toMatch(
+      /^4 attempts, each lost with its worker .*; 1 attempt before that failed$/,
     );
   });
 

@@ -12,18 +12,19 @@ const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
  * whose worker died (its lock expired and the stalled-job check put the job back), a failed one is one whose
  * worker stopped gracefully and gave it back.
  *
- * @example queueFailureReason({ failedReason: 'job stalled more than allowable limit', attemptsMade: 0, stalledCounter: 4 })
+ * @example queueFailureReason({ failedReason: 'job stalled more than allowable limit', attemptsMade: 1, stalledCounter: 4 })
  *   // '4 attempts, each lost with its worker (killed, or cut off from Redis, before the trial ended)'
  */
 export function queueFailureReason(job: { failedReason?: string; attemptsMade: number; stalledCounter: number }): string {
   const n = (k: number, what: string) => `${k} attempt${k === 1 ? '' : 's'}${what}`;
   const lost = job.stalledCounter;
-  const failed = job.attemptsMade;
   if (job.failedReason?.includes(STALLED_TOO_OFTEN)) {
+    // BullMQ fails such a job when a worker next takes it, and counts that as one attempt made: not a trial's.
+    const failed = Math.max(0, job.attemptsMade - 1);
     const each = lost === 1 ? ', lost with its worker' : ', each lost with its worker';
     return `${n(lost, each)} (killed, or cut off from Redis, before the trial ended)${failed ? `; ${n(failed, '')} before that failed` : ''}`;
   }
-  return `${n(failed, ' failed on the queue')}${lost ? ` and ${n(lost, '')} lost with their workers` : ''} (last: ${job.failedReason ?? 'no reason given'})`;
+  return `${n(job.attemptsMade, ' failed on the queue')}${lost ? ` and ${n(lost, '')} lost with their workers` : ''} (last: ${job.failedReason ?? 'no reason given'})`;
 }
 
 /** Jobs in these states will still run; re-adding their trial waits for them instead. */
