@@ -18,26 +18,10 @@ import { RunTracker } from '../packages/runner/dist/tracking/spool/run-tracker.j
 import { train } from '../packages/runner/dist/training/trainer.js';
 import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
 import { buildModel } from '../packages/models/dist/index.js';
-import { emit, intArg, median, round, threadInfo } from './lib.mjs';
+import { emit, epochClock, intArg, median, round, threadInfo } from './lib.mjs';
 import { BENCH_BATCH, buildSpec } from './spec.mjs';
 
 const MODES = ['none', 'metrics', 'metrics+plots'];
-
-/** Wall time between epoch starts (listed first, so it sees an epoch before any tracking callback acts). */
-function epochClock() {
-  return {
-    name: 'bench_epoch_clock',
-    starts: [],
-    end: 0,
-    onEpochBegin() { this.starts.push(performance.now()); },
-    onTrainEnd() { this.end = performance.now(); },
-    /** Epoch durations in seconds, the first one dropped (it absorbs the switch between modes). */
-    epochs() {
-      const t = [...this.starts, this.end];
-      return t.slice(2).map((x, i) => (x - t[i + 1]) / 1000);
-    },
-  };
-}
 
 /** Renders the learning-curve and LR plots of the history so far and uploads them, like the run's reports. */
 async function uploadHistoryPlots(client, runId, history, dir) {
