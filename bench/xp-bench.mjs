@@ -190,6 +190,7 @@ async function inference(args) {
 const tasks = {
   throughput, scaling, pipeline, inference,
   mlflow: async (args) => (await import('./xp-mlflow.mjs')).mlflowOverhead(args, { syntheticSource }),
+  'system-metrics': async (args) => (await import('./xp-system-metrics.mjs')).systemMetricsOverhead(args, { syntheticSource }),
   tta: async (args) => (await import('./xp-tta.mjs')).timeToAccuracy(args, { precisionOf }),
 };
 

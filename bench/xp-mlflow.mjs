@@ -17,27 +17,11 @@ import { Journal } from '../packages/runner/dist/tracking/spool/journal.js';
 import { RunTracker } from '../packages/runner/dist/tracking/spool/run-tracker.js';
 import { train } from '../packages/runner/dist/training/trainer.js';
 import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
-import { emit, intArg, median, round, threadInfo } from './lib.mjs';
+import { emit, epochClock, intArg, median, round, threadInfo } from './lib.mjs';
 import { BENCH_BATCH, buildSpec } from './spec.mjs';
 import { benchModel } from './xp-model.mjs';
 
 const MODES = ['none', 'metrics', 'metrics+plots'];
-
-/** Wall time between epoch starts (listed first, so it sees an epoch before any tracking callback acts). */
-function epochClock() {
-  return {
-    name: 'bench_epoch_clock',
-    starts: [],
-    end: 0,
-    onEpochBegin() { this.starts.push(performance.now()); },
-    onTrainEnd() { this.end = performance.now(); },
-    /** Epoch durations in seconds, the first one dropped (it absorbs the switch between modes). */
-    epochs() {
-      const t = [...this.starts, this.end];
-      return t.slice(2).map((x, i) => (x - t[i + 1]) / 1000);
-    },
-  };
-}
 
 /** Renders the learning-curve and LR plots of the history so far and uploads them, like the run's reports. */
 async function uploadHistoryPlots(client, runId, history, dir) {
