@@ -9,6 +9,7 @@
 //
 // Example: node scripts/make-image-folder.mjs data/digits-png --per-class 200
 //          npx xp run experiments/image-folder/01-digits.yaml
+/* global process, console */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
