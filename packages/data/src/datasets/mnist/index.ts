@@ -80,7 +80,9 @@ export const mnistDataset: DatasetType<MnistConfig> = {
   checks,
   inputShape: () => [DIGIT_SIZE, DIGIT_SIZE, 1],
   async prepare(config, ctx) {
-    const mnist = isMnistDigits(ctx.preloaded) ? ctx.preloaded : await loadMnist(config.source);
+    // A warm process may hand over its MNIST (as the digits, or `{ mnist }` as the sequences dataset takes it).
+    const pre = (await ctx.preloaded) as MnistDigits | { mnist?: unknown } | undefined;
+    const mnist = isMnistDigits(pre) ? pre : pre && 'mnist' in pre && isMnistDigits(pre.mnist) ? pre.mnist : await loadMnist(config.source);
     const rows = mnistRows(config, ctx.seed, mnist.train.count, mnist.test.count);
     const splits: Record<string, SplitInfo> = { train: splitInfo(mnist.train, rows.train) };
     if (rows.val.length) splits.val = splitInfo(mnist.train, rows.val);
