@@ -162,11 +162,22 @@ describe('image_folder: decoding', () => {
     data.dispose();
   });
 
-  it('serves batches with no tensor left behind', async () => {
+  it('augments RGB training batches and serves every split with no tensor left behind', async () => {
     const root = await tree('leak', eightEach(['p', 'q']));
     const before = tf.memory().numTensors;
-    const data = await imageFolderDataset.prepare(config(root), { seed: 3, augment: [{ type: 'gaussian_noise', p: 1, sigma: 0.1 }], variants: [{ type: 'noisy', sigma: 0.1 }], baseDir: tmp });
-    for (const split of ['train', 'val', 'test', 'noisy']) for (const b of data.batches(split, 3, 1)) disposeBatch(b);
+    const augment = [
+      { type: 'gaussian_noise', p: 1, sigma: 0.1 },
+      { type: 'random_erasing', p: 1, area: [0.1, 0.3] },
+      { type: 'elastic', p: 1, scope: 'canvas', alpha: 4, sigma: 2 },
+    ] as const;
+    const c = config(root, { image: { height: 8, width: 8, channels: 3 } });
+    const data = await imageFolderDataset.prepare(c, { seed: 3, augment: [...augment], variants: [{ type: 'noisy', sigma: 0.1 }], baseDir: tmp });
+    for (const split of ['train', 'val', 'test', 'noisy']) {
+      for (const b of data.batches(split, 3, 1)) {
+        expect(b.xs.shape.slice(1)).toEqual([8, 8, 3]);
+        disposeBatch(b);
+      }
+    }
     data.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
