@@ -84,7 +84,7 @@ describe('--plugin and ${env:…} secrets, real CLI and MLflow', () => {
     expect(validated.stderr).toBe('');
     expect(validated.code).toBe(0);
     expect(validated.stdout).toContain(`${FILE}: ok (e2e-plugin-webhook, model baseline-cnn, config `);
-    expect(validated.stdout).toContain(`${SWEEP}: ok (sweep of e2e-plugin-webhook, 1 parameter, up to 1 trials)`);
+    expect(validated.stdout).toContain(`${SWEEP}: ok (sweep of e2e-plugin-webhook, minimize val_loss, 1 parameter, up to 1 trials)`);
   });
 
   it('run --plugin runs the plugin callback, which gets the secrets from the environment', async () => {

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadExperiment, parseExperimentText } from './loader.js';
+import { ConfigError } from './errors.js';
+import { parseExperimentText as parseWithoutRegistries } from './loader.js';
+import { loadExperiment, parseExperimentText } from './testing/registries.testing.js';
 
 const valid = fileURLToPath(new URL('../test/fixtures/valid.yaml', import.meta.url));
 
@@ -36,9 +38,9 @@ describe('loadExperiment', () => {
   });
 
   it('hashes the config, not its spelling', async () => {
-    const a = await parseExperimentText('name: x\nseed: 1\nmodel: { type: baseline-cnn }\n', 'a.yaml');
-    const b = await parseExperimentText('model:\n  type: baseline-cnn\nseed: 1\nname: x\n', 'b.yaml');
-    const c = await parseExperimentText('name: x\nseed: 2\nmodel: { type: baseline-cnn }\n', 'c.yaml');
+    const a = await parseExperimentText('name: x\nseed: 1\nmodel: { type: baseline-cnn }\ndata: { type: mnist_sequences }\n', 'a.yaml');
+    const b = await parseExperimentText('model:\n  type: baseline-cnn\nseed: 1\nname: x\ndata: { type: mnist_sequences }\n', 'b.yaml');
+    const c = await parseExperimentText('name: x\nseed: 2\nmodel: { type: baseline-cnn }\ndata: { type: mnist_sequences }\n', 'c.yaml');
     expect(a.hash).toBe(b.hash);
     expect(a.hash).not.toBe(c.hash);
   });
@@ -55,5 +57,65 @@ describe('names that become paths', () => {
   it.each(['..', '.', '.hidden', '../x', 'a/b', 'a\\\\b', '', 'a b'])('refuses %j as a variant name and as a CSV file name', async (name) => {
     await expect(load([`evaluation.variants=[{type: inverted, name: "${name}"}]`])).rejects.toThrow(/evaluation\.variants\[0\]\.name (must match the pattern|must not be empty)/);
     await expect(load([`callbacks=[{type: csv_logger, filename: "${name}"}]`])).rejects.toThrow(/callbacks\[0\]\.filename (must match the pattern|must not be empty)/);
+  });
+});
+
+describe('registry sections (data, model, task)', () => {
+  const issuesOf = async (p: Promise<unknown>) => {
+    const e = await p.catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).issues.map(({ line, col, path, message }) => ({ line, col, path, message }));
+  };
+  const head = 'name: x\nmodel: { type: baseline-cnn }\n';
+
+  it('requires data, with its type', async () => {
+    expect(await issuesOf(parseExperimentText(head, 'exp.yaml'))).toEqual([
+      { line: 1, col: 1, path: 'data', message: "missing required key 'data' at the top level (The data, chosen by `type` from the dataset registry.); add it" },
+    ]);
+    expect(await issuesOf(parseExperimentText(head + 'data: { max_len: 2 }\n', 'exp.yaml'))).toEqual([
+      { line: 3, col: 1, path: 'data.type', message: "data needs a 'type'; known: mnist_sequences" },
+    ]);
+  });
+
+  it('refuses the old data.dataset key at the key, saying what to write', async () => {
+    expect(await issuesOf(parseExperimentText(head + 'data:\n  dataset: mnist-sequences\n  max_len: 2\n', 'exp.yaml'))).toEqual([
+      {
+        line: 4,
+        col: 3,
+        path: 'data.dataset',
+        message: "data.dataset was renamed data.type, and 'mnist-sequences' is now 'mnist_sequences': write `type: mnist_sequences` under data:",
+      },
+    ]);
+    const [other] = await issuesOf(parseExperimentText(head + 'data:\n  type: mnist_sequences\n  dataset: other\n', 'exp.yaml'));
+    expect(other).toMatchObject({ line: 5, col: 3, path: 'data.dataset', message: 'data.dataset was renamed data.type: write `type: other` under data:' });
+  });
+
+  it('suggests the new spelling of the old dataset name', async () => {
+    const [issue] = await issuesOf(parseExperimentText(head + 'data: { type: mnist-sequences }\n', 'exp.yaml'));
+    expect(issue).toMatchObject({ line: 3, col: 15, path: 'data.type' });
+    expect(issue.message).toBe("unknown data type 'mnist-sequences'; did you mean 'mnist_sequences'? known: mnist_sequences");
+  });
+
+  it('without registries, takes any section that names a type, options unchecked', async () => {
+    const { config } = await parseWithoutRegistries('name: x\nmodel: { type: resnet, depth: 50 }\ndata: { type: csv, path: a.csv }\n', 'exp.yaml');
+    expect(config.data).toEqual({ type: 'csv', path: 'a.csv' });
+    expect(config.model).toEqual({ type: 'resnet', depth: 50 });
+    expect(await issuesOf(parseWithoutRegistries('name: x\nmodel: { depth: 50 }\ndata: { type: "" }\n', 'exp.yaml'))).toEqual([
+      { line: 2, col: 1, path: 'model.type', message: "missing required key 'type' in model; add it" },
+      { line: 3, col: 15, path: 'data.type', message: 'data.type must not be empty' },
+    ]);
+  });
+
+  it('reads `task: name` as `task: { type: name }`', async () => {
+    const { config } = await parseWithoutRegistries('name: x\nmodel: { type: resnet }\ndata: { type: csv }\ntask: classification\n', 'exp.yaml');
+    expect(config.task).toEqual({ type: 'classification' });
+    expect((await parseExperimentText(head + 'data: { type: mnist_sequences }\n', 'exp.yaml')).config.task).toBeUndefined();
+  });
+
+  it('places a later problem (issueAt) like the loader\'s own issues', async () => {
+    const exp = await parseExperimentText('name: x\nmodel:\n  type: baseline-cnn\n  filters: [4]\ndata: { type: mnist_sequences }\n', 'exp.yaml');
+    expect(exp.issueAt('/model/filters/0', 'too many pools')).toMatchObject({ line: 4, col: 13, path: 'model.filters[0]', message: 'too many pools' });
+    // A value left to its default is blamed at the nearest key the file has.
+    expect(exp.issueAt('/data/canvas/width', 'too narrow')).toMatchObject({ line: 5, col: 1, path: 'data.canvas.width' });
   });
 });

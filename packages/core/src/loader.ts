@@ -7,7 +7,7 @@ import { envSchemaIssues, envValues, redactConfig, redactIssues, type Env, type 
 import { resolveExtends, type ResolvedLayer } from './config/extends.js';
 import { locate } from './config/origins.js';
 import { applyOverrides } from './config/overrides.js';
-import { toDotted } from './config/pointer.js';
+import { isRecord, toDotted } from './config/pointer.js';
 import { schemaIssues } from './config/schema-issues.js';
 import { applyDefaults, validateSchema } from './config/validate.js';
 import { ConfigError, displayPath, type ConfigIssue } from './errors.js';
@@ -43,6 +43,11 @@ export interface LoadedExperiment {
   env: EnvValue[];
   /** The extensions it was validated with; loading it again (other overrides, a sweep's checks) needs them too. */
   extensions?: SchemaExtensions;
+  /**
+   * A config problem found later (e.g. a model that cannot take the data's shape) as a positioned issue: the
+   * file, line and column of the value at `pointer`, as the loader's own issues have.
+   */
+  issueAt(pointer: string, message: string): ConfigIssue;
 }
 
 /**
@@ -79,20 +84,48 @@ export function redactedConfig(exp: Pick<LoadedExperiment, 'config' | 'env'>): E
 
 function finish(file: string, layer: ResolvedLayer, opts: LoadOptions): LoadedExperiment {
   const overrides = opts.overrides ?? [];
+  const renamed = renamedKeyIssues(layer);
+  if (renamed.length) throw new ConfigError(renamed);
   // Defaults first, so that --set can reach keys the file leaves to their defaults.
   applyDefaults(layer.data, opts.extensions);
   applyOverrides(layer, overrides, opts.env);
+  normalizeShorthands(layer.data);
   const env = envValues(layer.data, layer.origins);
   const schema = envSchemaIssues(validateSchema(layer.data, opts.extensions), env, layer.origins);
   let issues = [...schema.issues, ...schemaIssues(schema.others, layer.origins)];
   const config = layer.data as ExperimentConfig;
   // Cross-field rules trust the types, so they only run on a config that passed the schema.
   if (issues.length === 0) {
-    issues = runChecks(config).map((i) => ({ ...locate(layer.origins, i.pointer, 'value'), path: toDotted(i.pointer), message: i.message }));
+    issues = runChecks(config, opts.extensions?.checks ?? []).map((i) => ({ ...locate(layer.origins, i.pointer, 'value'), path: toDotted(i.pointer), message: i.message }));
   }
   if (issues.length) throw new ConfigError(sortIssues(redactIssues(issues, env, config), layer.files, overrides));
   const redacted = redactConfig(config, env);
-  return { config, file, files: layer.files, resolvedYaml: resolvedYaml(redacted, layer.files, overrides), hash: configHash(redacted), env, extensions: opts.extensions };
+  const issueAt = (pointer: string, message: string): ConfigIssue => ({ ...locate(layer.origins, pointer, 'value'), path: toDotted(pointer), message });
+  return { config, file, files: layer.files, resolvedYaml: resolvedYaml(redacted, layer.files, overrides), hash: configHash(redacted), env, extensions: opts.extensions, issueAt };
+}
+
+// Keys an earlier xp understood, with what to write now: refused at the key, before the schema would call them
+// merely unknown, so a file written for the old spelling says how to update it.
+const RENAMED: ReadonlyArray<{ pointer: string; message: (value: unknown) => string }> = [
+  {
+    pointer: '/data/dataset',
+    message: (v) =>
+      `data.dataset was renamed data.type${v === 'mnist-sequences' ? ", and 'mnist-sequences' is now 'mnist_sequences'" : ''}: write \`type: ${v === 'mnist-sequences' ? 'mnist_sequences' : String(v)}\` under data:`,
+  },
+];
+
+function renamedKeyIssues(layer: ResolvedLayer): ConfigIssue[] {
+  return RENAMED.flatMap(({ pointer, message }) => {
+    const [section, key] = pointer.split('/').slice(1);
+    const parent = layer.data[section];
+    if (!isRecord(parent) || !Object.hasOwn(parent, key)) return [];
+    return [{ ...locate(layer.origins, pointer, 'key'), path: toDotted(pointer), message: message(parent[key]) }];
+  });
+}
+
+// `task: classification` is short for `task: { type: classification }`: the common case reads as one word.
+function normalizeShorthands(data: Record<string, unknown>): void {
+  if (typeof data.task === 'string') data.task = { type: data.task };
 }
 
 // In the order of the chain, then of the text, then of the --set options, so the output reads top to

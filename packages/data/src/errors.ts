@@ -18,3 +18,30 @@ export class DataError extends XpError {
     super(code, message, options);
   }
 }
+
+/** One problem in a data file: the file, and its 1-based line or row when known. */
+export interface DataFileIssue {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+/**
+ * Problems in the data files an experiment points at (a missing folder, a ragged CSV row, a corrupt image, …).
+ * Like a config error it exits 2 before any MLflow run exists: the input is wrong, nothing ran. Its message is
+ * one `file:line: message` line per problem, as editors and terminals link them.
+ */
+export class DataFileError extends XpError {
+  declare readonly code: 'XP_CONFIG_DATA_FILE';
+  readonly issues: readonly DataFileIssue[];
+
+  constructor(issues: readonly DataFileIssue[], options?: { cause?: unknown }) {
+    super('XP_CONFIG_DATA_FILE', issues.map(formatDataIssue).join('\n'), options);
+    this.issues = issues;
+  }
+}
+
+/** `file:line: message` (or `file: message` without a line). */
+export function formatDataIssue(i: DataFileIssue): string {
+  return `${i.file}${i.line === undefined ? '' : `:${i.line}`}: ${i.message}`;
+}

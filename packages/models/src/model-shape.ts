@@ -1,57 +1,59 @@
+import type { CheckIssue } from '@xp/core';
 import { ModelConfigError } from './errors.js';
 
-/** What a model builder needs to know about the data, besides its own options. */
-export interface ModelShape {
-  /** Canvas height in pixels (28 for MNIST digits). */
-  height: number;
-  /** Canvas width in pixels (28 × the longest sequence, e.g. 84). */
-  width: number;
-  /** Digit positions, i.e. heads (1–4). */
-  maxLen: number;
-  /** Classes per position: 10 digits + blank = 11. */
-  numClasses: number;
-  /** Seed of the weight initialisers; omit for random init. */
-  seed?: number;
-}
-
-/** Throws a {@link ModelConfigError} unless every size in `shape` is a positive integer. */
-export function checkShape(shape: ModelShape): void {
-  for (const key of ['height', 'width', 'maxLen', 'numClasses'] as const) {
-    const v = shape[key];
-    if (!Number.isInteger(v) || v < 1) {
-      throw new ModelConfigError('XP_CONFIG_MODEL_SHAPE', `model shape: ${key} must be a positive integer, received ${key}=${v}.`);
-    }
-  }
-}
-
-/** One 2×2 max-pool layer of an architecture: its layer name and the option that adds it. */
-export interface PoolLayer {
+/** One 2×2 max-pool an architecture's options ask for: the option that adds it and how to drop it. */
+export interface PoolSite {
+  /** JSON pointer of the option, e.g. `/model/blocks/4`. */
+  pointer: string;
   /** Name the layer gets in the model, e.g. `block_4_pool`. */
   layer: string;
-  /** Dotted path of the option that adds it, e.g. `model.blocks[4]`. */
-  option: string;
+  /** How to drop this pool, for the message. */
+  fix: string;
 }
 
+const dotted = (pointer: string) => pointer.slice(1).split('/').map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : `${i ? '.' : ''}${s}`)).join('');
+
 /**
- * Throws a {@link ModelConfigError} if the 2×2 max-pools `pools` (in order) would shrink the canvas to nothing,
- * naming the first pool layer that would, its option and its input and output sizes.
- *
- * Checked before any layer exists (convolutions are same-padded, so only pools change the size), because
- * tfjs otherwise builds a 0-sized layer and fails later, deep in the graph or the first training step, with an
- * error that names neither the option nor the canvas.
- *
- * @example checkPooling({ height: 28, width: 84, maxLen: 3, numClasses: 11 }, [{ layer: 'pool_0', option: 'model.filters[0]' }])
+ * The first 2×2 max-pool of `pools` (in order) that would shrink an [H, W, …] input to nothing, as a config issue at
+ * its option, or none. Convolutions are same-padded, so only pools change the size. Checked before any layer exists
+ * (by `xp validate` too), because tfjs otherwise builds a 0-sized layer and fails later with an error that names
+ * neither the option nor the input.
  */
-export function checkPooling(shape: ModelShape, pools: readonly PoolLayer[]): void {
-  let [h, w] = [shape.height, shape.width];
-  for (const [n, pool] of pools.entries()) {
-    if (h < 2 || w < 2) {
-      throw new ModelConfigError(
-        'XP_CONFIG_MODEL_SHAPE',
-        `${pool.option}: max-pool layer ${pool.layer} (pool ${n + 1}) would shrink its ${h}×${w} input to ${Math.floor(h / 2)}×${Math.floor(w / 2)}; ` +
-          `the ${shape.height}×${shape.width} canvas takes at most ${n} pools. Use fewer pooling layers or a larger data.canvas.`,
-      );
+export function poolingIssues(inputShape: readonly number[], pools: readonly PoolSite[]): CheckIssue[] {
+  const [H, W] = inputShape;
+  let [h, w] = [H, W];
+  const sizes: string[] = [];
+  for (const [n, site] of pools.entries()) {
+    sizes.push(`${h}×${w}`);
+    const out = [Math.floor(h / 2), Math.floor(w / 2)];
+    if (out[0] >= 1 && out[1] >= 1) {
+      [h, w] = out;
+      continue;
     }
-    [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+    const message =
+      `${dotted(site.pointer)}: its 2×2 max-pool ${site.layer} (pool ${n + 1} of the model) would shrink the ${h}×${w} feature map to ${out[0]}×${out[1]}; ` +
+      `a ${H}×${W} input takes at most ${n} pools (${sizes.join(' → ')}): ${site.fix}, or enlarge the input image`;
+    return [{ pointer: site.pointer, message }];
   }
+  return [];
+}
+
+/** Throws the first of {@link poolingIssues} as a {@link ModelConfigError}. */
+export function checkPooling(inputShape: readonly number[], pools: readonly PoolSite[]): void {
+  const [issue] = poolingIssues(inputShape, pools);
+  if (issue) throw new ModelConfigError('XP_CONFIG_MODEL_SHAPE', issue.message, { pointer: issue.pointer });
+}
+
+/** Throws a {@link ModelConfigError} unless `inputShape` has `rank` positive integer sizes. */
+export function checkInputShape(inputShape: readonly number[], rank: number, model: string): void {
+  if (inputShape.length !== rank || !inputShape.every((v) => Number.isInteger(v) && v >= 1)) {
+    const what = rank === 3 ? 'images [height, width, channels]' : 'vectors [features]';
+    throw new ModelConfigError('XP_CONFIG_MODEL_SHAPE', `model ${model} takes ${what}, but the data gives [${inputShape.join(', ')}]; choose a model for this data.`);
+  }
+}
+
+/** `fn` made once, on first call: a trunk's lazily built layers (features, flat) are shared by every head. */
+export function once<T>(fn: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: fn() }).value;
 }

@@ -17,9 +17,11 @@ export interface HeadStyle {
   /** Hidden units of each head (per_position) or of the shared slot layer (shared); 0 = none. */
   hiddenUnits: number;
   dropout: number;
+  /** Add a (positions+1)-way length head. */
+  lengthHead: boolean;
 }
 
-/** A model without its head: the task completes it with {@link completeModel}. */
+/** A model without its head: the task adds its head (the runner joins them with `tf.model`). */
 export interface Trunk {
   /** Registry name, e.g. `baseline-cnn`; the finished model is named after it. */
   type: string;

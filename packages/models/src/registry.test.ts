@@ -1,26 +1,23 @@
-import '@tensorflow/tfjs-node-gpu';
-import { ModelSchemas, type ModelConfig } from '@xp/core';
+import * as tf from '@tensorflow/tfjs-node-gpu';
 import { describe, expect, it } from 'vitest';
-import { ModelConfigError } from './errors.js';
-import { buildModel, models } from './registry.js';
-
-const shape = { height: 28, width: 84, maxLen: 3, numClasses: 11 };
+import { BaselineCnnSchema } from './baseline-cnn/schema.js';
+import { MultiheadCnnSchema } from './multihead-cnn/schema.js';
+import { modelTypes } from './registry.js';
 
 describe('model registry', () => {
-  it('has exactly one builder per schema entry', () => {
-    expect(Object.keys(models).sort()).toEqual(Object.keys(ModelSchemas).sort());
+  it('has every built-in architecture, each with its own schema', () => {
+    expect(Object.keys(modelTypes).sort()).toEqual(['baseline-cnn', 'multihead-cnn']);
+    expect(modelTypes['baseline-cnn'].schema).toBe(BaselineCnnSchema);
+    expect(modelTypes['multihead-cnn'].schema).toBe(MultiheadCnnSchema);
+    // The registry adds `type`; an entry's own schema must not declare it.
+    for (const entry of Object.values(modelTypes)) expect(Object.keys(entry.schema.properties)).not.toContain('type');
   });
 
-  it('builds the architecture named by type', () => {
-    const m = buildModel({ type: 'baseline-cnn', filters: [4], kernel_size: 3, dense_units: 8, dropout: 0, length_head: false }, shape);
-    expect(m.name).toBe('baseline_cnn');
-    m.dispose();
-  });
-
-  it('rejects an unknown type, listing the known ones', () => {
-    const config = { type: 'resnet' } as unknown as ModelConfig;
-    expect(() => buildModel(config, shape)).toThrow(
-      new ModelConfigError('XP_CONFIG_UNKNOWN_MODEL', "model.type: unknown model 'resnet'. Known models: baseline-cnn, multihead-cnn."),
-    );
+  it('builds the trunk of the architecture named by type', () => {
+    const config = { type: 'baseline-cnn', filters: [4], kernel_size: 3, dense_units: 8, dropout: 0, length_head: false };
+    const trunk = modelTypes[config.type].build(config, { inputShape: [28, 84, 1] });
+    expect(trunk.type).toBe('baseline-cnn');
+    expect(trunk.features().shape).toEqual([null, 8]);
+    tf.model({ inputs: trunk.input, outputs: trunk.features() }).dispose();
   });
 });

@@ -1,35 +1,14 @@
-import type * as tf from '@tensorflow/tfjs';
-import type { ModelConfig, ModelName } from '@xp/core';
-import { buildBaselineCnn } from './baseline-cnn.js';
-import { ModelConfigError } from './errors.js';
-import type { ModelShape } from './model-shape.js';
-import { buildMultiheadCnn } from './multihead-cnn.js';
-
-/** The options one architecture receives: its branch of the `model` config. */
-export type ModelOptions<K extends ModelName> = Extract<ModelConfig, { type: K }>;
-
-/** Builds one architecture from its options and the data's shape. */
-export type ModelBuilder<K extends ModelName> = (opts: ModelOptions<K>, shape: ModelShape) => tf.LayersModel;
+import type { ModelType } from './model-type.js';
+import { baselineCnn } from './baseline-cnn/build.js';
+import { multiheadCnn } from './multihead-cnn/build.js';
 
 /**
- * Every architecture, keyed by its name in core's `ModelSchemas`.
- *
- * A plain const map rather than a mutable global filled by import side effects, so the set of models is
- * visible here and a test can check it against the schema.
+ * Every built-in architecture, keyed by its `model.type` name. Adding a model means adding its folder and one
+ * line here. A plain const map rather than a global filled by import side effects, so the set is visible here;
+ * `--plugin` entries are merged in by the runner, never into this object.
  */
-export const models: { readonly [K in ModelName]: ModelBuilder<K> } = {
-  'baseline-cnn': buildBaselineCnn,
-  'multihead-cnn': buildMultiheadCnn,
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is typed by its own schema
+export const modelTypes: Readonly<Record<string, ModelType<any>>> = {
+  'baseline-cnn': baselineCnn,
+  'multihead-cnn': multiheadCnn,
 };
-
-/** Builds the model a validated `model` config asks for; throws, listing the known names, on an unknown type. */
-export function buildModel(config: ModelConfig, shape: ModelShape): tf.LayersModel {
-  const type: string = config.type;
-  if (!Object.hasOwn(models, type)) {
-    throw new ModelConfigError('XP_CONFIG_UNKNOWN_MODEL', `model.type: unknown model '${type}'. Known models: ${Object.keys(models).join(', ')}.`);
-  }
-  // Narrowing the map by a runtime key loses the link between key and options type; the config's own
-  // `type` picked this entry, so its options match.
-  const build = models[config.type] as ModelBuilder<ModelName>;
-  return build(config, shape);
-}

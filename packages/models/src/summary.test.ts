@@ -1,14 +1,18 @@
-import '@tensorflow/tfjs-node-gpu';
+import * as tf from '@tensorflow/tfjs-node-gpu';
 import { describe, expect, it } from 'vitest';
-import { buildBaselineCnn } from './baseline-cnn.js';
-import { buildMultiheadCnn } from './multihead-cnn.js';
+import { buildBaselineCnn } from './baseline-cnn/build.js';
+import { buildMultiheadCnn } from './multihead-cnn/build.js';
 import { modelSummary } from './summary.js';
 
-const shape = { height: 28, width: 84, maxLen: 3, numClasses: 11 };
+const ctx = { inputShape: [28, 84, 1] };
 
 describe('modelSummary', () => {
   it('lists every layer with its output shape and parameters', () => {
-    const m = buildBaselineCnn({ type: 'baseline-cnn', filters: [2], kernel_size: 3, dense_units: 4, dropout: 0, length_head: false }, shape);
+    const trunk = buildBaselineCnn({ type: 'baseline-cnn', filters: [2], kernel_size: 3, dense_units: 4, dropout: 0, length_head: false }, ctx);
+    // A head as a task would add it: Dense(3·11) reshaped to [3, 11].
+    const logits = tf.layers.dense({ units: 33, name: 'digit_logits' }).apply(trunk.features()) as tf.SymbolicTensor;
+    const digits = tf.layers.reshape({ targetShape: [3, 11], name: 'digits' }).apply(logits) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: trunk.input, outputs: digits });
     const s = modelSummary(m);
     m.dispose();
     expect(s.layers).toEqual([
@@ -29,10 +33,11 @@ describe('modelSummary', () => {
   });
 
   it('counts batch-norm moving statistics as non-trainable', () => {
-    const m = buildMultiheadCnn(
+    const trunk = buildMultiheadCnn(
       {
         type: 'multihead-cnn',
         blocks: [{ filters: [2], kernel_size: 3, batch_norm: true, pool: true, dropout: 0 }],
+        heads: 'per_position',
         dense_units: 4,
         dense_dropout: 0,
         head_units: 0,
@@ -40,8 +45,9 @@ describe('modelSummary', () => {
         weight_decay: 0,
         length_head: false,
       },
-      shape,
+      ctx,
     );
+    const m = tf.model({ inputs: trunk.input, outputs: trunk.features() });
     const s = modelSummary(m);
     m.dispose();
     // Moving mean and variance: 2 values per channel.

@@ -52,6 +52,7 @@ program
   .argument('<files...>', 'experiment YAML files')
   .option('--set <path=value>', 'override a config value (repeatable)', collect, [])
   .option('--plugin <file>', PLUGIN_HELP, collect, [])
+  .option('--summary', "print each model's layers, output shapes and parameter counts")
   .action((files, opts) =>
     validateCommand(files, { ...opts, debug })
       .then((ok) => process.exit(ok ? 0 : 2))

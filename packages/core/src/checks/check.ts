@@ -1,8 +1,5 @@
 import type { ExperimentConfig } from '../schema/experiment.js';
 
-/** Side of an MNIST digit in pixels; every digit slot on the canvas is this wide and tall. */
-export const MNIST_DIGIT_PX = 28;
-
 /** A problem found by a cross-field check. */
 export interface CheckIssue {
   /** JSON pointer of the value to blame (its place in the file is looked up from it). */

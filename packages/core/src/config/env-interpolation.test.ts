@@ -5,7 +5,8 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { flattenConfig } from '../flatten.js';
-import { loadExperiment, parseExperimentText, redactedConfig, type LoadOptions } from '../loader.js';
+import { redactedConfig, type LoadOptions } from '../loader.js';
+import { loadExperiment, parseExperimentText } from '../testing/registries.testing.js';
 import { expandEnv } from './env-interpolation.js';
 
 const SECRET = 's3cr3t-Tok3n';
@@ -55,20 +56,22 @@ describe('${env:…} in experiment files', () => {
     return issues;
   };
   const head = 'name: env\nmodel: { type: baseline-cnn }\n';
-  const url = 'data:\n  source: { type: url, base_url: "https://u:${env:XP_TOKEN}@host/mnist/" }\n';
+  // The dataset every file here uses; files that set no other data option end with it.
+  const data = 'data: { type: mnist_sequences }\n';
+  const url = 'data:\n  type: mnist_sequences\n  source: { type: url, base_url: "https://u:${env:XP_TOKEN}@host/mnist/" }\n';
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'xp-env-'));
     await write('url.yaml', head + url);
     await write('child.yaml', 'extends: ./url.yaml\nname: child\n');
     await write('override.yaml', 'extends: ./url.yaml\ndata:\n  source: { base_url: "https://plain/" }\n');
-    await write('alias.yaml', head + 'data:\n  source: { type: url, base_url: &u "${env:XP_TOKEN}", cache_dir: *u }\n');
-    await write('number.yaml', head + 'training:\n  epochs: ${env:XP_TOKEN}\n');
-    await write('missing.yaml', head + 'data:\n  source:\n    type: url\n    base_url: "https://${env:XP_UNSET_FOR_TEST}/"\n');
-    await write('enum.yaml', head + 'callbacks:\n  - { type: early_stopping, mode: "${env:XP_MODE}" }\n');
-    await write('bad-enum.yaml', head + 'callbacks:\n  - { type: early_stopping, mode: "${env:XP_TOKEN}" }\n');
-    await write('bad-sha.yaml', head + 'data:\n  source: { type: url, base_url: x, sha256: { a: "${env:XP_TOKEN}" } }\n');
-    await write('key.yaml', head + 'mlflow:\n  tags: { "${env:XP_TOKEN}": v }\n');
+    await write('alias.yaml', head + 'data:\n  type: mnist_sequences\n  source: { type: url, base_url: &u "${env:XP_TOKEN}", cache_dir: *u }\n');
+    await write('number.yaml', head + 'training:\n  epochs: ${env:XP_TOKEN}\n' + data);
+    await write('missing.yaml', head + 'data:\n  type: mnist_sequences\n  source:\n    type: url\n    base_url: "https://${env:XP_UNSET_FOR_TEST}/"\n');
+    await write('enum.yaml', head + 'callbacks:\n  - { type: early_stopping, mode: "${env:XP_MODE}" }\n' + data);
+    await write('bad-enum.yaml', head + 'callbacks:\n  - { type: early_stopping, mode: "${env:XP_TOKEN}" }\n' + data);
+    await write('bad-sha.yaml', head + 'data:\n  type: mnist_sequences\n  source: { type: url, base_url: x, sha256: { a: "${env:XP_TOKEN}" } }\n');
+    await write('key.yaml', head + 'mlflow:\n  tags: { "${env:XP_TOKEN}": v }\n' + data);
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -144,7 +147,7 @@ describe('${env:…} in experiment files', () => {
     expect(await failure('missing.yaml')).toEqual([
       {
         file: file('missing.yaml'),
-        line: 6,
+        line: 7,
         col: 15,
         path: 'data.source.base_url',
         message:
@@ -180,7 +183,7 @@ describe('${env:…} in experiment files', () => {
     ['callbacks[0].filename', head + 'callbacks: [{ type: csv_logger, filename: "${env:XP_TOKEN}" }]\n', 'it names a file or a metric'],
     ['callbacks[0].monitor', head + 'callbacks: [{ type: early_stopping, monitor: "${env:XP_TOKEN}" }]\n', 'it names a file or a metric'],
   ])('refuses a reference in %s, which is logged as written', async (dotted, text, why) => {
-    await write('refused.yaml', text);
+    await write('refused.yaml', text + data);
     const issues = await failure('refused.yaml');
     expect(issues).toHaveLength(1);
     expect(issues[0].path).toBe(dotted);

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { loadExperiment, parseExperimentText } from '../loader.js';
+import { loadExperiment, parseExperimentText } from '../testing/registries.testing.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
 
@@ -35,7 +35,7 @@ describe('extends', () => {
     const text = 'extends: mid.yaml\nname: x\ndata:\n  max_len: 3\n';
     const e = await errorOf(parseExperimentText(text, fixture('extends/inline.yaml')));
     expect(e.issues).toHaveLength(1);
-    expect(e.issues[0]).toMatchObject({ file: fixture('extends/base.yaml'), line: 11, col: 20, path: 'data.canvas.width' });
+    expect(e.issues[0]).toMatchObject({ file: fixture('extends/base.yaml'), line: 12, col: 20, path: 'data.canvas.width' });
   });
 
   it('detects cycles, naming the chain and the extends line', async () => {

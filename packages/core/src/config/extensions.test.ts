@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { loadExperiment } from '../loader.js';
+import { loadExperiment, withRegistries } from '../testing/registries.testing.js';
 import { experimentSchema, type SchemaExtensions } from '../schema/experiment.js';
 import { extensionProblems } from './extensions.js';
 
@@ -32,7 +32,9 @@ describe('schema extensions (--plugin entries)', () => {
       { type: 'log_every', every: 2, prefix: '' },
       { type: 'notify', url: 'http://h/' },
     ]);
-    expect(exp.extensions).toBe(extensions);
+    // The loaded experiment keeps the extensions it was validated with (here the test registries plus the plugin's).
+    expect(exp.extensions).toBe(withRegistries(extensions));
+    expect(Object.keys(exp.extensions?.callbacks ?? {})).toEqual(['log_every', 'notify']);
   });
 
   it('checks extension options like built-in ones', async () => {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { loadExperiment } from '../loader.js';
+import { loadExperiment } from '../testing/registries.testing.js';
 import { locate } from './origins.js';
 import { parseYaml } from './parse-yaml.js';
 

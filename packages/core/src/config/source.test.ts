@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { loadExperiment } from '../loader.js';
+import { loadExperiment } from '../testing/registries.testing.js';
 import { firstInvalidUtf8, MAX_CONFIG_BYTES } from './source.js';
 
 let dir: string;
@@ -49,7 +49,7 @@ describe('reading experiment files', () => {
 
   it('accepts a UTF-8 byte order mark', async () => {
     const file = path.join(dir, 'bom.yaml');
-    await writeFile(file, '\ufeffname: bom\nmodel: { type: baseline-cnn }\n');
+    await writeFile(file, '\ufeffname: bom\nmodel: { type: baseline-cnn }\ndata: { type: mnist_sequences }\n');
     expect((await loadExperiment(file)).config.name).toBe('bom');
   });
 

@@ -1,8 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import { NonNegativeInt, NonNegativeNumber, PositiveInt, SafeName, StringOptions, Strict } from './fields.js';
 
-const monitor = Type.String({ description: 'Metric to watch, e.g. `val_loss` or `val_exact_match`.', default: 'val_loss', minLength: 1 });
-const mode = StringOptions(['min', 'max'] as const, { description: 'Whether lower (`min`) or higher (`max`) is better.', default: 'min' });
+const monitor = Type.String({
+  description:
+    "Metric to watch, e.g. `val_loss` or `val_accuracy`; `headline`: the task's headline metric (e.g. `val_exact_match`, `val_accuracy`, `val_rmse`; without validation data its training value), with the task's direction as the default mode.",
+  default: 'val_loss',
+  minLength: 1,
+});
+const mode = Type.Optional(
+  StringOptions(['min', 'max'] as const, { description: "Whether lower (`min`) or higher (`max`) is better. Defaults to the task's direction for `monitor: headline`, else `min`." }),
+);
 const minDelta = NonNegativeNumber({ description: 'Smallest change that counts as an improvement.', default: 0 });
 
 /** Options of every registered callback, keyed by registry name. */

@@ -1,24 +1,45 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { AugmentSchemas, EvalVariantSchemas } from './augment.js';
 import { CallbackSchemas } from './callbacks.js';
-import { DataSchema } from './data.js';
 import { discriminated, StringOptions, Strict } from './fields.js';
-import { ModelSchemas } from './models.js';
 import { TrainingSchema } from './training.js';
+import type { ConfigCheck } from '../checks/check.js';
 
 /**
- * Registry entries added at run time by `--plugin` modules, each with the JSON Schema of its options (a
- * TypeBox `Type.Object(…)` or a plain `{ type: 'object', properties: … }`). Only callbacks for now: they need
- * nothing from the data or the model code.
+ * The registries an experiment is checked against, each entry with the JSON Schema of its options (a TypeBox
+ * `Type.Object(…)` or a plain `{ type: 'object', properties: … }`), plus the cross-field rules their entries
+ * own. Core knows no dataset, model or task: the packages that implement them (data, models, the runner's
+ * tasks) own their schemas, and the runner hands the composed registries, built-ins and `--plugin` entries
+ * alike, to the loader. Callbacks are core's own and only extended here.
  */
 export interface SchemaExtensions {
+  /** `data.type` entries, keyed by name. Without any, `data` is only checked to be a mapping with a `type`. */
+  datasets?: Readonly<Record<string, TObject>>;
+  /** `model.type` entries. */
+  models?: Readonly<Record<string, TObject>>;
+  /** `task.type` entries. */
+  tasks?: Readonly<Record<string, TObject>>;
   /** Extra `callbacks[].type` entries, keyed by name. */
   callbacks?: Readonly<Record<string, TObject>>;
+  /** Cross-field rules of the registries' entries, run after the schema passed. */
+  checks?: readonly ConfigCheck[];
 }
 
+/** A registry section (`data`, `model`, `task`) as core sees it: its `type` and the entry's own options. */
+export type RegistryEntryConfig = { type: string } & Record<string, unknown>;
+
+// Without a registry a section is an open mapping: core's own tests and tools that only need the generic
+// sections (training, callbacks, …) can load a file without knowing its dataset or model.
+const openEntry = (description: string) =>
+  Type.Unsafe<RegistryEntryConfig>({ type: 'object', required: ['type'], properties: { type: { type: 'string', minLength: 1 } }, description });
+
+const section = (entries: Readonly<Record<string, TObject>> | undefined, description: string) =>
+  entries && Object.keys(entries).length ? Type.Unsafe<RegistryEntryConfig>(discriminated(entries, { description })) : openEntry(description);
+
 /**
- * The experiment schema with `ext`'s entries added to their `type` unions. The built-in schema
- * ({@link ExperimentSchema}) is this with no extensions; the static types come from it alone.
+ * The experiment schema with `ext`'s registries composed into the `data`, `model`, `task` and `callbacks`
+ * `type` unions. The static type ({@link ExperimentConfig}) sees registry sections as {@link RegistryEntryConfig}:
+ * each entry narrows its own section with its own schema's type.
  */
 export function experimentSchema(ext: SchemaExtensions = {}) {
   // A plugin must never replace a built-in: the same name would then mean different code per command line.
@@ -41,8 +62,11 @@ export function experimentSchema(ext: SchemaExtensions = {}) {
         description: '`tensorflow`: native TensorFlow (required for training). `cpu`: pure JS, only for debugging.',
         default: 'tensorflow',
       }),
-      data: DataSchema,
-      model: discriminated(ModelSchemas, { description: 'Architecture, chosen by `type` from the model registry.' }),
+      data: section(ext.datasets, 'The data, chosen by `type` from the dataset registry.'),
+      task: Type.Optional(
+        section(ext.tasks, 'What is learned (loss, metrics, head), chosen by `type` from the task registry; `task: classification` is short for `task: { type: classification }`. Inferred from the data when absent.'),
+      ),
+      model: section(ext.models, 'Architecture, chosen by `type` from the model registry.'),
       augment: Type.Array(discriminated(AugmentSchemas, { description: 'One augmentation.' }), {
         description: 'Training-only augmentations, applied in order as batched tensor ops.',
         default: [],
@@ -74,13 +98,14 @@ export function experimentSchema(ext: SchemaExtensions = {}) {
   );
 }
 
-/** The whole experiment file. The single source of truth for both the JSON Schema and the TS types. */
+/** The experiment schema without registries: the generic sections typed, registry sections open. */
 export const ExperimentSchema = experimentSchema();
 
 /** A fully resolved experiment config: extends applied, defaults filled, validated. */
 export type ExperimentConfig = Static<typeof ExperimentSchema>;
 export type DataConfig = ExperimentConfig['data'];
 export type ModelConfig = ExperimentConfig['model'];
+export type TaskConfig = NonNullable<ExperimentConfig['task']>;
 export type TrainingConfig = ExperimentConfig['training'];
 export type AugmentConfig = ExperimentConfig['augment'][number];
 export type CallbackConfig = ExperimentConfig['callbacks'][number];

@@ -1,6 +1,4 @@
 export * from './fields.js';
-export * from './data.js';
-export * from './models.js';
 export * from './callbacks.js';
 export * from './augment.js';
 export * from './training.js';

@@ -2,7 +2,7 @@
 // the schema, so they trust the types; each names the parameter, the value received and the fix.
 import type { CheckIssue } from '../checks/check.js';
 import { toPointer } from '../config/pointer.js';
-import type { ParameterSpec, SweepConfig } from './schema.js';
+import type { ParameterSpec, SweepSection } from './schema.js';
 import { gridCombinations, gridSizeBound, gridValues, isCategorical, MAX_GRID_SIZE, sameValue } from './space.js';
 
 /** A sweep problem: where (`prefer: 'key'` blames a parameter's key rather than its value) and what. */
@@ -20,7 +20,7 @@ export function sweepPointer(...segments: (string | number)[]): string {
  *
  * @param written - Whether the file itself sets the value at a pointer (as opposed to a default).
  */
-export function checkSweep(config: SweepConfig, written: (pointer: string) => boolean): SweepCheckIssue[] {
+export function checkSweep(config: SweepSection, written: (pointer: string) => boolean): SweepCheckIssue[] {
   const names = Object.keys(config.parameters);
   if (names.length === 0) {
     return [{ pointer: sweepPointer('parameters'), message: 'parameters is empty; add at least one, e.g. model.dropout: { values: [0.2, 0.5] }' }];
@@ -33,7 +33,7 @@ export function checkSweep(config: SweepConfig, written: (pointer: string) => bo
   return issues;
 }
 
-function checkRange(name: string, spec: ParameterSpec, method: SweepConfig['method']): SweepCheckIssue[] {
+function checkRange(name: string, spec: ParameterSpec, method: SweepSection['method']): SweepCheckIssue[] {
   const at = (key?: string) => sweepPointer('parameters', name, ...(key ? [key] : []));
   if (isCategorical(spec)) return [];
   const issues: SweepCheckIssue[] = [];
@@ -57,7 +57,7 @@ function checkRange(name: string, spec: ParameterSpec, method: SweepConfig['meth
 
 // `when` may only refer to earlier categorical parameters: the samplers go through the parameters in file
 // order, so the condition is decided before it is needed, and no cycle can be written.
-function checkWhen(name: string, earlier: string[], config: SweepConfig): SweepCheckIssue[] {
+function checkWhen(name: string, earlier: string[], config: SweepSection): SweepCheckIssue[] {
   const issues: SweepCheckIssue[] = [];
   for (const [other, value] of Object.entries(config.parameters[name].when ?? {})) {
     const pointer = sweepPointer('parameters', name, 'when', other);
@@ -75,7 +75,7 @@ function checkWhen(name: string, earlier: string[], config: SweepConfig): SweepC
   return issues;
 }
 
-function checkGridSize(config: SweepConfig): SweepCheckIssue[] {
+function checkGridSize(config: SweepSection): SweepCheckIssue[] {
   const sizes = Object.values(config.parameters).map((s) => gridValues(s)?.length ?? 0);
   const combos = gridCombinations(config.parameters);
   const n = combos?.length ?? gridSizeBound(config.parameters);

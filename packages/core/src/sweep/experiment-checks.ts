@@ -10,11 +10,11 @@ import { getAt, isRecord, toDotted, toPointer } from '../config/pointer.js';
 import { closestName } from '../config/suggest.js';
 import { sweepPointer } from './checks.js';
 import { encodeOverrideValue, paramOverrides } from './overrides.js';
-import type { SweepConfig } from './schema.js';
+import type { SweepSection } from './schema.js';
 import { isCategorical, valueRange } from './space.js';
 
 /** Runs the experiment-dependent checks of a sweep that passed its own checks; every problem is returned. */
-export async function checkAgainstExperiment(config: SweepConfig, origins: Origins, experiment: LoadedExperiment): Promise<ConfigIssue[]> {
+export async function checkAgainstExperiment(config: SweepSection, origins: Origins, experiment: LoadedExperiment): Promise<ConfigIssue[]> {
   const perParameter = await Promise.all(Object.keys(config.parameters).map((name) => checkParameter(name, config, origins, experiment)));
   const issues = perParameter.flat();
   const et = config.early_termination;
@@ -35,12 +35,12 @@ export async function checkAgainstExperiment(config: SweepConfig, origins: Origi
 }
 
 // The values of the parameters that must hold for `name` to be sampled, its conditions' conditions included.
-function conditions(name: string, config: SweepConfig): Record<string, unknown> {
+function conditions(name: string, config: SweepSection): Record<string, unknown> {
   const when = config.parameters[name].when ?? {};
   return Object.keys(when).reduce((acc, other) => ({ ...conditions(other, config), ...acc }), { ...when });
 }
 
-async function checkParameter(name: string, config: SweepConfig, origins: Origins, experiment: LoadedExperiment): Promise<ConfigIssue[]> {
+async function checkParameter(name: string, config: SweepSection, origins: Origins, experiment: LoadedExperiment): Promise<ConfigIssue[]> {
   const spec = config.parameters[name];
   const keyPointer = sweepPointer('parameters', name);
   const conds = paramOverrides(conditions(name, config));

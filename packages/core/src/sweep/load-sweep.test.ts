@@ -2,7 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, displayPath } from '../errors.js';
-import { loadSweep, parseSweepText } from './load-sweep.js';
+import { loadSweep, parseSweepText } from '../testing/registries.testing.js';
+import type { SweepLoadOptions } from './load-sweep.js';
 
 const dir = fileURLToPath(new URL('../../test/fixtures/sweep/', import.meta.url));
 const fixture = (name: string) => path.join(dir, name);
@@ -17,9 +18,9 @@ function sweepText(parameters: string, extra = 'method: random\n  max_trials: 10
     .join('\n')}\n`;
 }
 
-async function problems(text: string): Promise<string[]> {
+async function problems(text: string, opts: SweepLoadOptions = {}): Promise<string[]> {
   try {
-    await parseSweepText(text, inline);
+    await parseSweepText(text, inline, opts);
   } catch (e) {
     if (e instanceof ConfigError) return e.format(dir).split('\n');
     throw e;
@@ -97,6 +98,42 @@ describe('loadSweep', () => {
   it('rejects early_termination.min_epochs beyond the experiment\'s epochs', async () => {
     const text = sweepText('model.dropout: { values: [0.2] }', 'method: random\n  max_trials: 10\n  early_termination: { type: median, min_epochs: 7 }');
     expect(await problems(text)).toEqual([expect.stringMatching(/min_epochs 7 is more than the experiment's training\.epochs \(6\)/)]);
+  });
+});
+
+describe('the sweep metric', () => {
+  const headline = (metric: string, mode: 'max' | 'min') => () => ({ metric, mode });
+  const without = (metric: string) => sweepText('model.dropout: { values: [0.2] }').replace('  metric: { name: val_exact_match, goal: maximize }\n', metric);
+
+  it('defaults to the task\'s headline and its direction', async () => {
+    const max = await parseSweepText(without(''), inline, { headline: headline('val_accuracy', 'max') });
+    expect(max.config.metric).toEqual({ name: 'val_accuracy', goal: 'maximize' });
+    const min = await parseSweepText(without('  metric: {}\n'), inline, { headline: headline('val_rmse', 'min') });
+    expect(min.config.metric).toEqual({ name: 'val_rmse', goal: 'minimize' });
+    // Naming the headline without a goal takes its direction; the headline given the experiment is what is asked.
+    const named = await parseSweepText(without('  metric: { name: val_rmse }\n'), inline, { headline: (e) => ({ metric: 'val_rmse', mode: e.config.name === 'sweep-base' ? 'min' : 'max' }) });
+    expect(named.config.metric).toEqual({ name: 'val_rmse', goal: 'minimize' });
+  });
+
+  it('keeps a metric written in full, headline or not', async () => {
+    const sweep = await parseSweepText(without('  metric: { name: val_loss, goal: minimize }\n'), inline, { headline: headline('val_accuracy', 'max') });
+    expect(sweep.config.metric).toEqual({ name: 'val_loss', goal: 'minimize' });
+    expect((await parseSweepText(without('  metric: { name: val_loss, goal: minimize }\n'), inline)).config.metric).toEqual({ name: 'val_loss', goal: 'minimize' });
+  });
+
+  it('asks for the metric at the sweep: key when the task is not known before the data is read', async () => {
+    expect(await problems(without(''))).toEqual([expect.stringMatching(/^inline\.yaml:1:1: the sweep has no metric, and the task of its experiment .* is not known before its data is read .*; add metric: \{ name: /)]);
+    expect(await problems(without(''), { headline: () => undefined })).toHaveLength(1);
+  });
+
+  it('asks for a goal of a metric other than the headline, and refuses a goal against the headline', async () => {
+    const opts = { headline: headline('val_accuracy', 'max') };
+    expect(await problems(without('  metric: { name: val_loss }\n'), opts)).toEqual([
+      'inline.yaml:3:19: metric val_loss needs a goal: only the task\'s headline (val_accuracy, maximize) has a known direction; add goal: maximize or goal: minimize',
+    ]);
+    expect(await problems(without('  metric: { goal: minimize }\n'), opts)).toEqual([
+      'inline.yaml:3:19: metric.goal minimize is the wrong way round for the task\'s headline val_accuracy (maximize); remove goal, or name another metric',
+    ]);
   });
 });
 

@@ -13,13 +13,22 @@ import { ConfigError, displayPath, type ConfigIssue } from '../errors.js';
 import { loadExperiment, type LoadedExperiment, type LoadOptions } from '../loader.js';
 import { checkSweep, sweepPointer } from './checks.js';
 import { checkAgainstExperiment } from './experiment-checks.js';
-import { SweepFileSchema, type SweepConfig } from './schema.js';
+import { SweepFileSchema, type SweepConfig, type SweepSection } from './schema.js';
+import { resolveSweepMetric, type SweepHeadline } from './sweep-metric.js';
+
+export type { SweepHeadline } from './sweep-metric.js';
+
+/** Options of {@link loadSweep}. */
+export interface SweepLoadOptions extends Pick<LoadOptions, 'extensions'> {
+  /** The headline of the experiment's task: what a sweep without `metric` optimises. Defaults to none (metric required). */
+  headline?: SweepHeadline;
+}
 
 /** A validated sweep with its experiment, ready to run. */
 export interface LoadedSweep {
   /** Absolute path of the sweep file. */
   file: string;
-  /** The `sweep` section, defaults filled in. */
+  /** The `sweep` section, defaults filled in, its metric resolved. */
   config: SweepConfig;
   /** The experiment the sweep varies, loaded without overrides. */
   experiment: LoadedExperiment;
@@ -36,10 +45,11 @@ let compiled: ValidateFunction | undefined;
  *
  * @param file - Path of the sweep YAML, absolute or relative to the working directory.
  * @param opts - `extensions`: registry entries added by `--plugin` modules, for the experiment. Defaults to none.
+ *   `headline`: the task's headline metric, the default of `metric`.
  * @throws ConfigError listing every problem, each with file:line:col.
  * @example const { config, experiment } = await loadSweep('experiments/mnist-seq/sweep.yaml');
  */
-export async function loadSweep(file: string, opts: Pick<LoadOptions, 'extensions'> = {}): Promise<LoadedSweep> {
+export async function loadSweep(file: string, opts: SweepLoadOptions = {}): Promise<LoadedSweep> {
   const abs = path.resolve(file);
   return parseSweepText(await readSource(abs), abs, opts);
 }
@@ -48,20 +58,22 @@ export async function loadSweep(file: string, opts: Pick<LoadOptions, 'extension
  * Like {@link loadSweep} but with the sweep file's content given as `text`; the experiment is still read from
  * disk, relative to `file`.
  */
-export async function parseSweepText(text: string, file: string, opts: Pick<LoadOptions, 'extensions'> = {}): Promise<LoadedSweep> {
+export async function parseSweepText(text: string, file: string, opts: SweepLoadOptions = {}): Promise<LoadedSweep> {
   const abs = path.resolve(file);
   const { data, origins } = parseYaml(text, abs, "'sweep:'");
   compiled ??= compileSchema(SweepFileSchema);
   const schemaProblems = schemaIssues(schemaErrors(compiled, data), origins);
   if (schemaProblems.length) throw new ConfigError(schemaProblems);
-  const config = data.sweep as SweepConfig;
-  const own = checkSweep(config, (p) => origins.has(p)).map(
+  const section = data.sweep as SweepSection;
+  const own = checkSweep(section, (p) => origins.has(p)).map(
     (i): ConfigIssue => ({ ...locate(origins, i.pointer, i.prefer ?? 'value'), path: toDotted(i.pointer), message: i.message }),
   );
   if (own.length) throw new ConfigError(own);
-  const experiment = await loadExperiment(await experimentFile(abs, config.experiment, origins), { extensions: opts.extensions });
-  const problems = await checkAgainstExperiment(config, origins, experiment);
+  const experiment = await loadExperiment(await experimentFile(abs, section.experiment, origins), { extensions: opts.extensions });
+  const metric = resolveSweepMetric(section, origins, experiment, opts.headline);
+  const problems = [...(Array.isArray(metric) ? metric : []), ...(await checkAgainstExperiment(section, origins, experiment))];
   if (problems.length) throw new ConfigError(problems);
+  const config: SweepConfig = { ...section, metric: metric as SweepConfig['metric'] };
   return { file: abs, config, experiment };
 }
 

@@ -74,12 +74,20 @@ export const EarlyTerminationSchemas = {
 export const SweepSchema = Strict(
   {
     experiment: Type.String({ minLength: 1, description: 'The experiment file to vary, relative to the sweep file.' }),
-    metric: Strict(
-      {
-        name: Type.String({ minLength: 1, description: 'The metric to optimise, as logged per epoch, e.g. val_exact_match.' }),
-        goal: StringOptions(['maximize', 'minimize'] as const, { description: 'Whether larger or smaller values are better.' }),
-      },
-      { description: 'The objective: its last-epoch value is the trial value.' },
+    metric: Type.Optional(
+      Strict(
+        {
+          name: Type.Optional(
+            Type.String({ minLength: 1, description: "The metric to optimise, as logged per epoch, e.g. val_rmse. Defaults to the task's headline metric (e.g. val_exact_match, val_accuracy)." }),
+          ),
+          goal: Type.Optional(
+            StringOptions(['maximize', 'minimize'] as const, {
+              description: "Whether larger or smaller values are better. Defaults to the headline's direction; required when name is another metric.",
+            }),
+          ),
+        },
+        { description: "The objective: its last-epoch value is the trial value. Defaults to the task's headline metric and its direction." },
+      ),
     ),
     method: StringOptions(['grid', 'random', 'tpe'] as const, {
       description: '`grid`: every combination; `random`: independent draws; `tpe`: Tree-structured Parzen Estimator (Bayesian).',
@@ -104,8 +112,15 @@ export const SweepSchema = Strict(
   { description: 'A hyperparameter sweep over one experiment.' },
 );
 
-/** A validated `sweep` section, defaults filled in. */
-export type SweepConfig = Static<typeof SweepSchema>;
+/** The `sweep` section as written and validated (the metric may be left to the task). */
+export type SweepSection = Static<typeof SweepSchema>;
+/** The objective of a sweep, resolved: the metric logged per epoch and its direction. */
+export interface SweepMetric {
+  name: string;
+  goal: 'maximize' | 'minimize';
+}
+/** A validated `sweep` section, defaults filled in and its metric resolved. */
+export type SweepConfig = Omit<SweepSection, 'metric'> & { metric: SweepMetric };
 export type EarlyTerminationConfig = NonNullable<SweepConfig['early_termination']>;
 
 /** The whole sweep file. */

@@ -4,6 +4,7 @@
 // MLflow's dataset input shows. Nothing outside the folder names a field of its config.
 import type * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig, CheckIssue, EvalVariantConfig, TObject } from '@xp/core';
+import type { DataFileIssue } from '../errors.js';
 
 /** One batch of any dataset. The consumer disposes every tensor in it ({@link disposeBatch}). */
 export interface Batch {
@@ -86,17 +87,13 @@ export interface PrepareContext {
   variants: readonly EvalVariantConfig[];
   /** Directory relative paths in the config are resolved against (the experiment file's). */
   baseDir: string;
-  /** Loaded ahead (e.g. a warm sweep process's MNIST); the type decides what it can reuse. */
-  preloaded?: unknown;
+  /** What `preload` (or a warm sweep process) started reading; the type decides what it can reuse. */
+  preloaded?: Promise<unknown>;
   log?: (msg: string) => void;
 }
 
 /** A problem with the data files found by {@link DatasetType.inspect}: the file, and its row or line when known. */
-export interface DataIssue {
-  file: string;
-  line?: number;
-  message: string;
-}
+export type DataIssue = DataFileIssue;
 
 /** One dataset type: the registry entry. `C` is the static type of its `data:` section. */
 export interface DatasetType<C extends { type: string } = { type: string }> {
@@ -106,9 +103,13 @@ export interface DatasetType<C extends { type: string } = { type: string }> {
   checks?(config: C, experiment: { augment: readonly AugmentConfig[] }): CheckIssue[];
   /** The input shape when the config alone determines it (for model checks at validate time), else undefined. */
   inputShape?(config: C): InputSpec['shape'] | undefined;
+  /** The target when the config alone determines it (so `xp validate` can build the model with its head), else undefined. */
+  target?(config: C): TargetSpec | undefined;
+  /** Starts reading what `prepare` needs while TensorFlow loads; its promise is passed as `ctx.preloaded`. */
+  preload?(config: C): Promise<unknown>;
   /** Reads the data files (without training) and returns every problem; `xp validate` and `xp run` both call it. */
   inspect?(config: C, ctx: { baseDir: string }): Promise<DataIssue[]>;
-  /** Loads, splits and fits the preprocessing on the training split only. */
+  /** Loads, splits and fits the preprocessing on the training split only; data problems throw a DataFileError (exit 2). */
   prepare(config: C, ctx: PrepareContext): Promise<DataBundle>;
 }
 

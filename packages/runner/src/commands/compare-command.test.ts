@@ -62,27 +62,65 @@ describe('compareCommand', () => {
     expect(r.runIds).toEqual([a, b, c]); // by start time
 
     const lines = stdout.split('\n');
-    expect(lines[0]).toMatch(/^run\s+model\.filters\s+model\.type\s+training\.optimizer\.lr\s+best val EM\s+test EM\s+epochs\s+wall time\s+status$/);
-    expect(lines[2]).toMatch(/^baseline\s+–\s+baseline-cnn\s+0\.001\s+60\.00%\s+58\.00%\s+2\s+2m 05s\s+FINISHED$/);
-    expect(lines[3]).toMatch(/^crnn\s+–\s+crnn\s+0\.01\s+80\.00%\s+79\.00%\s+3\s+2m 05s\s+FINISHED$/);
-    expect(lines[4]).toMatch(/^wide\s+\[64\]\s+baseline-cnn/);
+    // Runs logged before the headline tags are judged by val_exact_match; the results come first.
+    expect(lines[0]).toMatch(/^run\s+best val_exact_match\s+test exact_match\s+epochs\s+wall time\s+model\.filters\s+model\.type\s+training\.optimizer\.lr\s+status$/);
+    expect(lines[2]).toMatch(/^baseline\s+60\.00%\s+58\.00%\s+2\s+2m 05s\s+–\s+baseline-cnn\s+0\.001\s+FINISHED$/);
+    expect(lines[3]).toMatch(/^crnn\s+80\.00%\s+79\.00%\s+3\s+2m 05s\s+–\s+crnn\s+0\.01\s+FINISHED$/);
+    expect(lines[4]).toMatch(/^wide\s+50\.00%\s+50\.00%\s+1\s+2m 05s\s+\[64\]\s+baseline-cnn/);
     expect(lines[2].indexOf('FINISHED')).toBe(lines[3].indexOf('FINISHED')); // aligned
     const url = `${server.url}/#/compare-runs?runs=${JSON.stringify([a, b, c])}&experiments=${JSON.stringify([exp, other].sort())}`;
     expect(stdout).toContain(`MLflow UI: ${url}\n`);
     expect(stdout).toContain(`wrote ${path.join(out, 'compare.md')}`);
 
     const md = readFileSync(path.join(out, 'compare.md'), 'utf8');
-    expect(md).toContain('| run | model.filters | model.type | training.optimizer.lr | best val EM | test EM | epochs | wall time | status |');
-    expect(md).toContain('| crnn | – | crnn | 0.01 | 80.00% | 79.00% | 3 | 2m 05s | FINISHED |');
+    expect(md).toContain('| run | best val_exact_match | test exact_match | epochs | wall time | model.filters | model.type | training.optimizer.lr | status |');
+    expect(md).toContain('| crnn | 80.00% | 79.00% | 3 | 2m 05s | – | crnn | 0.01 | FINISHED |');
     expect(md).toContain('Experiments: `digits-compare`, `digits-other`');
     expect(md).toContain(`(${url})`);
 
     const html = readFileSync(path.join(out, 'compare.html'), 'utf8');
-    expect(html).toContain(`<td title="${b}">crnn</td><td>–</td><td title="crnn">crnn</td><td title="0.01">0.01</td><td class="num">80.00%</td>`);
+    expect(html).toContain(`<td title="${b}">crnn</td><td class="num">80.00%</td><td class="num">79.00%</td><td class="num">3</td><td class="num">2m 05s</td><td>–</td><td title="crnn">crnn</td>`);
     expect(html.match(/<svg/g)).toHaveLength(1);
-    expect(html).toContain('val exact match');
+    expect(html).toContain('val_exact_match');
     expect(html).not.toMatch(/<script|src="http/);
   }, 120_000);
+
+  it('judges runs of different tasks by their own tagged headline: best by its mode, test value, per-cell metric names', async () => {
+    const exp = await client.getOrCreateExperiment('two-tasks');
+    const t0 = 1_700_000_100_000;
+    const seed = async (name: string, start: number, headline: string, mode: string, val: number[], test: Record<string, number>) => {
+      const tags = { 'xp.task': name, 'xp.headline_metric': headline, 'xp.headline_mode': mode };
+      const id = (await client.createRun({ experimentId: exp, runName: name, startTime: start, tags })).info.runId;
+      await client.logBatch(id, {
+        params: { name, 'model.type': 'mlp', 'model.blocks': JSON.stringify(val.map(() => ({ type: 'dense', units: 64, activation: 'relu', dropout: 0.1 }))) },
+        metrics: [
+          ...val.flatMap((v, step) => [
+            { key: 'loss', value: 1 / (step + 1), step, timestamp: start + step },
+            { key: headline, value: v, step, timestamp: start + step },
+            { key: 'val_loss', value: v, step, timestamp: start + step },
+          ]),
+          ...Object.entries(test).map(([key, value]) => ({ key, value, step: val.length, timestamp: start + 99 })),
+        ],
+      });
+      await client.setTerminated(id, 'FINISHED', start + 30_000);
+    };
+    await seed('classification', t0, 'val_accuracy', 'max', [0.6, 0.9, 0.85], { test_accuracy: 0.875, test_loss: 0.3 });
+    await seed('regression', t0 + 1000, 'val_rmse', 'min', [0.9, 0.42, 0.5, 0.61], { test_rmse: 0.4444 });
+
+    const chunks: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (chunks.push(String(s)), true));
+    try {
+      await compareCommand(['two-tasks'], { out: path.join(tmp, 'two'), trackingUri: server.url });
+    } finally {
+      spy.mockRestore();
+    }
+    const lines = chunks.join('').split('\n');
+    expect(lines[0]).toMatch(/^run\s+best headline\s+test headline\s+epochs\s+wall time\s+model\.blocks\s+status$/);
+    expect(lines[2]).toMatch(/^classification\s+val_accuracy=90\.00%\s+test_accuracy=87\.50%\s+3\s+30s\s+\[3 blocks: dense, dense, dense\]\s+FINISHED$/);
+    expect(lines[3]).toMatch(/^regression\s+val_rmse=0\.42\s+test_rmse=0\.4444\s+4\s+30s\s+\[4 blocks: dense, dense, …\]\s+FINISHED$/);
+    const html = readFileSync(path.join(tmp, 'two', 'compare.html'), 'utf8');
+    for (const panel of ['val_accuracy', 'val_rmse', 'val_loss']) expect(html).toContain(panel);
+  }, 60_000);
 
   it('names the target that matches nothing', async () => {
     await expect(compareCommand(['no-such-experiment'], { out: path.join(tmp, 'x'), trackingUri: server.url })).rejects.toMatchObject({

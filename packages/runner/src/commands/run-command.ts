@@ -30,13 +30,13 @@ export async function runCommand(file: string | undefined, opts: RunCommandOptio
     if (opts.set?.length) throw new ResumeError('--resume continues a run with its own config; --set cannot change it');
     if (opts.offline) throw new ResumeError('--resume needs the MLflow server the run lives on; it cannot be combined with --offline');
     const { exp, resume } = await prepareResume(opts.resume, file, log, plugins.extensions);
-    const outcome = await runExperiment(exp, { backend: opts.backend, tags, resume, log, pluginCallbacks: plugins.callbacks });
+    const outcome = await runExperiment(exp, { backend: opts.backend, tags, resume, log, pluginCallbacks: plugins.callbacks, registries: plugins.registries });
     process.stdout.write(`${outcome.url}\n`);
     return;
   }
   if (!file) throw new XpError('XP_CONFIG_NO_FILE', 'xp run: give an experiment file (e.g. experiments/mnist-seq/01-baseline.yaml) or --resume <run-id>');
   const exp = await loadExperiment(file, { overrides: opts.set ?? [], extensions: plugins.extensions });
   const offline = opts.offline || process.env.XP_OFFLINE === '1';
-  const outcome = await runExperiment(exp, { backend: opts.backend, tags, offline, log, pluginCallbacks: plugins.callbacks });
+  const outcome = await runExperiment(exp, { backend: opts.backend, tags, offline, log, pluginCallbacks: plugins.callbacks, registries: plugins.registries });
   process.stdout.write(`${outcome.url}\n`);
 }

@@ -7,6 +7,7 @@ import type { TrialExecutor } from '../sweep/executor.js';
 import { LocalExecutor } from '../sweep/local-executor.js';
 import { createSweepProgress, formatParams } from '../sweep/progress.js';
 import { QueueExecutor } from '../sweep/queue-executor.js';
+import { sweepHeadline } from '../sweep/sweep-headline.js';
 import { runSweep, type SweepOutcome } from '../sweep/sweep-runner.js';
 
 /** Options of {@link sweepCommand}. */
@@ -30,7 +31,7 @@ export interface SweepCommandOptions {
 export async function sweepCommand(file: string, opts: SweepCommandOptions = {}): Promise<SweepOutcome> {
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const plugins = await loadPlugins(opts.plugin);
-  const sweep = await loadSweep(file, { extensions: plugins.extensions });
+  const sweep = await loadSweep(file, { extensions: plugins.extensions, headline: sweepHeadline(plugins.registries) });
   const target = await trackingTarget(log);
   const executor: TrialExecutor = opts.queue
     ? await QueueExecutor.open(opts.queue)

@@ -1,34 +1,67 @@
 import { open } from 'node:fs/promises';
-import { ConfigError, loadExperiment, loadSweep, XpError } from '@xp/core';
+import path from 'node:path';
+import { ConfigError, loadExperiment, loadSweep, XpError, type LoadedExperiment } from '@xp/core';
+import { DataFileError } from '@xp/data';
+import { modelSummary } from '@xp/models';
+import { loadBackend } from '../backend/native-backend.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
+import type { Registries } from '../registries/registries.js';
+import { bindTask, buildModel } from '../run/prepare.js';
+import { sweepHeadline } from '../sweep/sweep-headline.js';
 
 /**
  * `xp validate <files…>`: checks experiment and sweep files without running anything; true when all are valid.
  * A sweep file (top-level `sweep:`) is checked with its experiment and every value its trials can get.
  * `debug` adds stack traces; `plugin` files add registry entries (loading them runs their code).
  */
-export async function validateCommand(files: string[], opts: { set?: string[]; debug?: boolean; plugin?: string[] }): Promise<boolean> {
-  const { extensions } = await loadPlugins(opts.plugin);
+export async function validateCommand(files: string[], opts: { set?: string[]; debug?: boolean; plugin?: string[]; summary?: boolean }): Promise<boolean> {
+  const { extensions, registries } = await loadPlugins(opts.plugin);
   let ok = true;
   for (const file of files) {
     try {
       if (await isSweepFile(file)) {
         if (opts.set?.length) throw new XpError('XP_CONFIG_SET_ON_SWEEP', `${file}: --set applies to experiment files; a sweep sets values through its parameters`);
-        const sweep = await loadSweep(file, { extensions });
+        const sweep = await loadSweep(file, { extensions, headline: sweepHeadline(registries) });
         const n = Object.keys(sweep.config.parameters).length;
-        process.stdout.write(`${file}: ok (sweep of ${sweep.experiment.config.name}, ${n} parameter${n === 1 ? '' : 's'}, up to ${sweep.config.max_trials} trials)\n`);
+        process.stdout.write(`${file}: ok (sweep of ${sweep.experiment.config.name}, ${sweep.config.metric.goal} ${sweep.config.metric.name}, ${n} parameter${n === 1 ? '' : 's'}, up to ${sweep.config.max_trials} trials)\n`);
         continue;
       }
       const exp = await loadExperiment(file, { overrides: opts.set ?? [], extensions });
-      process.stdout.write(`${file}: ok (${exp.config.name}, model ${exp.config.model.type}, config ${exp.hash})\n`);
+      const summary = await checkDataAndModel(exp, registries);
+      process.stdout.write(`${file}: ok (${exp.config.name}, data ${exp.config.data.type}, model ${exp.config.model.type}, config ${exp.hash})\n`);
+      if (opts.summary) process.stdout.write(summary ? `${summary}\n` : `(no summary: the input shape of data.type ${exp.config.data.type} is known only once its files are read)\n`);
     } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
+      if (!(e instanceof ConfigError) && !(e instanceof DataFileError)) throw e;
       ok = false;
-      process.stderr.write(`${e.format()}\n`);
+      process.stderr.write(`${e instanceof ConfigError ? e.format() : e.message}\n`);
       if (opts.debug && e.stack) process.stderr.write(`${e.stack}\n`);
     }
   }
   return ok;
+}
+
+/**
+ * What `xp run` checks beyond the config before a run exists: the data files (the dataset type's `inspect`), and
+ * the model with the task's head built on the input shape when the config alone gives it (a shape that cannot
+ * work is a config error at its option). Returns the model summary when one was built.
+ */
+async function checkDataAndModel(exp: LoadedExperiment, registries: Registries): Promise<string | undefined> {
+  const c = exp.config;
+  const dataset = registries.datasets[c.data.type];
+  const problems = (await dataset.inspect?.(c.data, { baseDir: path.dirname(exp.file) })) ?? [];
+  if (problems.length) throw new DataFileError(problems);
+  const shape = dataset.inputShape?.(c.data);
+  const target = dataset.target?.(c.data);
+  if (!shape || !target) return undefined;
+  // Building a model needs a backend (nothing is trained); TensorFlow's start-up notes would only clutter the report.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  await loadBackend(c.backend === 'cpu' ? 'cpu' : 'tensorflow');
+  const model = buildModel(exp, registries, shape, bindTask(exp, registries, target, true));
+  try {
+    return modelSummary(model).text;
+  } finally {
+    model.dispose();
+  }
 }
 
 // A sweep file has a top-level `sweep:` key; an experiment never does. Only the start of the file is read (a

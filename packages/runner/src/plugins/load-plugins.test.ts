@@ -37,13 +37,22 @@ describe('loadPlugins', () => {
     await writeFile(file('no-default.mjs'), 'export const callbacks = {};\n');
     await writeFile(file('empty.mjs'), 'export default { callbacks: {} };\n');
     await writeFile(file('throws.mjs'), "throw new Error('boom at import');\n");
+    await writeFile(file('task-no-bind.mjs'), "export default { tasks: { half_task: { schema: { type: 'object' }, accepts: ['class'], headline: () => ({}) } } };\n");
+    await writeFile(file('builtin-dataset.mjs'), "export default { datasets: { mnist_sequences: { schema: { type: 'object' }, prepare: async () => ({}) } } };\n");
+    await writeFile(
+      file('my-task.mjs'),
+      "export default { tasks: { my_task: { schema: { type: 'object', properties: { k: { type: 'integer', default: 3 } } }, accepts: ['sequence'], headline: () => ({ metric: 'val_k', mode: 'max' }), bind: () => ({}) } } };\n",
+    );
     await writeFile(file('side-effect.mjs'), "globalThis.xpPluginImports = (globalThis.xpPluginImports ?? 0) + 1;\n" + plugin('counted'));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('gives nothing without --plugin', async () => {
     expect(await loadPlugins()).toBe(NO_PLUGINS);
-    expect(await loadPlugins([])).toEqual({ files: [], callbacks: {}, extensions: {} });
+    expect(await loadPlugins([])).toBe(NO_PLUGINS);
+    // The built-in registries, with their schemas for the loader.
+    expect(Object.keys(NO_PLUGINS.registries.datasets)).toContain('mnist_sequences');
+    expect(Object.keys(NO_PLUGINS.extensions.tasks ?? {})).toContain('sequence');
   });
 
   it('loads each file once, relative to cwd, entries and schemas together', async () => {
@@ -67,6 +76,18 @@ describe('loadPlugins', () => {
     expect(() => createCallback(exp.config.callbacks[0], deps)).toThrow(/unknown callback 'count_a'\. Known callbacks: early_stopping, .*, lr_schedule\.$/);
   });
 
+  it('adds datasets, models and tasks to the registries and the schema, next to the built-ins', async () => {
+    const p = await loadPlugins([file('my-task.mjs')]);
+    expect(Object.keys(p.registries.tasks)).toEqual([...Object.keys(NO_PLUGINS.registries.tasks), 'my_task']);
+    expect(p.registries.datasets).toEqual(NO_PLUGINS.registries.datasets);
+    const valid = fileURLToPath(new URL('../../../core/test/fixtures/valid.yaml', import.meta.url));
+    const exp = await loadExperiment(valid, { overrides: ['task=my_task'], extensions: p.extensions });
+    expect(exp.config.task).toEqual({ type: 'my_task', k: 3 });
+    // Without the plugin the same config is refused, naming the known tasks.
+    const e = await loadExperiment(valid, { overrides: ['task=my_task'], extensions: NO_PLUGINS.extensions }).catch((err: unknown) => err);
+    expect(String(e)).toMatch(/my_task/);
+  });
+
   it('loads the example plugin', async () => {
     const p = await loadPlugins([example]);
     expect(Object.keys(p.callbacks)).toEqual(['webhook_notify']);
@@ -77,8 +98,10 @@ describe('loadPlugins', () => {
     [['a.mjs', 'a-again.mjs'], "--plugin a-again.mjs: callback 'count_a' is also added by --plugin a.mjs; each name may come from one plugin"],
     [['bad-schema.mjs'], /^--plugin bad-schema\.mjs: callback 'bad_schema': its schema is not valid JSON Schema: /],
     [['no-create.mjs'], "--plugin no-create.mjs: callback 'x' must be { schema, create(options, deps) }, create returning the callback"],
-    [['no-default.mjs'], '--plugin no-default.mjs: the default export must be an object such as { callbacks: { my_callback: { schema, create } } }'],
-    [['empty.mjs'], '--plugin empty.mjs: adds nothing; export default { callbacks: { … } }'],
+    [['no-default.mjs'], '--plugin no-default.mjs: the default export must be an object such as { callbacks: { my_callback: { schema, create } } } (or datasets, models, tasks)'],
+    [['empty.mjs'], '--plugin empty.mjs: adds nothing; export default { callbacks: { … } } (or datasets, models, tasks)'],
+    [['task-no-bind.mjs'], "--plugin task-no-bind.mjs: task 'half_task' must be { schema, accepts, headline(config, validates), bind(config, target, ctx) }"],
+    [['builtin-dataset.mjs'], "--plugin builtin-dataset.mjs: dataset 'mnist_sequences' is a built-in dataset; plugins add names, they cannot replace built-ins; rename it"],
     [['throws.mjs'], /^--plugin throws\.mjs: could not load it: boom at import; a plugin is an ES module/],
     [['missing.mjs'], /^--plugin missing\.mjs: file not found \(looked for .*missing\.mjs\); paths are relative to the working directory$/],
     [['.'], '--plugin .: is not a file; give the path of the plugin\'s .js/.mjs file'],

@@ -4,7 +4,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CallbackSchemas, extensionProblems, XpError, type SchemaExtensions, type TObject } from '@xp/core';
+import { CallbackSchemas, extensionProblems, XpError, type SchemaExtensions } from '@xp/core';
+import { BUILT_IN, schemaExtensions, type Registries } from '../registries/registries.js';
 import type { PluginCallback, XpPlugin } from './plugin.js';
 
 /** A plugin could not be loaded or is malformed; a usage error (exit 2), nothing has run. */
@@ -20,12 +21,23 @@ export interface LoadedPlugins {
   files: string[];
   /** Callback factories by `type` name. */
   callbacks: Readonly<Record<string, PluginCallback>>;
-  /** The entries' schemas, for `loadExperiment(…, { extensions })`. */
+  /** The built-in registries with the plugins' datasets, models, tasks and callbacks added. */
+  registries: Registries;
+  /** The registries' schemas and checks, for `loadExperiment(…, { extensions })`. */
   extensions: SchemaExtensions;
 }
 
-/** No plugins: what a command line without `--plugin` gets. */
-export const NO_PLUGINS: LoadedPlugins = Object.freeze({ files: [], callbacks: Object.freeze({}), extensions: Object.freeze({}) });
+/** No plugins: what a command line without `--plugin` gets (the built-in registries). */
+export const NO_PLUGINS: LoadedPlugins = Object.freeze({ files: [], callbacks: Object.freeze({}), registries: BUILT_IN, extensions: schemaExtensions(BUILT_IN) });
+
+// What each kind of entry must provide besides its schema, and where its built-ins are.
+const KINDS = {
+  datasets: { label: 'dataset', needs: ['prepare'], builtIn: BUILT_IN.datasets, shape: '{ schema, prepare(config, ctx), checks?, inspect?, inputShape?, target? }' },
+  models: { label: 'model', needs: ['build', 'accepts'], builtIn: BUILT_IN.models, shape: "{ schema, accepts: ['image'|'vector'], build(config, ctx), checks? }" },
+  tasks: { label: 'task', needs: ['bind', 'accepts', 'headline'], builtIn: BUILT_IN.tasks, shape: '{ schema, accepts, headline(config, validates), bind(config, target, ctx) }' },
+  callbacks: { label: 'callback', needs: ['create'], builtIn: CallbackSchemas, shape: '{ schema, create(options, deps) }, create returning the callback' },
+} as const;
+type Kind = keyof typeof KINDS;
 
 /**
  * Imports the plugin files (paths relative to `cwd`) and checks each entry; all problems are reported at once.
@@ -37,7 +49,7 @@ export const NO_PLUGINS: LoadedPlugins = Object.freeze({ files: [], callbacks: O
  */
 export async function loadPlugins(files: readonly string[] = [], cwd = process.cwd()): Promise<LoadedPlugins> {
   if (files.length === 0) return NO_PLUGINS;
-  const callbacks: Record<string, PluginCallback> = {};
+  const added: Record<Kind, Record<string, unknown>> = { datasets: {}, models: {}, tasks: {}, callbacks: {} };
   const owner = new Map<string, string>();
   const problems: string[] = [];
   const abs: string[] = [];
@@ -47,24 +59,27 @@ export async function loadPlugins(files: readonly string[] = [], cwd = process.c
     abs.push(file);
     const plugin = await importPlugin(file, given);
     const label = `--plugin ${given}`;
-    if (!isObject(plugin) || (plugin.callbacks !== undefined && !isObject(plugin.callbacks))) {
-      problems.push(`${label}: the default export must be an object such as { callbacks: { my_callback: { schema, create } } }`);
+    const kinds = Object.keys(KINDS) as Kind[];
+    if (!isObject(plugin) || kinds.some((k) => plugin[k] !== undefined && !isObject(plugin[k]))) {
+      problems.push(`${label}: the default export must be an object such as { callbacks: { my_callback: { schema, create } } } (or datasets, models, tasks)`);
       continue;
     }
-    const entries = Object.entries(plugin.callbacks ?? {});
-    if (entries.length === 0) problems.push(`${label}: adds nothing; export default { callbacks: { … } }`);
-    for (const [name, entry] of entries) {
-      const where = `${label}: callback '${name}'`;
-      if (Object.hasOwn(CallbackSchemas, name)) {
-        problems.push(`${where} is a built-in callback; plugins add names, they cannot replace built-ins; rename it`);
+    const entries = kinds.flatMap((kind) => Object.entries((plugin[kind] ?? {}) as Record<string, unknown>).map(([name, entry]) => ({ kind, name, entry })));
+    if (entries.length === 0) problems.push(`${label}: adds nothing; export default { callbacks: { … } } (or datasets, models, tasks)`);
+    for (const { kind, name, entry } of entries) {
+      const k = KINDS[kind];
+      const where = `${label}: ${k.label} '${name}'`;
+      if (Object.hasOwn(k.builtIn, name)) {
+        problems.push(`${where} is a built-in ${k.label}; plugins add names, they cannot replace built-ins; rename it`);
         continue;
       }
-      if (owner.has(name)) {
-        problems.push(`${where} is also added by --plugin ${owner.get(name)}; each name may come from one plugin`);
+      const key = `${kind}/${name}`;
+      if (owner.has(key)) {
+        problems.push(`${where} is also added by --plugin ${owner.get(key)}; each name may come from one plugin`);
         continue;
       }
-      if (!isObject(entry) || typeof entry.create !== 'function') {
-        problems.push(`${where} must be { schema, create(options, deps) }, create returning the callback`);
+      if (!isObject(entry) || k.needs.some((f) => entry[f] === undefined) || typeof entry[k.needs[0]] !== 'function') {
+        problems.push(`${where} must be ${k.shape}`);
         continue;
       }
       const bad = extensionProblems(name, entry.schema);
@@ -72,13 +87,19 @@ export async function loadPlugins(files: readonly string[] = [], cwd = process.c
         problems.push(...bad.map((p) => `${where}: ${p}`));
         continue;
       }
-      owner.set(name, given);
-      callbacks[name] = entry as PluginCallback;
+      owner.set(key, given);
+      added[kind][name] = entry;
     }
   }
   if (problems.length) throw new PluginError(problems.join('\n'));
-  const schemas = Object.fromEntries(Object.entries(callbacks).map(([k, v]) => [k, v.schema as TObject]));
-  return { files: abs, callbacks, extensions: { callbacks: schemas } };
+  const callbacks = added.callbacks as Record<string, PluginCallback>;
+  const registries: Registries = {
+    datasets: { ...BUILT_IN.datasets, ...(added.datasets as Registries['datasets']) },
+    models: { ...BUILT_IN.models, ...(added.models as Registries['models']) },
+    tasks: { ...BUILT_IN.tasks, ...(added.tasks as Registries['tasks']) },
+    callbacks,
+  };
+  return { files: abs, callbacks, registries, extensions: schemaExtensions(registries) };
 }
 
 // Only a path to an existing local file: not a package name, `node:` module or URL, which would load code

@@ -3,6 +3,9 @@
 import type { Static, TObject } from '@xp/core';
 import type { Callback } from '../callbacks/callback.js';
 import type { CallbackDeps } from '../callbacks/registry.js';
+import type { DatasetType } from '@xp/data';
+import type { ModelType } from '@xp/models';
+import type { TaskType } from '../tasks/task.js';
 
 /**
  * One callback a plugin adds: the JSON Schema of its options (TypeBox `Type.Object(…)`, which types `create`'s
@@ -32,4 +35,13 @@ export interface XpPlugin {
   /** Callbacks by `type` name (snake_case; built-in names cannot be reused). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry has its own schema type
   callbacks?: Record<string, PluginCallback<any>>;
+  /** Dataset types by `data.type` name, with the shape of the built-in ones (see `DatasetType` in @xp/data). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry has its own schema type
+  datasets?: Record<string, DatasetType<any>>;
+  /** Architectures by `model.type` name (see `ModelType` in @xp/models). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry has its own schema type
+  models?: Record<string, ModelType<any>>;
+  /** Tasks by `task.type` name (see `TaskType` in the runner's tasks/task.ts). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry has its own schema type
+  tasks?: Record<string, TaskType<any>>;
 }

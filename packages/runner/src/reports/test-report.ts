@@ -1,6 +1,5 @@
 // The content of a run's `metrics/test.json`: the headline test numbers plus the breakdowns the logged
 // metrics do not have (accuracy per true sequence length), all recomputed from the kept predictions.
-import type { EvalResult } from '../training/evaluate.js';
 import { isExact, sequenceCount, sequenceLength, type SequencePredictions } from './plots/sequence-predictions.js';
 
 /** Exact match of the sequences with one true length; `exact_match` is null when there are none. */
@@ -30,7 +29,7 @@ export interface TestReport {
  * `length_acc` here judges the digit head (non-blank count); a model with a length head has its head's
  * accuracy in `metrics`.
  */
-export function testReport(test: EvalResult): TestReport {
+export function testReport(test: { metrics: Record<string, number>; predictions?: SequencePredictions }): TestReport {
   if (!test.predictions) throw new Error('testReport needs the predictions: evaluate the test split with { keepPredictions: true }');
   const p: SequencePredictions = test.predictions;
   const n = sequenceCount(p);

@@ -7,32 +7,30 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { flattenConfig, redactedConfig, type LoadedExperiment } from '@xp/core';
-import { createDataBundle, loadMnist, NUM_CLASSES, type DataBundle, type DigitTensors, type MnistDigits } from '@xp/data';
-import { buildModel, modelSummary } from '@xp/models';
+import type { DatasetInfo } from '@xp/data';
 import { CallbackList } from '../callbacks/callback-list.js';
 import type { Callback } from '../callbacks/callback.js';
 import { createCallback, type PluginCallbacks } from '../callbacks/registry.js';
 import { TerminateOnNaN } from '../callbacks/terminate-on-nan.js';
-import { MLFLOW_LIMITS, MlflowClient, resolveTrackingUri } from '../mlflow/index.js';
-import { Journal } from '../tracking/spool/journal.js';
-import { RunTracker } from '../tracking/spool/run-tracker.js';
-import { spoolRoot, syncSpools } from '../tracking/spool/sync.js';
+import { MLFLOW_LIMITS } from '../mlflow/index.js';
+import { BUILT_IN, type Registries } from '../registries/registries.js';
 import { setLearningRate } from '../training/learning-rate.js';
 import { applyResumeState, readResumeState, ResumePoint, type ResumeState } from './resume-point.js';
-import { backendBanner, BackendError, loadBackend, type BackendName } from '../backend/native-backend.js';
+import type { BackendName } from '../backend/native-backend.js';
 import { MlflowLogger } from '../tracking/mlflow-logger.js';
 import { createProgress } from '../tracking/progress.js';
-import { evaluate } from '../training/evaluate.js';
 import { train } from '../training/trainer.js';
 import { createOptimizer } from '../training/optimizer.js';
-import { logRunReports, testReport } from '../reports/index.js';
-import { MlflowUnreachableError, RunInterruptedError, TrainingDivergedError } from './errors.js';
+import { RunInterruptedError, TrainingDivergedError } from './errors.js';
+import { evaluateAndReport } from './evaluate-phase.js';
 import { Interruption } from './interruption.js';
+import { logModel } from './log-model.js';
 import { saveModel } from './model-artifact.js';
+import { prepare, type Prepared } from './prepare.js';
 import { runTags } from './run-tags.js';
 import { processStartedAt, timingTags, type TimingMarks } from './timing.js';
 import { stateDir } from './state-dir.js';
-import { trackingTarget } from './tracking-target.js';
+import { openTracking, type TrackingSession } from './tracking-session.js';
 
 export interface RunOptions {
   backend?: BackendName;
@@ -56,14 +54,10 @@ export interface RunOptions {
   beforeRun?: Promise<unknown>;
   /** The MLflow experiment's id when the caller knows it (a sweep trial: its parent's), saving a lookup. */
   experimentId?: string;
-  /** MNIST from the experiment's `data.source`, already being read and maybe made tensors (a warm trial process's). */
-  mnist?: Promise<PreparedMnist>;
-}
-
-/** MNIST loaded ahead of a run, with its digit tensors if they were made too (the run takes them over). */
-export interface PreparedMnist {
-  mnist: MnistDigits;
-  digits?: DigitTensors;
+  /** What the dataset type reads ahead, already being read by the caller (a warm trial process's MNIST). */
+  preloaded?: Promise<unknown>;
+  /** The registries the experiment was loaded with (built-ins plus `--plugin` entries). Defaults to the built-ins. */
+  registries?: Registries;
 }
 
 export interface RunOutcome {
@@ -86,105 +80,39 @@ export interface RunOutcome {
  */
 export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}): Promise<RunOutcome> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const c = exp.config;
-  const backend = opts.backend ?? c.backend;
+  const registries = opts.registries ?? BUILT_IN;
   // Work started early is awaited later; these keep an error before then from leaving it unhandled.
   opts.beforeRun?.catch(() => undefined);
-  // MNIST's files are read while TensorFlow loads (the read is I/O, the load mostly not).
-  const mnist = opts.mnist ?? loadMnist(c.data.source).then((m): PreparedMnist => ({ mnist: m }));
-  mnist.catch(() => undefined);
   const marks: TimingMarks = { process_started: processStartedAt(), ...opts.timing, backend_load_started: Date.now() };
-  const info = await loadBackend(backend, c.training.threads);
-  marks.backend_ready = Date.now();
-  if (info.name !== 'tensorflow' && backend === 'tensorflow') {
-    throw new BackendError(`training needs the native TensorFlow backend but '${info.name}' is active; run \`npx xp doctor\`.`);
-  }
-  log(backendBanner(info));
-  // git (commit, dirty tree) runs while the model and the data are made.
-  const tags = runTags(exp, info.name);
-  tags.catch(() => undefined);
-
-  // The model before the data: a model the canvas cannot take fails in milliseconds (a config error naming
-  // the option), not after the sequences have been synthesised.
-  const shape = { height: c.data.canvas.height, width: c.data.canvas.width, maxLen: c.data.max_len, numClasses: NUM_CLASSES, seed: c.seed };
-  const model = buildModel(c.model, shape);
-  let data: DataBundle | undefined;
+  // 1. prepare: backend, data files, dataset, task, model — every input problem is found before a run exists.
+  const prepared = await prepare(exp, registries, { backend: opts.backend, log, preloaded: opts.preloaded, onBackendReady: () => (marks.backend_ready = Date.now()) });
   try {
-    const summary = modelSummary(model);
-    log(`model ${c.model.type}: ${summary.params.toLocaleString('en-US')} parameters`);
-    data = await createDataBundle(c.data, c.augment, c.seed, { variants: c.evaluation.variants, ...(await mnist) });
+    // git (commit, dirty tree) runs while the rest starts up.
+    const tags = runTags(exp, prepared.backend.name, prepared.task);
+    tags.catch(() => undefined);
     await opts.beforeRun;
     const resumed = opts.resume ? await readResumeState(opts.resume.dir) : undefined;
-    const target = opts.offline ? undefined : await trackingTarget(log);
-    const client = target ? new MlflowClient({ trackingUri: target.url, ...runClientOptions() }) : undefined;
-    // Where the run belongs, as spools record it: the server given by MLFLOW_TRACKING_URI (even offline), else
-    // null for the embedded one.
-    const spoolTarget = target ? (target.embedded ? null : target.url) : (resolveTrackingUri() ?? null);
-    // Runs an earlier outage left unsent go first: they are older, and the server is evidently back.
-    if (client) await syncBefore(client, spoolTarget, log);
-    const journal = Journal.create(spoolRoot(stateDir()), newSpoolId(), spoolTarget, opts.resume);
-    const tracker = new RunTracker(journal, { client, log });
-    if (opts.resume && resumed) {
-      tracker.updateRun('RUNNING');
-      tracker.setTags({ 'xp.resumed_from_epoch': String(resumed.completedEpochs), 'xp.resumed_at': new Date().toISOString() });
-    } else {
-      tracker.createRun({ experiment: c.experiment, experimentId: opts.experimentId, runName: c.name, tags: { ...(await tags), ...timingTags(marks), ...opts.tags } });
-    }
-    if (client) {
-      const connected = await tracker.flush(60_000, { untilOutage: true });
-      if (!connected) {
-        const why = tracker.createError?.message ?? tracker.lastOutage?.message ?? 'no answer within 60 s';
-        await tracker.close(0, { quiet: true });
-        journal.remove();
-        if (tracker.createError) throw tracker.createError;
-        throw new MlflowUnreachableError(client.trackingUri, why);
-      }
-    } else {
-      log(`offline: nothing is sent; the run is kept in ${journal.dir} until \`npx xp sync\``);
-    }
+    // 2. tracking session: journal, run, tags.
+    const session = await openTracking(exp, { log, offline: opts.offline, resume: opts.resume, resumed, experimentId: opts.experimentId, tags: { ...(await tags), ...opts.tags }, marks });
     marks.run_created = Date.now();
     // Until here a signal ends the process the default way, which is right: there is no run to end yet.
     const interruption = new Interruption({ log });
     try {
-      return await trackedRun({ exp, opts, log, model, data, summary: summary.text, client, tracker, interruption, resumed, marks });
+      return await trackedRun({ exp, opts, log, prepared, session, interruption, resumed, marks });
     } finally {
       interruption.dispose();
     }
   } finally {
-    data?.dispose();
-    model.dispose();
+    prepared.dispose();
   }
-}
-
-// The background sender retries briefly itself (the spool is the long-term retry), so an outage is noticed
-// in seconds rather than after MLflow's default five retries. The MLFLOW_HTTP_REQUEST_* variables still win.
-function runClientOptions() {
-  const env = process.env;
-  return {
-    maxRetries: env.MLFLOW_HTTP_REQUEST_MAX_RETRIES ? undefined : 2,
-    backoffFactorMs: env.MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR ? undefined : 500,
-    timeoutMs: env.MLFLOW_HTTP_REQUEST_TIMEOUT ? undefined : 30_000,
-  };
-}
-
-async function syncBefore(client: MlflowClient, trackingUri: string | null, log: (msg: string) => void): Promise<void> {
-  const report = await syncSpools({ stateDir: stateDir(), clientFor: async () => client, only: { trackingUri }, log, timeoutMs: 15_000 });
-  if (report.synced.length) log(`MLflow: sent ${report.synced.length} spooled run(s) from an earlier outage or offline run`);
-}
-
-function newSpoolId(): string {
-  return `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 interface TrackedRun {
   exp: LoadedExperiment;
   opts: RunOptions;
   log: (msg: string) => void;
-  model: tf.LayersModel;
-  data: DataBundle;
-  summary: string;
-  client: MlflowClient | undefined;
-  tracker: RunTracker;
+  prepared: Prepared;
+  session: TrackingSession;
   interruption: Interruption;
   resumed: ResumeState | undefined;
   /** Start-up marks so far; run_created is sent with training_started when training begins. */
@@ -197,12 +125,10 @@ const CLOSE_WAIT_MS = Number(process.env.XP_SPOOL_WAIT_S ?? 30) * 1000;
 // Everything after the MLflow run exists. However this ends, the run ends with it: FINISHED, FAILED with
 // `xp.error` and the stack trace, or KILLED with a checkpoint; metrics already queued are sent first.
 async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
-  const { exp, opts, log, model, data, client, tracker, interruption, resumed } = r;
+  const { exp, opts, log, interruption, resumed } = r;
+  const { model, data, task } = r.prepared;
+  const { client, tracker, runId, experimentId, url } = r.session;
   const c = exp.config;
-  const runId = tracker.runId ?? tracker.journal.header.spoolId;
-  const experimentId = tracker.experimentId ?? '';
-  const url = client ? client.runUrl(experimentId, runId) : tracker.journal.dir;
-  log(client ? `MLflow run: ${url}` : `offline run ${runId}`);
   const runDir = path.join(stateDir(), 'runs', runId);
   const checkpointDir = path.join(runDir, 'checkpoint');
   const resumeDir = path.join(runDir, 'resume');
@@ -233,10 +159,17 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
       tracker.logParams(flatParams(exp));
       tracker.logInputs([datasetInput(data.info)]);
       tracker.logText(exp.resolvedYaml, 'config.resolved.yaml');
-      tracker.logText(r.summary, 'model/summary.txt');
+      tracker.logText(r.prepared.summary.text, 'model/summary.txt');
+      if (data.info.skipped > 0) {
+        // `on_bad_file: skip` dropped files: said where a reader of the run looks, not only in the log.
+        tracker.setTags({ 'xp.data.skipped_files': String(data.info.skipped) });
+        tracker.logMetrics([{ key: 'data_skipped_files', value: data.info.skipped, step: 0 }]);
+        log(`data: ${data.info.skipped} unreadable file(s) skipped (on_bad_file: skip)`);
+      }
     }
 
-    const deps = { runDir, totalEpochs: c.training.epochs, log, saveCheckpoint };
+    // `monitor: headline` in a callback watches the bound task's headline (its train value when not validating).
+    const deps = { runDir, totalEpochs: c.training.epochs, log, saveCheckpoint, headline: task.headline };
     const configured = c.callbacks.map((cb) => createCallback(cb, deps, opts.pluginCallbacks));
     optimizer = createOptimizer(c.training.optimizer);
     const opt = optimizer;
@@ -254,17 +187,18 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
     // The interruption first, so it records the epoch before any callback can act on it; the resume point
     // last, so it saves every other callback's state after this epoch.
     const callbackList: CallbackList = new CallbackList([interruption, ...configured, ...(opts.callbacks ?? []), mlflowLogger, timing, resumePoint]);
+    // 3. train.
     const result = await train({
       model,
       optimizer: opt,
+      task,
       data,
       epochs: c.training.epochs,
       batchSize: c.training.batch_size,
       evalBatchSize: c.training.eval_batch_size,
-      validate: c.data.val.count > 0,
-      labelSmoothing: c.training.label_smoothing,
+      validate: Object.hasOwn(data.info.splits, 'val'),
       callbacks: callbackList,
-      progress: createProgress(),
+      progress: createProgress(task.progressFields),
       initialEpoch: resumed?.completedEpochs,
       callbackStates: resumed?.callbackStates,
     });
@@ -278,30 +212,11 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
     }
     if (result.stopReason) tracker.setTags({ 'xp.stop_reason': result.stopReason });
 
-    const testEval = await evaluate(model, data, 'test', c.training.eval_batch_size, { prefix: 'test_', keepPredictions: true });
-    const testMetrics = { ...testEval.metrics };
-    for (const v of c.evaluation.variants) {
-      const name = v.name ?? v.type;
-      const ev = await evaluate(model, data, name, c.training.eval_batch_size, { prefix: 'test_' });
-      for (const [k, val] of Object.entries(ev.metrics)) testMetrics[`${k}/${name}`] = val;
-      interruptedCheck(interruption);
-    }
-    interruptedCheck(interruption);
-    const step = history.length;
-    tracker.logMetrics(Object.entries(testMetrics).map(([key, value]) => ({ key, value, step })));
-    log(`test: exact match ${(testMetrics.test_exact_match * 100).toFixed(2)} % on ${testEval.count} sequences`);
-    await logRunReports(
-      { logArtifact: async (_run: string, local: string, artifactPath?: string) => tracker.logArtifact(local, artifactPath) },
-      runId,
-      { history, test: testEval, data, normalize: c.data.normalize, gridSize: c.evaluation.misclassified_grid },
-      { warn: log },
-    );
-    tracker.logText(JSON.stringify({ ...testReport(testEval), metrics: testMetrics }, null, 2), 'metrics/test.json');
-    if (c.mlflow.log_model) {
-      const dir = path.join(runDir, 'model');
-      await saveModel(model, dir);
-      tracker.logArtifactDir(dir, 'model');
-    }
+    // 4. evaluate and report.
+    const testMetrics = await evaluateAndReport(exp, r.prepared, { tracker, runId, history, log, checkInterrupted: () => interruptedCheck(interruption) });
+    // 5. the model.
+    if (c.mlflow.log_model) await logModel(r.prepared, tracker, path.join(runDir, 'model'));
+    // 6. finish.
     interruptedCheck(interruption);
     tracker.updateRun('FINISHED');
     await fs.rm(resumeDir, { recursive: true, force: true });
@@ -362,10 +277,10 @@ function flatParams(exp: LoadedExperiment): Record<string, string> {
   return flattenConfig(rest);
 }
 
-function datasetInput(info: { name: string; digest: string; source: string; profile: Record<string, unknown> }) {
+function datasetInput(info: DatasetInfo) {
   return {
     // MLflow caps digests at 36 characters.
-    dataset: { name: info.name, digest: info.digest.slice(0, 36), sourceType: 'code', source: JSON.stringify({ synthesized_from: info.source }), profile: JSON.stringify(info.profile) },
+    dataset: { name: info.name, digest: info.digest.slice(0, 36), sourceType: 'local', source: JSON.stringify({ uri: info.source }), profile: JSON.stringify(info.profile) },
     tags: [{ key: 'mlflow.data.context', value: 'training' }],
   };
 }

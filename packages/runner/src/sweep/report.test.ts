@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadExperiment } from '@xp/core';
+import { NO_PLUGINS } from '../plugins/load-plugins.js';
 import { describe, expect, it } from 'vitest';
 import { bestConfigYaml, trialCounts, trialsCsv } from './report.js';
 import type { TrialRecord } from './types.js';
@@ -33,14 +34,14 @@ describe('trialCounts', () => {
 describe('bestConfigYaml', () => {
   it('is the resolved experiment with the best params, and loads as an experiment from anywhere', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'xp-best-'));
-    writeFileSync(path.join(dir, 'base.yaml'), 'name: base\nexperiment: t\ndata: { train: { count: 64 } }\nmodel: { type: baseline-cnn, filters: [32, 64] }\ntraining: { epochs: 3 }\n');
+    writeFileSync(path.join(dir, 'base.yaml'), 'name: base\nexperiment: t\ndata: { type: mnist_sequences, train: { count: 64 } }\nmodel: { type: baseline-cnn, filters: [32, 64] }\ntraining: { epochs: 3 }\n');
     const best: TrialRecord = { number: 4, state: 'COMPLETE', value: 0.5, params: { 'model.filters': [8], 'training.optimizer.learning_rate': 0.003 }, intermediate: {} };
-    const yaml = await bestConfigYaml(path.join(dir, 'base.yaml'), best, 'Best trial 4.');
+    const yaml = await bestConfigYaml(path.join(dir, 'base.yaml'), best, 'Best trial 4.', NO_PLUGINS.extensions);
     expect(yaml.startsWith('# Best trial 4.\n')).toBe(true);
     expect(yaml).not.toContain('extends');
     const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'xp-best-copy-'));
     writeFileSync(path.join(elsewhere, 'best_config.yaml'), yaml);
-    const exp = await loadExperiment(path.join(elsewhere, 'best_config.yaml'));
+    const exp = await loadExperiment(path.join(elsewhere, 'best_config.yaml'), { extensions: NO_PLUGINS.extensions });
     expect(exp.config.model).toMatchObject({ filters: [8] });
     expect(exp.config.training.optimizer.learning_rate).toBe(0.003);
     expect(exp.config.training.epochs).toBe(3);

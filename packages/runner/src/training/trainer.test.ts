@@ -2,9 +2,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import '@tensorflow/tfjs-node-gpu';
 import * as tf from '@tensorflow/tfjs';
-import { parseExperimentText } from '@xp/core';
-import { createDataBundle } from '@xp/data';
-import { buildModel } from '@xp/models';
+import { parseTestExperiment, prepareTest } from '../testing/experiment.testing.js';
 import { describe, expect, it } from 'vitest';
 import { CallbackList } from '../callbacks/callback-list.js';
 import type { Callback, Logs } from '../callbacks/callback.js';
@@ -15,26 +13,23 @@ import { createOptimizer } from './optimizer.js';
 import { train } from './trainer.js';
 
 async function setup(extra = '', modelYaml = '{ type: baseline-cnn, filters: [8], dense_units: 16 }') {
-  const exp = await parseExperimentText(
+  const exp = await parseTestExperiment(
     `name: t\nmodel: ${modelYaml}\n` +
-      `data: { train: { count: 256 }, val: { count: 64 }, test: { count: 64 } }\n` +
+      `data: { type: mnist_sequences, train: { count: 256 }, val: { count: 64 }, test: { count: 64 } }\n` +
       `training: { epochs: 3, batch_size: 64 }\n${extra}`,
-    '/virtual/t.yaml',
   );
-  const c = exp.config;
-  const data = await createDataBundle(c.data, c.augment, c.seed, { variants: c.evaluation.variants });
-  const model = buildModel(c.model, { height: 28, width: 84, maxLen: 3, numClasses: 11, seed: c.seed });
-  return { c, data, model, optimizer: createOptimizer(c.training.optimizer) };
+  const { c, data, task, model } = await prepareTest(exp);
+  return { c, data, task, model, optimizer: createOptimizer(c.training.optimizer) };
 }
 
 describe('train', () => {
   it('runs on the native backend, logs train/val metrics per epoch, and keeps the tensor count flat', async () => {
     expect(tf.getBackend()).toBe('tensorflow');
-    const { c, data, model, optimizer } = await setup('augment: [{ type: random_affine, rotation: 10, scope: digit }]');
+    const { c, data, task, model, optimizer } = await setup('augment: [{ type: random_affine, rotation: 10, scope: digit }]');
     const seen: Logs[] = [];
     const spy: Callback = { name: 'spy', onEpochEnd: (_e, logs) => void seen.push(logs) };
     const r = await train({
-      model, optimizer, data, epochs: c.training.epochs, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([spy]),
+      model, optimizer, task, data, epochs: c.training.epochs, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([spy]),
     });
     expect(r.history).toHaveLength(3);
     expect(seen).toEqual(r.history);
@@ -51,14 +46,14 @@ describe('train', () => {
   });
 
   it('stops early when a callback asks, and restores the best weights', async () => {
-    const { data, model, optimizer } = await setup();
+    const { data, task, model, optimizer } = await setup();
     // A learning rate of 0 after the first epoch makes val_loss flat, so patience 1 stops at epoch index 2.
     const freeze: Callback = { name: 'freeze', onEpochEnd: () => setLearningRate(optimizer, 0) };
     const es = new EarlyStopping({ monitor: 'val_loss', patience: 1, restoreBestWeights: true, minDelta: 1e-9 });
-    const r = await train({ model, optimizer, data, epochs: 10, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([freeze, es]) });
+    const r = await train({ model, optimizer, task, data, epochs: 10, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([freeze, es]) });
     expect(r.epochsRun).toBe(2);
     expect(r.stopReason).toMatch(/val_loss/);
-    const after = await evaluate(model, data, 'val', 64, { prefix: 'val_' });
+    const after = await evaluate(model, task, data, 'val', 64, { prefix: 'val_' });
     expect(after.metrics.val_loss).toBeCloseTo(r.history[0].val_loss, 4);
     data.dispose();
     model.dispose();
@@ -66,8 +61,8 @@ describe('train', () => {
 
   it('is deterministic: same seed, same metrics to 4 decimals', async () => {
     const runOnce = async () => {
-      const { data, model, optimizer } = await setup();
-      const r = await train({ model, optimizer, data, epochs: 2, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([]) });
+      const { data, task, model, optimizer } = await setup();
+      const r = await train({ model, optimizer, task, data, epochs: 2, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([]) });
       data.dispose();
       model.dispose();
       return r.history.map((h) => [h.loss, h.val_loss, h.val_exact_match].map((v) => v.toFixed(4)));
@@ -99,7 +94,7 @@ describe('train', () => {
           heap.push(process.memoryUsage().heapUsed);
         },
       };
-      const r = await train({ model: s.model, optimizer: s.optimizer, data: s.data, epochs: 4, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([probe]) });
+      const r = await train({ model: s.model, optimizer: s.optimizer, task: s.task, data: s.data, epochs: 4, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([probe]) });
       expect(r.history).toHaveLength(4);
       expect(new Set(r.tensorsPerEpoch).size, `tensors per epoch: ${r.tensorsPerEpoch}`).toBe(1);
       // Epoch 0 warms caches (kernel lookups, optimizer slots); after it, under 1 MB per epoch on average.

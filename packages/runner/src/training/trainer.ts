@@ -4,11 +4,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CallbackList } from '../callbacks/callback-list.js';
 import type { CallbackState, CallbackTarget, Logs } from '../callbacks/callback.js';
-import type { BatchSource } from './batch-source.js';
+import { disposeBatch, type DataBundle } from '@xp/data';
+import type { BoundTask } from '../tasks/task.js';
 import { evaluate } from './evaluate.js';
 import { getLearningRate, setLearningRate } from './learning-rate.js';
 import { trainingForward } from './native/training-forward.js';
-import { asSequenceOutputs, correctCounts, countsToMetrics, sequenceLoss } from './sequence-metrics.js';
 
 /** Progress of the current epoch, for a progress bar. */
 export interface ProgressReporter {
@@ -20,13 +20,14 @@ export interface ProgressReporter {
 export interface TrainOptions {
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
-  data: BatchSource;
+  /** What is learned: loss, metrics and their names. */
+  task: BoundTask;
+  data: Pick<DataBundle, 'batches' | 'count'>;
   epochs: number;
   batchSize: number;
   evalBatchSize: number;
   /** Whether a validation split exists (val_* metrics and the train/val gap). */
   validate: boolean;
-  labelSmoothing?: number;
   callbacks: CallbackList;
   progress?: ProgressReporter;
   /** First epoch index (for resumed runs). Defaults to 0. */
@@ -44,7 +45,7 @@ export interface TrainResult {
 
 /** Trains `model` and returns the per-epoch logs. */
 export async function train(o: TrainOptions): Promise<TrainResult> {
-  const { model, optimizer, data } = o;
+  const { model, optimizer, data, task } = o;
   const target: CallbackTarget = {
     stopTraining: false,
     getLearningRate: () => getLearningRate(optimizer),
@@ -74,9 +75,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       let batchCounts: tf.Tensor1D | null = null;
       const cost = optimizer.minimize(
         () => {
-          const out = asSequenceOutputs(forward(batch.xs));
-          batchCounts = tf.keep(correctCounts(out, batch.ys, batch.lengths));
-          const loss = sequenceLoss(out, batch.ys, batch.lengths, o.labelSmoothing ?? 0);
+          const out = forward(batch.xs);
+          batchCounts = tf.keep(task.counts(out, batch));
+          const loss = task.loss(out, batch, true);
           const reg = model.calculateLosses();
           return reg.length ? tf.addN([loss, ...reg]) as tf.Scalar : loss;
         },
@@ -91,7 +92,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       counts = next;
       const loss = (await cost.data())[0];
       cost.dispose();
-      tf.dispose([batch.xs, batch.ys, batch.lengths]);
+      disposeBatch(batch);
       lossSum += loss * b;
       n += b;
       const batchLogs = { loss, batch: i };
@@ -109,14 +110,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const c = (await (counts as tf.Tensor1D).data()) as Float32Array;
     (counts as tf.Tensor1D).dispose();
     const trainSecs = (performance.now() - t0) / 1000;
-    const logs: Logs = { ...countsToMetrics(c, lossSum, n), lr: getLearningRate(optimizer) };
+    const logs: Logs = { ...task.metrics(c, lossSum, n, ''), lr: getLearningRate(optimizer) };
     if (o.validate) {
-      const val = await evaluate(model, data, 'val', o.evalBatchSize, { prefix: 'val_' });
+      const val = await evaluate(model, task, data, 'val', o.evalBatchSize, { prefix: 'val_' });
       Object.assign(logs, val.metrics);
-      logs.train_val_gap = logs.exact_match - logs.val_exact_match;
+      // The gap of the headline metric (its train value minus its validation value).
+      const key = task.headline.metric.replace(/^val_/, '');
+      if (Number.isFinite(logs[key]) && Number.isFinite(logs[`val_${key}`])) logs.train_val_gap = logs[key] - logs[`val_${key}`];
     }
     logs.epoch_time_s = (performance.now() - t0) / 1000;
-    logs.train_seq_per_s = n / trainSecs;
+    logs.train_examples_per_s = n / trainSecs;
     history.push(logs);
     o.progress?.epochEnd(epoch, logs);
     await o.callbacks.onEpochEnd(epoch, logs);

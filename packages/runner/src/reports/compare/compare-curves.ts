@@ -1,30 +1,45 @@
-// The learning curves of every compared run overlaid: validation exact match and loss per epoch, one
-// colour per run, so the runs' speed and ceiling can be compared at a glance.
+// The learning curves of every compared run overlaid: each run's headline metric and its validation loss per
+// epoch, one colour per run, so the runs' speed and ceiling can be compared at a glance. Runs judged by
+// different metrics (different tasks) get one headline panel per metric, never one axis for both.
 import type { TopLevelSpec } from 'vega-lite';
 import { runLabels, type CompareRow } from './compare-table.js';
 import type { CompareRunData } from './load-runs.js';
+import { headlineOf, isFraction } from './run-headline.js';
 
-const PANELS = [
-  { key: 'val_exact_match', title: 'val exact match', format: '.2~%' },
-  { key: 'val_loss', title: 'val loss', format: '~g' },
-] as const;
+interface Panel {
+  /** The history key drawn. */
+  key: string;
+  /** Title and the `metric` of its points. */
+  title: string;
+  /** d3 format of the y axis. */
+  format: string;
+}
+
+const VAL_LOSS = 'val_loss';
+
+// The headline panels in first-seen order, then val_loss (unless it is itself a headline).
+function panelsOf(runs: readonly CompareRunData[]): Panel[] {
+  const keys = [...new Set([...runs.map((r) => headlineOf(r.tags).metric), VAL_LOSS])];
+  return keys.map((key) => ({ key, title: key, format: isFraction(key) ? '.2~%' : '~g' }));
+}
 
 /** Long-form points `{run, metric, epoch, value}`; epochs are 1-based (MLflow step + 1). */
 export function compareCurvePoints(runs: readonly CompareRunData[], rows: ReadonlyArray<Pick<CompareRow, 'name' | 'runId'>>) {
   const labels = runLabels(rows);
   return runs.flatMap((r, i) =>
-    PANELS.flatMap((p) =>
-      (r.history[p.key] ?? []).filter((h) => Number.isFinite(h.value)).map((h) => ({ run: labels[i], metric: p.title, epoch: h.step + 1, value: h.value })),
+    [...new Set([headlineOf(r.tags).metric, VAL_LOSS])].flatMap((key) =>
+      (r.history[key] ?? []).filter((h) => Number.isFinite(h.value)).map((h) => ({ run: labels[i], metric: key, epoch: h.step + 1, value: h.value })),
     ),
   );
 }
 
-/** The spec, or null when no run logged validation metrics (nothing to draw). */
+/** The spec, or null when no run logged its headline or val_loss (nothing to draw). */
 export function compareCurvesSpec(runs: readonly CompareRunData[], rows: ReadonlyArray<Pick<CompareRow, 'name' | 'runId'>>): TopLevelSpec | null {
   const values = compareCurvePoints(runs, rows);
   if (values.length === 0) return null;
   const order = runLabels(rows);
-  const panel = (p: (typeof PANELS)[number]) => ({
+  const drawn = new Set(values.map((v) => v.metric));
+  const panel = (p: Panel) => ({
     title: p.title,
     width: 360,
     height: 240,
@@ -36,5 +51,5 @@ export function compareCurvesSpec(runs: readonly CompareRunData[], rows: Readonl
       color: { field: 'run', type: 'nominal' as const, sort: order, scale: { scheme: order.length > 10 ? 'category20' : 'tableau10' } },
     },
   });
-  return { data: { values }, hconcat: PANELS.map(panel) };
+  return { data: { values }, hconcat: panelsOf(runs).filter((p) => drawn.has(p.key)).map(panel) };
 }

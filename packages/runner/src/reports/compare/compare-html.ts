@@ -20,20 +20,20 @@ figure { margin: 1rem 0; }
 
 /**
  * The HTML page. `curvesSvg` is inserted as is: pass only SVG produced by renderVegaLite (trusted),
- * never user text. Full param values are in each cell's tooltip (`title`); the cell shows the start.
+ * never user text. Full param values are in each cell's tooltip (`title`); the cell shows a summary.
  */
 export function compareHtml(table: CompareTable, info: CompareDocInfo, curvesSvg: string | null): string {
-  const { header, rows } = tableCells(table);
-  const numericFrom = 1 + table.paramKeys.length;
+  const { header, rows, columns } = tableCells(table);
   const labels = runLabels(table.rows);
   const body = rows
     .map((cells, i) => {
       const row = table.rows[i];
       const tds = cells.map((cell, c) => {
-        if (c === 0) return `<td title="${escapeHtml(row.runId)}">${escapeHtml(labels[i])}</td>`;
-        const full = c < numericFrom ? row.params[table.paramKeys[c - 1]] : undefined;
+        const col = columns[c];
+        if (col.kind === 'run') return `<td title="${escapeHtml(row.runId)}">${escapeHtml(labels[i])}</td>`;
+        const full = col.kind === 'param' ? row.params[col.key] : undefined;
         if (full !== undefined) return `<td title="${escapeHtml(full)}">${escapeHtml(cell)}</td>`;
-        return c >= numericFrom && c < cells.length - 1 ? `<td class="num">${escapeHtml(cell)}</td>` : `<td>${escapeHtml(cell)}</td>`;
+        return col.kind === 'result' ? `<td class="num">${escapeHtml(cell)}</td>` : `<td>${escapeHtml(cell)}</td>`;
       });
       return `<tr>${tds.join('')}</tr>`;
     })
@@ -58,7 +58,7 @@ ${body}
 </tbody>
 </table>
 ${note ? `<p class="note">${escapeHtml(note)}</p>\n` : ''}<h2>Learning curves</h2>
-${curvesSvg ? `<figure>${curvesSvg}</figure>` : '<p class="note">No run logged val_exact_match or val_loss: no curves to draw.</p>'}
+${curvesSvg ? `<figure>${curvesSvg}</figure>` : '<p class="note">No run logged its headline metric or val_loss: no curves to draw.</p>'}
 </body>
 </html>
 `;

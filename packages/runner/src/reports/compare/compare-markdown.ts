@@ -18,11 +18,10 @@ export function markdownCell(s: string): string {
 
 /** The Markdown document: title, experiments, the table, the hidden-params note and the MLflow link. */
 export function compareMarkdown(table: CompareTable, info: CompareDocInfo): string {
-  const { header, rows } = tableCells(table);
+  const { header, rows, columns } = tableCells(table);
   const line = (cells: readonly string[]) => `| ${cells.map(markdownCell).join(' | ')} |`;
-  // Right-align every column after the params: they hold numbers.
-  const numericFrom = 1 + table.paramKeys.length;
-  const rule = `|${header.map((_, c) => (c >= numericFrom && c < header.length - 1 ? ' ---: ' : ' --- ')).join('|')}|`;
+  // Right-align the results: they hold numbers.
+  const rule = `|${columns.map((col) => (col.kind === 'result' ? ' ---: ' : ' --- ')).join('|')}|`;
   const note = hiddenParamsNote(table);
   return [
     `# Run comparison (${table.rows.length} run${table.rows.length === 1 ? '' : 's'})`,

@@ -2,6 +2,10 @@
 import type { MlflowRunStatus } from '../../mlflow/types.js';
 import { differingParams } from './differing-params.js';
 import type { CompareRunData } from './load-runs.js';
+import { paramCells } from './param-summary.js';
+import { baseName, bestOf, formatMetric, headlineOf, MISSING, testKey, type Headline } from './run-headline.js';
+
+export { formatMetric, formatPercent, MISSING } from './run-headline.js';
 
 /** One run's row. Numbers stay numbers; null = not logged. */
 export interface CompareRow {
@@ -10,11 +14,14 @@ export interface CompareRow {
   name: string;
   status: MlflowRunStatus;
   startTime?: number;
+  /** What the run is judged by (its `xp.headline_*` tags). */
+  headline: Headline;
   /** The shown (differing) params; a run without the param has no entry. */
   params: Record<string, string>;
-  /** Max of val_exact_match over the epochs. */
-  bestValExactMatch: number | null;
-  testExactMatch: number | null;
+  /** Best of the headline over the epochs, by its mode. */
+  bestHeadline: number | null;
+  /** The headline on the test split (`test_` + the headline without `val_`). */
+  testHeadline: number | null;
   /** Epochs logged (points of the `loss` history). */
   epochs: number;
   /** end − start; for a run still RUNNING, now − start. */
@@ -33,7 +40,8 @@ export function buildCompareTable(runs: readonly CompareRunData[], opts: { now?:
   const now = opts.now ?? Date.now();
   const { keys, hidden } = differingParams(runs.map((r) => r.params), { limit: opts.maxParams });
   const rows = runs.map((r): CompareRow => {
-    const val = (r.history.val_exact_match ?? []).map((p) => p.value).filter(Number.isFinite);
+    const headline = headlineOf(r.tags);
+    const test = r.metrics[testKey(headline)];
     const { startTime, endTime } = r.info;
     const end = endTime ?? (r.info.status === 'RUNNING' ? now : undefined);
     return {
@@ -42,9 +50,10 @@ export function buildCompareTable(runs: readonly CompareRunData[], opts: { now?:
       name: r.info.runName || r.info.runId.slice(0, 8),
       status: r.info.status,
       startTime,
+      headline,
       params: Object.fromEntries(keys.filter((k) => k in r.params).map((k) => [k, r.params[k]])),
-      bestValExactMatch: val.length ? Math.max(...val) : null,
-      testExactMatch: Number.isFinite(r.metrics.test_exact_match) ? r.metrics.test_exact_match : null,
+      bestHeadline: bestOf((r.history[headline.metric] ?? []).map((p) => p.value), headline.mode),
+      testHeadline: Number.isFinite(test) ? test : null,
       epochs: (r.history.loss ?? []).length,
       wallTimeMs: startTime !== undefined && end !== undefined ? Math.max(0, end - startTime) : null,
     };
@@ -52,12 +61,10 @@ export function buildCompareTable(runs: readonly CompareRunData[], opts: { now?:
   return { paramKeys: keys, hiddenParams: hidden, rows };
 }
 
-/** Placeholder of a value that was not logged. */
-export const MISSING = '–';
-
-/** `0.97314` → `97.31%`. */
-export function formatPercent(x: number | null): string {
-  return x === null ? MISSING : `${(x * 100).toFixed(2)}%`;
+/** The headline metric every row shares, or undefined when the runs are judged by different ones (different tasks). */
+export function sharedHeadline(rows: ReadonlyArray<Pick<CompareRow, 'headline'>>): string | undefined {
+  const metrics = new Set(rows.map((r) => r.headline.metric));
+  return metrics.size === 1 ? [...metrics][0] : undefined;
 }
 
 /** Milliseconds as `42s`, `3m 05s` or `1h 02m`. */
@@ -77,22 +84,40 @@ export function runLabels(rows: ReadonlyArray<Pick<CompareRow, 'name' | 'runId'>
   return rows.map((r) => ((seen.get(r.name) ?? 0) > 1 ? `${r.name} (${r.runId.slice(0, 7)})` : r.name));
 }
 
-/** The table as strings: a header and one line of cells per row. Param values are cut to `maxParamWidth`. */
-export function tableCells(table: CompareTable, opts: { maxParamWidth?: number } = {}): { header: string[]; rows: string[][] } {
-  const width = opts.maxParamWidth ?? 40;
-  const cut = (v: string | undefined) => (v === undefined ? MISSING : v.length > width ? `${v.slice(0, width - 1)}…` : v);
+/** What a column holds: the run label, a result (a number, right-aligned), a param (by key) or the status. */
+export type CompareColumn = { kind: 'run' } | { kind: 'result' } | { kind: 'param'; key: string } | { kind: 'status' };
+
+/**
+ * The table as strings: the results first (best headline, test headline, epochs, wall time), then the params
+ * that differ (long values summarised, see param-summary.ts), then the status. When the runs share a headline
+ * its name heads the columns (`best val_accuracy`, `test accuracy`); otherwise each cell names its metric.
+ */
+export function tableCells(table: CompareTable, opts: { maxParamWidth?: number } = {}): { header: string[]; rows: string[][]; columns: CompareColumn[] } {
   const labels = runLabels(table.rows);
+  const shared = sharedHeadline(table.rows);
+  const params = table.paramKeys.map((k) => paramCells(k, table.rows.map((r) => r.params[k]), MISSING, opts.maxParamWidth));
+  const result = (metric: string, value: number | null) => (shared !== undefined || value === null ? formatMetric(metric, value) : `${metric}=${formatMetric(metric, value)}`);
+  const columns: CompareColumn[] = [{ kind: 'run' }, ...Array.from({ length: 4 }, (): CompareColumn => ({ kind: 'result' })), ...table.paramKeys.map((key): CompareColumn => ({ kind: 'param', key })), { kind: 'status' }];
   return {
-    header: ['run', ...table.paramKeys, 'best val EM', 'test EM', 'epochs', 'wall time', 'status'],
+    header: [
+      'run',
+      shared !== undefined ? `best ${shared}` : 'best headline',
+      shared !== undefined ? `test ${baseName(shared)}` : 'test headline',
+      'epochs',
+      'wall time',
+      ...table.paramKeys,
+      'status',
+    ],
     rows: table.rows.map((r, i) => [
       labels[i],
-      ...table.paramKeys.map((k) => cut(r.params[k])),
-      formatPercent(r.bestValExactMatch),
-      formatPercent(r.testExactMatch),
+      result(r.headline.metric, r.bestHeadline),
+      result(testKey(r.headline), r.testHeadline),
       String(r.epochs),
       formatDuration(r.wallTimeMs),
+      ...params.map((cells) => cells[i]),
       r.status,
     ]),
+    columns,
   };
 }
 

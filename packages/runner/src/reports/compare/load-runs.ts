@@ -5,9 +5,15 @@ import { mapLimit } from '../../mlflow/artifacts.js';
 import { MlflowApiError } from '../../mlflow/errors.js';
 import type { MlflowClient } from '../../mlflow/tracking-client.js';
 import type { MlflowRun, MlflowRunInfo } from '../../mlflow/types.js';
+import { headlineOf } from './run-headline.js';
 
-/** Metrics whose whole history is fetched: `loss` counts the epochs run; the val_ ones are plotted. */
-export const HISTORY_KEYS = ['loss', 'val_exact_match', 'val_loss'] as const;
+/** Metrics whose whole history is fetched for every run: `loss` counts the epochs run; `val_loss` is plotted. */
+export const HISTORY_KEYS = ['loss', 'val_loss'] as const;
+
+/** The histories fetched for one run: {@link HISTORY_KEYS} and its headline (best over epochs, plotted). */
+export function historyKeys(run: Pick<CompareRunData, 'tags'>): string[] {
+  return [...new Set<string>([...HISTORY_KEYS, headlineOf(run.tags).metric])];
+}
 
 /** One point of a metric history. */
 export interface HistoryPoint {
@@ -21,7 +27,9 @@ export interface CompareRunData {
   params: Record<string, string>;
   /** Latest value of each metric. */
   metrics: Record<string, number>;
-  /** Histories of {@link HISTORY_KEYS}, sorted by step, one point per step. */
+  /** The run's tags (`xp.headline_metric` and `xp.headline_mode` say what it is judged by). */
+  tags: Record<string, string>;
+  /** Histories of {@link historyKeys}, sorted by step, one point per step. */
   history: Record<string, HistoryPoint[]>;
 }
 
@@ -75,10 +83,11 @@ export async function loadCompareRuns(client: MlflowClient, targets: readonly st
     info: r.info,
     params: r.data.params,
     metrics: Object.fromEntries(r.data.metrics.map((m) => [m.key, m.value])),
+    tags: r.data.tags,
     history: {},
   }));
   // A handful of requests in flight: fast on a remote server without flooding a local one.
-  await mapLimit(out.flatMap((run) => HISTORY_KEYS.map((key) => ({ run, key }))), 4, async ({ run, key }) => {
+  await mapLimit(out.flatMap((run) => historyKeys(run).map((key) => ({ run, key }))), 4, async ({ run, key }) => {
     run.history[key] = byStep(await client.getMetricHistory(run.info.runId, key));
   });
   return { runs: out, experiments };

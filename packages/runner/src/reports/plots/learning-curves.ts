@@ -1,4 +1,4 @@
-// Train vs validation curves of one run: loss and exact match per epoch, side by side.
+// Train vs validation curves of one run: the loss and the task's headline metric per epoch, side by side.
 import type { TopLevelSpec } from 'vega-lite';
 import type { Logs } from '../../callbacks/callback.js';
 import { renderVegaLite, type RenderedChart } from './render.js';
@@ -11,19 +11,23 @@ export interface CurvePoint {
   value: number;
 }
 
-const PANELS = [
+/** The two panels: the loss, and `metric` (a train-side key such as `exact_match`, `accuracy`, `rmse`). */
+const panels = (metric: string) => [
   { title: 'loss', train: 'loss', val: 'val_loss' },
-  { title: 'exact match', train: 'exact_match', val: 'val_exact_match' },
-] as const;
+  { title: metric.replace(/_/g, ' '), train: metric, val: `val_${metric}` },
+];
+
+// Metrics that are fractions read best as percentages; errors and losses as plain numbers.
+const FRACTIONS = /(accuracy|exact_match|acc|f1|precision|recall|r2)$/;
 
 /**
  * The points of both panels. Epochs are 1-based (epoch 1 = the first logged). Non-finite values (a NaN
  * loss) are left out rather than drawn as zero; a run without validation has train curves only.
  */
-export function learningCurvePoints(history: readonly Logs[]): CurvePoint[] {
+export function learningCurvePoints(history: readonly Logs[], metric = 'exact_match'): CurvePoint[] {
   const out: CurvePoint[] = [];
   history.forEach((logs, i) => {
-    for (const p of PANELS) {
+    for (const p of panels(metric)) {
       for (const split of ['train', 'val'] as const) {
         const v = logs[p[split]];
         if (Number.isFinite(v)) out.push({ epoch: i + 1, panel: p.title, split, value: v });
@@ -34,9 +38,9 @@ export function learningCurvePoints(history: readonly Logs[]): CurvePoint[] {
 }
 
 /** The Vega-Lite spec: one panel per metric, train and val as two colours. */
-export function learningCurvesSpec(history: readonly Logs[]): TopLevelSpec {
-  const values = learningCurvePoints(history);
-  if (values.length === 0) throw new Error('no finite loss or exact_match values in the history: nothing to plot');
+export function learningCurvesSpec(history: readonly Logs[], metric = 'exact_match'): TopLevelSpec {
+  const values = learningCurvePoints(history, metric);
+  if (values.length === 0) throw new Error(`no finite loss or ${metric} values in the history: nothing to plot`);
   const panel = (title: string, format: string) => ({
     title,
     width: 320,
@@ -52,11 +56,11 @@ export function learningCurvesSpec(history: readonly Logs[]): TopLevelSpec {
   return {
     data: { values },
     title: 'Learning curves',
-    hconcat: [panel('loss', '~g'), panel('exact match', '.2~%')],
+    hconcat: [panel('loss', '~g'), panel(metric.replace(/_/g, ' '), FRACTIONS.test(metric) ? '.2~%' : '~g')],
   };
 }
 
-/** Renders the learning curves of a run's history. */
-export async function renderLearningCurves(history: readonly Logs[]): Promise<RenderedChart> {
-  return renderVegaLite(learningCurvesSpec(history));
+/** Renders the learning curves of a run's history, with `metric` (the task's headline, without `val_`) beside the loss. */
+export async function renderLearningCurves(history: readonly Logs[], metric = 'exact_match'): Promise<RenderedChart> {
+  return renderVegaLite(learningCurvesSpec(history, metric));
 }

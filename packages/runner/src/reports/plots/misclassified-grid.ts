@@ -82,7 +82,7 @@ export async function renderMisclassifiedGrid(input: MisclassifiedGridInput): Pr
   const indices = misclassifiedIndices(p, input.gridSize);
   const uris = await sequenceImageUris(input.data, indices, input.normalize);
   const cells = indices.map((s) => ({ url: uris.get(s) as string, truth: sequenceText(p.labels, p.maxLen, s), pred: sequenceText(p.preds, p.maxLen, s) }));
-  const [imageHeight, imageWidth] = input.data.info.inputShape;
+  const [imageHeight, imageWidth = 1] = input.data.info.input.shape;
   const title =
     wrong === 0 ? `No misclassified sequences (all ${total} right)` : `Misclassified test sequences: ${indices.length} of ${wrong} wrong (of ${total})`;
   const chart = await renderVegaLite(misclassifiedGridSpec(cells, { imageHeight, imageWidth, columns: input.columns }, title));

@@ -6,7 +6,7 @@
 // native backend to be active, which every real run has; on the debug `cpu` backend this throws and the
 // caller skips the plot.
 import * as tf from '@tensorflow/tfjs';
-import type { DataBundle } from '@xp/data';
+import { disposeBatch, type DataBundle } from '@xp/data';
 
 /** The pixel normalisation of the data config (`data.normalize`): model input = (pixel/255 − mean) / std. */
 export interface Normalization {
@@ -67,7 +67,7 @@ export async function sequenceImageUris(
       }
       offset += b;
     } finally {
-      tf.dispose([batch.xs, batch.ys, batch.lengths]);
+      disposeBatch(batch);
     }
     if (next >= wanted.length) break;
   }

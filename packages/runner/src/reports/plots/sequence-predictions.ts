@@ -1,6 +1,6 @@
 // Plain-array views of EvalResult.predictions: which sequences are wrong, their true length, their text.
 // Kept free of tensors and plots so the arithmetic is tested on literal arrays.
-import { BLANK } from '../../training/sequence-metrics.js';
+import { BLANK } from '../../tasks/sequence/metrics.js';
 
 /** Predicted and true class per position, row-major `count × maxLen` (EvalResult.predictions). */
 export interface SequencePredictions {

@@ -1,12 +1,11 @@
 import '@tensorflow/tfjs-node-gpu';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '@xp/core';
-import { buildModel } from '@xp/models';
+import { sequenceModel } from '../../testing/experiment.testing.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativeLayerNames, trainingForward } from './training-forward.js';
 import { expectClose } from '../expect-close.testing.js';
 
-const shape = { height: 28, width: 84, maxLen: 3, numClasses: 11, seed: 7 };
 const baseline: ModelConfig = { type: 'baseline-cnn', filters: [4, 8], kernel_size: 3, dense_units: 16, dropout: 0, length_head: true };
 const block = { kernel_size: 3, batch_norm: false, pool: true, dropout: 0 };
 const shared: ModelConfig = {
@@ -50,8 +49,8 @@ function run(model: tf.LayersModel, forward: (x: tf.Tensor) => tf.Tensor | tf.Te
 
 describe('trainingForward', () => {
   for (const [name, config] of Object.entries({ baseline, shared, perPositionBn })) {
-    it(`gives model.apply's training outputs and gradients (${name})`, () => {
-      const model = buildModel(config, shape);
+    it(`gives model.apply's training outputs and gradients (${name})`, async () => {
+      const model = await sequenceModel(config);
       models.push(model);
       const native = run(model, trainingForward(model));
       const expected = run(model, (x) => model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
@@ -62,8 +61,8 @@ describe('trainingForward', () => {
     });
   }
 
-  it('fuses conv [→ relu] → pool chains whose intermediates nothing else reads', () => {
-    const model = buildModel(shared, shape);
+  it('fuses conv [→ relu] → pool chains whose intermediates nothing else reads', async () => {
+    const model = await sequenceModel(shared);
     models.push(model);
     expect(nativeLayerNames(model)).toEqual([
       'block_0_conv_0', 'block_0_conv_0_relu', 'block_0_pool', 'block_1_conv_0', 'block_1_conv_0_relu', 'block_1_pool',
@@ -71,14 +70,14 @@ describe('trainingForward', () => {
     ]);
   });
 
-  it('runs convolutions, pooling, dense and ReLU layers natively, the rest through their own call', () => {
-    const model = buildModel(perPositionBn, shape);
+  it('runs convolutions, pooling, dense and ReLU layers natively, the rest through their own call', async () => {
+    const model = await sequenceModel(perPositionBn);
     models.push(model);
     expect(nativeLayerNames(model)).toEqual(['block_0_conv_0', 'block_0_conv_0_relu', 'block_0_pool', 'dense', 'head_0_hidden', 'head_0', 'head_1_hidden', 'head_1', 'head_2_hidden', 'head_2', 'length']);
   });
 
-  it('applies dropout in training mode', () => {
-    const model = buildModel({ ...shared, dense_dropout: 0.5 }, shape);
+  it('applies dropout in training mode', async () => {
+    const model = await sequenceModel({ ...shared, dense_dropout: 0.5 });
     models.push(model);
     const forward = trainingForward(model);
     const x = tf.ones([4, 28, 84, 1]);
@@ -89,7 +88,7 @@ describe('trainingForward', () => {
   });
 
   it('is model.apply on a backend without native ops', async () => {
-    const model = buildModel(baseline, shape);
+    const model = await sequenceModel(baseline);
     models.push(model);
     const x = tf.randomUniform([2, 28, 84, 1], 0, 1, 'float32', 3);
     const native = [trainingForward(model)(x)].flat().map((t) => t.arraySync());

@@ -1,0 +1,100 @@
+// Phase 1 of a run: everything that can be wrong with the input is found here, before any MLflow run exists —
+// the backend, the data files, the dataset, the task bound to the data's target, and the model (trunk + the
+// task's head). A model whose shape can be known from the config alone is built before the data is read, so a
+// bad architecture fails in milliseconds rather than after loading.
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, type LoadedExperiment } from '@xp/core';
+import { DataFileError, type DataBundle, type TargetSpec } from '@xp/data';
+import { ModelConfigError, modelSummary, type ModelSummary } from '@xp/models';
+import { backendBanner, BackendError, loadBackend, type BackendInfo, type BackendName } from '../backend/native-backend.js';
+import { taskNameFor, type Registries } from '../registries/registries.js';
+import type { BoundTask } from '../tasks/task.js';
+
+/** What a run trains: the data, the task bound to it, and the model with the task's head. */
+export interface Prepared {
+  backend: BackendInfo;
+  data: DataBundle;
+  task: BoundTask;
+  model: tf.LayersModel;
+  summary: ModelSummary;
+  /** Frees the data's and the model's tensors. */
+  dispose(): void;
+}
+
+/** Options of {@link prepare}. */
+export interface PrepareOptions {
+  backend?: BackendName;
+  log: (msg: string) => void;
+  /** Loaded ahead by a warm process (see DatasetType.prepare's `preloaded`). */
+  preloaded?: Promise<unknown>;
+  /** Called once the backend is up (start-up timing marks). */
+  onBackendReady?: () => void;
+}
+
+/** The dataset, task and model of `exp`, ready to train; config and data problems throw before anything is logged. */
+export async function prepare(exp: LoadedExperiment, registries: Registries, o: PrepareOptions): Promise<Prepared> {
+  const c = exp.config;
+  const dataset = registries.datasets[c.data.type];
+  const baseDir = path.dirname(exp.file);
+  // Reading the files overlaps loading TensorFlow (the read is I/O, the load mostly not).
+  const preloaded = o.preloaded ?? dataset.preload?.(c.data);
+  preloaded?.catch(() => undefined);
+  const backend = o.backend ?? c.backend;
+  const info = await loadBackend(backend, c.training.threads);
+  o.onBackendReady?.();
+  if (info.name !== 'tensorflow' && backend === 'tensorflow') {
+    throw new BackendError(`training needs the native TensorFlow backend but '${info.name}' is active; run \`npx xp doctor\`.`);
+  }
+  const problems = (await dataset.inspect?.(c.data, { baseDir })) ?? [];
+  if (problems.length) throw new DataFileError(problems);
+
+  let model: tf.LayersModel | undefined;
+  let data: DataBundle | undefined;
+  try {
+    const shape = dataset.inputShape?.(c.data);
+    const target = dataset.target?.(c.data);
+    if (shape && target) model = buildModel(exp, registries, shape, bindTask(exp, registries, target, true));
+    // After the input checks, so that a refused input prints its problems and nothing else.
+    o.log(backendBanner(info));
+    data = await dataset.prepare(c.data, { seed: c.seed, augment: c.augment, variants: c.evaluation.variants, baseDir, preloaded, log: o.log });
+    const task = bindTask(exp, registries, data.info.target, Object.hasOwn(data.info.splits, 'val'));
+    model ??= buildModel(exp, registries, data.info.input.shape, task);
+    const summary = modelSummary(model);
+    o.log(`model ${c.model.type}: ${summary.params.toLocaleString('en-US')} parameters; task ${task.name}, headline ${task.headline.metric} (${task.headline.mode})`);
+    const [m, d] = [model, data];
+    return { backend: info, data: d, task, model: m, summary, dispose: () => (d.dispose(), m.dispose()) };
+  } catch (e) {
+    data?.dispose();
+    model?.dispose();
+    throw e;
+  }
+}
+
+/** The task the config names (or the data's target implies), bound to that target. */
+export function bindTask(exp: LoadedExperiment, registries: Registries, target: TargetSpec, validates: boolean): BoundTask {
+  const c = exp.config;
+  const name = taskNameFor(c, target) as string;
+  const type = registries.tasks[name];
+  if (!type.accepts.includes(target.kind)) {
+    const fits = Object.keys(registries.tasks).filter((t) => registries.tasks[t].accepts.includes(target.kind));
+    throw new ConfigError([exp.issueAt(c.task ? '/task' : '/data/type', `task ${name} cannot learn the ${target.kind} targets of data.type ${c.data.type}; use task: ${fits.join(' or ')}`)]);
+  }
+  return type.bind(c.task ?? { type: name }, target, { validates, labelSmoothing: c.training.label_smoothing });
+}
+
+/**
+ * The model of `exp`: the architecture's trunk on `inputShape` with the task's head. A shape the model cannot
+ * take is a config error at the option that causes it.
+ */
+export function buildModel(exp: LoadedExperiment, registries: Registries, inputShape: number[], task: BoundTask): tf.LayersModel {
+  const c = exp.config;
+  const type = registries.models[c.model.type];
+  try {
+    const trunk = type.build(c.model, { inputShape, seed: c.seed });
+    return tf.model({ inputs: trunk.input, outputs: task.head(trunk), name: c.model.type.replace(/-/g, '_') });
+  } catch (e) {
+    if (e instanceof ModelConfigError) throw new ConfigError([exp.issueAt(e.pointer ?? '/model', e.message)], { cause: e });
+    throw e;
+  }
+}
