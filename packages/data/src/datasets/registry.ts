@@ -1,4 +1,6 @@
 import type { DatasetType } from './dataset-type.js';
+import { imageFolderDataset } from './image_folder/index.js';
+import { mnistDataset } from './mnist/index.js';
 import { mnistSequences } from './mnist_sequences/index.js';
 
 /**
@@ -8,4 +10,6 @@ import { mnistSequences } from './mnist_sequences/index.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is typed by its own schema
 export const datasetTypes: Readonly<Record<string, DatasetType<any>>> = {
   mnist_sequences: mnistSequences,
+  mnist: mnistDataset,
+  image_folder: imageFolderDataset,
 };

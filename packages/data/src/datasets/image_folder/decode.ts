@@ -9,6 +9,9 @@ let tfNode: Promise<TfNode> | undefined;
 
 /** Loads tfjs-node's decoders once. */
 export function loadDecoders(): Promise<TfNode> {
+  // As the runner's backend loader does: TensorFlow's start-up notes would clutter `xp validate`'s report (the
+  // user's own setting wins). Data checks may load TensorFlow before the runner does.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   tfNode ??= import('@tensorflow/tfjs-node-gpu');
   return tfNode;
 }

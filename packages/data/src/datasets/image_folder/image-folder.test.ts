@@ -194,7 +194,7 @@ describe('image_folder: bad input', () => {
   it('a corrupt image is an issue naming the file, or a skipped count with on_bad_file: skip', async () => {
     const { root, bad } = await corrupt('corrupt');
     expect(await inspect(config(root))).toEqual([{ file: bad, message: expect.stringMatching(/not a readable PNG, JPEG, BMP or GIF.*on_bad_file: skip/) }]);
-    await expect(prepare(config(root))).rejects.toMatchObject({ code: 'XP_DATA_FILE', file: bad });
+    await expect(prepare(config(root))).rejects.toMatchObject({ code: 'XP_CONFIG_DATA_FILE', issues: [{ file: bad }] });
     expect(await inspect(config(root, { on_bad_file: 'skip' }))).toEqual([]);
     const data = await prepare(config(root, { on_bad_file: 'skip' }));
     expect(data.info.skipped).toBe(1);
@@ -231,8 +231,8 @@ describe('image_folder: bad input', () => {
     const gone = path.join(m, 'absent.csv');
     expect(await inspect(config(m, { manifest: gone }))).toEqual([{ file: gone, message: expect.stringMatching(/cannot read/) }]);
     // prepare refuses the same folders, naming the file.
-    await expect(prepare(config(emptyClass))).rejects.toMatchObject({ code: 'XP_DATA_FILE', file: path.join(emptyClass, 'c') });
-    await expect(prepare(config(m, { manifest }))).rejects.toMatchObject({ code: 'XP_DATA_FILE', file: manifest, line: 3 });
+    await expect(prepare(config(emptyClass))).rejects.toMatchObject({ code: 'XP_CONFIG_DATA_FILE', issues: [{ file: path.join(emptyClass, 'c') }] });
+    await expect(prepare(config(m, { manifest }))).rejects.toMatchObject({ code: 'XP_CONFIG_DATA_FILE', issues: [{ file: manifest, line: 3 }, { file: manifest, line: 4 }] });
   });
 
   it('a class emptied by skipping is still an error', async () => {

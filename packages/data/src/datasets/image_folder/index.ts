@@ -7,14 +7,13 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { CheckIssue } from '@xp/core';
 import type { DataIssue, DatasetType, PrepareContext, SplitInfo } from '../dataset-type.js';
-import { DataFileError } from './data-file-error.js';
+import { DataFileError } from '../../errors.js';
 import { decodeToSpec, loadDecoders, type ImageSpec } from './decode.js';
 import { discover, type Discovery, type ImageEntry, type SplitName } from './discover.js';
 import { residentImageBundle, type Normalization, type ResidentSplit } from './resident-bundle.js';
 import { ImageFolderSchema, type ImageFolderConfig } from './schema.js';
 
 export { ImageFolderSchema, type ImageFolderConfig } from './schema.js';
-export { DataFileError } from './data-file-error.js';
 export { IMAGE_EXTENSIONS } from './discover.js';
 export { residentImageBundle, type Normalization, type ResidentBundleOptions, type ResidentSplit } from './resident-bundle.js';
 
@@ -101,7 +100,8 @@ async function decodeSplit(entries: ImageEntry[], config: ImageFolderConfig, roo
         skipped++;
         continue;
       }
-      throw new DataFileError(e.file, `not a readable PNG, JPEG, BMP or GIF image (${firstLine(err)}); fix or remove it, or set data.on_bad_file: skip.`, { cause: err });
+      const message = `not a readable PNG, JPEG, BMP or GIF image (${firstLine(err)}). Fix or remove the file, or set data.on_bad_file: skip.`;
+      throw new DataFileError([{ file: e.file, message }], { cause: err });
     }
     pixels.set(img.dataSync(), labels.length * size);
     img.dispose();
@@ -127,10 +127,7 @@ function fitNormalization(train: tf.Tensor4D): Normalization {
 
 async function prepare(config: ImageFolderConfig, ctx: PrepareContext) {
   const found = await discover(config, ctx.baseDir, ctx.seed);
-  if (found.issues.length) {
-    const first = found.issues[0];
-    throw new DataFileError(first.file, first.message, { line: first.line });
-  }
+  if (found.issues.length) throw new DataFileError(found.issues);
   const splits: Partial<Record<SplitName, ResidentSplit>> = {};
   const info: Record<string, SplitInfo> = {};
   let skipped = 0;
@@ -146,7 +143,8 @@ async function prepare(config: ImageFolderConfig, ctx: PrepareContext) {
       info[s] = { count: out.split.labels.shape[0], digest: hash.digest('hex').slice(0, 16), profile: { class_counts: counts } };
     }
     if (!splits.train?.labels.shape[0] || !splits.test?.labels.shape[0]) {
-      throw new DataFileError(found.root, `no readable images left in the ${splits.train?.labels.shape[0] ? 'test' : 'training'} split after skipping ${skipped} unreadable file(s).`);
+      const message = `no readable images left in the ${splits.train?.labels.shape[0] ? 'test' : 'training'} split after skipping ${skipped} unreadable file(s).`;
+      throw new DataFileError([{ file: found.root, message }]);
     }
   } catch (e) {
     tf.dispose(Object.values(splits).flatMap((s) => [s.images, s.labels]));

@@ -1,6 +1,5 @@
 // The `data:` section of `type: image_folder`: a folder of images, one sub-folder per class.
-import { FloatRange, PositiveInt, PositiveNumber, StringOptions, Strict, type Static } from '@xp/core';
-import { Type } from '@sinclair/typebox';
+import { FloatRange, PositiveInt, PositiveNumber, StringOptions, Strict, Type, type Static } from '@xp/core';
 
 /** Options of the `image_folder` dataset type. */
 export const ImageFolderSchema = Strict(

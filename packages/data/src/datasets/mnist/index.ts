@@ -79,6 +79,7 @@ export const mnistDataset: DatasetType<MnistConfig> = {
   schema: MnistSchema,
   checks,
   inputShape: () => [DIGIT_SIZE, DIGIT_SIZE, 1],
+  target: () => ({ kind: 'class', classes: DIGIT_CLASSES }),
   async prepare(config, ctx) {
     // A warm process may hand over its MNIST (as the digits, or `{ mnist }` as the sequences dataset takes it).
     const pre = (await ctx.preloaded) as MnistDigits | { mnist?: unknown } | undefined;

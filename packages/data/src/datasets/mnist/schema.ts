@@ -1,6 +1,6 @@
 // The `data:` section of `type: mnist`: plain single-digit classification on the MNIST files.
-import { discriminated, FloatRange, MnistSourceSchemas, PositiveInt, PositiveNumber, Strict, type Static } from '@xp/core';
-import { Type } from '@sinclair/typebox';
+import { FloatRange, PositiveInt, PositiveNumber, Strict, Type, type Static } from '@xp/core';
+import { mnistSourceField } from '../../mnist/source-schema.js';
 
 /** MNIST's training and test set sizes. */
 export const MNIST_TRAIN = 60000;
@@ -12,7 +12,7 @@ const Subset = (description: string) =>
 /** Options of the `mnist` dataset type. */
 export const MnistSchema = Strict(
   {
-    source: discriminated(MnistSourceSchemas, { description: 'Where the MNIST digits come from.', default: { type: 'npm' } }),
+    source: mnistSourceField(),
     val_fraction: FloatRange(0, 0.9, {
       description: 'Fraction of the 60 000 training digits held out (seeded) as the validation split; 0 disables validation.',
       default: 0.1,
