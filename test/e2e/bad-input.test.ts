@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rest, root, xp, type CliResult } from './helpers.js';
+import { rest, root, xp, xpStderrLines, type CliResult } from './helpers.js';
 
 interface BadCase {
   name: string;
@@ -127,9 +127,7 @@ interface Outcome {
 }
 const results = new Map<string, Outcome>();
 
-// libtensorflow's own start-up notes (printed when a check needs a backend to build the model) are not xp's output.
-const TF_STARTUP = /^(WARNING: All log messages before absl::InitializeLog\(\) is called|I0000 .* port\.cc:\d+\] oneDNN custom operations)/;
-const lines = (r: CliResult) => r.stderr.split('\n').filter((l) => l !== '' && !TF_STARTUP.test(l));
+const lines = (r: CliResult) => xpStderrLines(r.stderr);
 
 describe('the bad-input corpus through the real CLI', () => {
   let server: Awaited<ReturnType<typeof startServer>>;

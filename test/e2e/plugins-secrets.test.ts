@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childRuns, getRun, paramsOf, runIdFromOutput, tagsOf, type RestRun } from '../fixtures/sweep/helpers.js';
-import { artifact, rest, runIdFromUrl, xp, type CliResult } from './helpers.js';
+import { artifact, rest, runIdFromUrl, xp, xpStderrLines, type CliResult } from './helpers.js';
 
 const PLUGIN = 'experiments/plugins/webhook-notify.mjs';
 const FILE = 'test/fixtures/plugin-webhook.yaml';
@@ -81,9 +81,9 @@ describe('--plugin and ${env:…} secrets, real CLI and MLflow', () => {
   });
 
   it('validate --plugin accepts the experiment and a sweep over the plugin callback\'s option', () => {
-    expect(validated.stderr).toBe('');
+    expect(xpStderrLines(validated.stderr)).toEqual([]);
     expect(validated.code).toBe(0);
-    expect(validated.stdout).toContain(`${FILE}: ok (e2e-plugin-webhook, model baseline-cnn, config `);
+    expect(validated.stdout).toContain(`${FILE}: ok (e2e-plugin-webhook, data mnist_sequences, model baseline-cnn, config `);
     expect(validated.stdout).toContain(`${SWEEP}: ok (sweep of e2e-plugin-webhook, minimize val_loss, 1 parameter, up to 1 trials)`);
   });
 

@@ -79,7 +79,7 @@ describe('xp run against a real MLflow server (sqlite store)', () => {
   it('logs the dataset as an input with its digest', () => {
     const ds = run.inputs?.dataset_inputs ?? [];
     expect(ds.length).toBe(1);
-    expect(ds[0].dataset.name).toContain('mnist-sequences');
+    expect(ds[0].dataset.name).toBe('mnist_sequences');
     expect(ds[0].dataset.digest).toMatch(/^[0-9a-f]{8,}$/);
   });
 

@@ -23,8 +23,8 @@ export type InputSpec =
 
 /** What the task predicts, as the data defines it. */
 export type TargetSpec =
-  /** One class per example. */
-  | { kind: 'class'; classes: string[] }
+  /** One class per example; `trainCounts` (training examples per class, in class order) lets a task balance them. */
+  | { kind: 'class'; classes: string[]; trainCounts?: number[] }
   /** One class per position of a sequence, `blank` marking positions past its end. */
   | { kind: 'sequence'; classes: string[]; positions: number; blank: number }
   /** Real values (standardised in `ys`; `mean`/`std` undo it). */

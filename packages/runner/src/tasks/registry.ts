@@ -1,4 +1,6 @@
 import type { TaskType } from './task.js';
+import { classificationTask } from './classification/index.js';
+import { regressionTask } from './regression/index.js';
 import { sequenceTask } from './sequence/index.js';
 
 /**
@@ -8,4 +10,6 @@ import { sequenceTask } from './sequence/index.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is typed by its own schema
 export const taskTypes: Readonly<Record<string, TaskType<any>>> = {
   sequence: sequenceTask,
+  classification: classificationTask,
+  regression: regressionTask,
 };
