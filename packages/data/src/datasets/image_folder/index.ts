@@ -181,7 +181,7 @@ async function prepare(config: ImageFolderConfig, ctx: PrepareContext) {
         skipped,
       },
       input: { kind: 'image', shape: [height, width, channels] },
-      target: { kind: 'class', classes: found.classes },
+      target: { kind: 'class', classes: found.classes, trainCounts: info.train.profile?.class_counts as number[] },
       splits: info,
       skipped,
     },

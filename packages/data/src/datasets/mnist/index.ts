@@ -67,9 +67,14 @@ function residentRows(set: DigitSet, rows: Int32Array): ResidentSplit {
   return { images: tf.tensor4d(f, [rows.length, DIGIT_SIZE, DIGIT_SIZE, 1]), labels: tf.tensor1d(labels, 'int32') };
 }
 
-function splitInfo(set: DigitSet, rows: Int32Array): SplitInfo {
+function classCounts(set: DigitSet, rows: Int32Array): number[] {
   const counts = new Array<number>(10).fill(0);
   for (const r of rows) counts[set.labels[r]]++;
+  return counts;
+}
+
+function splitInfo(set: DigitSet, rows: Int32Array): SplitInfo {
+  const counts = classCounts(set, rows);
   const digest = createHash('sha256').update(new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength)).digest('hex').slice(0, 16);
   return { count: rows.length, digest, profile: { class_counts: counts } };
 }
@@ -114,7 +119,7 @@ export const mnistDataset: DatasetType<MnistConfig> = {
           normalize: [mean, std],
         },
         input: { kind: 'image', shape: [DIGIT_SIZE, DIGIT_SIZE, 1] },
-        target: { kind: 'class', classes: DIGIT_CLASSES },
+        target: { kind: 'class', classes: DIGIT_CLASSES, trainCounts: classCounts(mnist.train, rows.train) },
         splits,
         skipped: 0,
       },

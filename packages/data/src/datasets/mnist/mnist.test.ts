@@ -55,6 +55,9 @@ describe('mnist dataset', () => {
       skipped: 0,
     });
     expect(data.info.digest).toMatch(/^[0-9a-f]{32}$/);
+    const trainCounts = (data.info.target as { trainCounts: number[] }).trainCounts;
+    expect(trainCounts.reduce((a, b) => a + b)).toBe(300);
+    expect(trainCounts.every((n) => n > 10)).toBe(true);
     expect(data.preprocessing()).toMatchObject({ normalize: { mean: [0.1307], std: [0.3081] } });
     data.dispose();
   });
