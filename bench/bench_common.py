@@ -20,6 +20,8 @@ def parse_args(runner):
     p.add_argument('--spec', required=True, help='bench/out/spec.json, written by run.mjs')
     p.add_argument('--model', default='final', choices=['baseline', 'final'])
     p.add_argument('--variant', default='default', help='keras: default | jit')
+    p.add_argument('--precision', default='float32', choices=['float32', 'mixed_bfloat16'],
+                   help="keras: the global mixed-precision policy (Keras's names; xp's training.precision)")
     p.add_argument('--batch', type=int, default=128)
     p.add_argument('--warmup', type=int, default=10)
     p.add_argument('--slices', type=int, default=7)

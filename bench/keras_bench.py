@@ -2,10 +2,13 @@
 layer from the experiments' resolved `model` sections (bench/out/spec.json), trained with `model.fit`.
 
   bench/.venv/bin/python bench/keras_bench.py throughput --spec bench/out/spec.json --model final [--variant jit]
+                                                [--precision mixed_bfloat16]
   bench/.venv/bin/python bench/keras_bench.py tta --spec bench/out/spec.json --target 0.99
 
 `--variant default` compiles as a user would (jit_compile="auto", which Keras resolves to no XLA on a CPU-only
-machine); `--variant jit` forces jit_compile=True (XLA). One JSON line per measurement on stdout.
+machine); `--variant jit` forces jit_compile=True (XLA). `--precision mixed_bfloat16` ("keras-bf16") trains under
+`keras.mixed_precision.set_global_policy('mixed_bfloat16')`, with the logits cast to float32 for the loss as Keras's
+mixed-precision guide does it. One JSON line per measurement on stdout.
 """
 import os
 import statistics
@@ -22,6 +25,10 @@ from keras import layers, ops  # noqa: E402
 
 tf.config.threading.set_intra_op_parallelism_threads(ARGS.threads)
 tf.config.threading.set_inter_op_parallelism_threads(ARGS.threads)
+BF16 = ARGS.precision == 'mixed_bfloat16'
+if BF16:
+    keras.mixed_precision.set_global_policy('mixed_bfloat16')
+RUNNER = 'keras' + ('-jit' if ARGS.variant == 'jit' else '') + ('-bf16' if BF16 else '')
 
 
 def build(spec, key):
@@ -60,6 +67,9 @@ def build(spec, key):
         if cfg['dense_dropout'] > 0:
             x = layers.Dropout(cfg['dense_dropout'])(x)
         out = layers.Dense(classes, name='digits')(x)
+    if BF16:
+        # The mixed policy's outputs are bf16; the loss and softmax run in float32 (Keras's guide: a float32 last layer).
+        out = layers.Activation('linear', dtype='float32', name='logits_float32')(out)
     return keras.Model(image, out, name=key)
 
 
@@ -101,7 +111,7 @@ def throughput(args):
     clock = BatchClock()
     model.fit(ds, epochs=1, steps_per_epoch=plan['batches'], callbacks=[clock], shuffle=False, verbose=0)
     rates = slice_rates(clock.ends, plan, args.batch)
-    emit({'kind': 'throughput', 'runner': 'keras-jit' if args.variant == 'jit' else 'keras', 'model': args.model,
+    emit({'kind': 'throughput', 'runner': RUNNER, 'model': args.model, 'precision': args.precision,
           'batch': args.batch, 'params': model.count_params(), 'seq_per_s': round(statistics.median(rates), 1),
           'slices': rates, 'plan': plan, 'jit_compile': bool(model.jit_compile),
           'threads': {'intra_op': tf.config.threading.get_intra_op_parallelism_threads(),
@@ -125,7 +135,7 @@ class TargetStop(keras.callbacks.Callback):
         row = {'epoch': epoch + 1, 's': round(s, 1), 'val_exact_match': round(float(logs['val_exact_match']), 4),
                'loss': round(float(logs['loss']), 4), 'lr': float(f'{float(self.model.optimizer.learning_rate):.6g}')}
         self.history.append(row)
-        emit({'kind': 'tta-epoch', 'runner': 'keras', **row})
+        emit({'kind': 'tta-epoch', 'runner': RUNNER, **row})
         if self.reached is None and row['val_exact_match'] >= self.target:
             self.reached = row
         if self.reached or s > self.max_s:
@@ -169,7 +179,7 @@ def tta(args):
               validation_batch_size=recipe['evalBatchSize'], callbacks=[*keras_callbacks(recipe), stop], shuffle=False, verbose=0)
     train.close()
     best = max(h['val_exact_match'] for h in stop.history)
-    emit({'kind': 'tta', 'runner': 'keras', 'target': args.target, 'reached': stop.reached is not None,
+    emit({'kind': 'tta', 'runner': RUNNER, 'precision': args.precision, 'target': args.target, 'reached': stop.reached is not None,
           'seconds': stop.reached['s'] if stop.reached else None,
           'epochs': stop.reached['epoch'] if stop.reached else len(stop.history), 'best_val_exact_match': best,
           'train_count': train.header['count'], 'val_count': len(xv), 'params': model.count_params(),
@@ -178,4 +188,4 @@ def tta(args):
           'versions': {'tensorflow': tf.__version__, 'keras': keras.__version__}})
 
 
-run_main('keras-jit' if ARGS.variant == 'jit' else 'keras', {'throughput': throughput, 'tta': tta}, ARGS)
+run_main(RUNNER, {'throughput': throughput, 'tta': tta}, ARGS)

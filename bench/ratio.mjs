@@ -1,9 +1,10 @@
 // Interleaved A/B throughput: runs the benchmark's throughput jobs (xp, Keras fit, PyTorch; optionally xp with
-// tfjs's own kernels as "xp-tfjs") one after another, round after round, so background load spreads over all of
-// them, and prints each round's seq/s and the ratios to Keras and PyTorch within the round, then their medians.
+// tfjs's own kernels as "xp-tfjs", and both under mixed bfloat16 as "xp-bf16" and "keras-bf16") one after another,
+// round after round, so background load spreads over all of them, and prints each round's seq/s and the ratios
+// within the round (xp/Keras, xp/PyTorch, xp-bf16/Keras-bf16, ...), then their medians.
 // On a shared machine absolute numbers drift; ratios between neighbours in time are what to compare.
 //
-//   node bench/ratio.mjs [--models baseline,final] [--runners xp,keras,torch,xp-tfjs] [--rounds 3]
+//   node bench/ratio.mjs [--models baseline,final] [--runners xp,keras,torch,xp-tfjs,xp-bf16,keras-bf16] [--rounds 3]
 //                        [--warmup 10 --slices 5 --slice-batches 4] [--threads 2]
 /* global process, console */
 import { spawnSync } from 'node:child_process';
@@ -29,7 +30,9 @@ await fs.writeFile(specFile, `${JSON.stringify(await buildSpec(), null, 2)}\n`);
 const commands = {
   xp: (m) => [process.execPath, ['bench/xp-bench.mjs', 'throughput', '--model', m, ...plan], {}],
   'xp-tfjs': (m) => [process.execPath, ['bench/xp-bench.mjs', 'throughput', '--model', m, ...plan], { XP_NATIVE_KERNELS: '0' }],
+  'xp-bf16': (m) => [process.execPath, ['bench/xp-bench.mjs', 'throughput', '--model', m, '--precision', 'mixed_bfloat16', ...plan], {}],
   keras: (m) => [python, ['bench/keras_bench.py', 'throughput', '--spec', specFile, '--threads', threads, '--model', m, ...plan], {}],
+  'keras-bf16': (m) => [python, ['bench/keras_bench.py', 'throughput', '--spec', specFile, '--threads', threads, '--model', m, '--precision', 'mixed_bfloat16', ...plan], {}],
   torch: (m) => [python, ['bench/torch_bench.py', 'throughput', '--spec', specFile, '--threads', threads, '--model', m, ...plan], {}],
 };
 
@@ -42,6 +45,10 @@ function measure(runner, model) {
   return JSON.parse(line).seq_per_s;
 }
 
+/** The ratios printed, numerator/denominator, when both runners are in the rounds: each xp against its peer. */
+const PAIRS = [['xp', 'keras'], ['xp', 'torch'], ['xp', 'xp-tfjs'], ['xp-bf16', 'keras-bf16'], ['xp-bf16', 'xp'], ['keras-bf16', 'keras']]
+  .filter(([a, b]) => runners.includes(a) && runners.includes(b));
+
 const load = () => os.loadavg()[0].toFixed(2);
 console.log(`interleaved throughput, batch 128, ${rounds} rounds, plan ${plan.join(' ')}, threads ${threads}; load at start ${load()}`);
 for (const model of models) {
@@ -49,12 +56,11 @@ for (const model of models) {
   for (let i = 0; i < rounds; i++) {
     const row = Object.fromEntries(runners.map((r) => [r, measure(r, model)]));
     rows.push(row);
-    const ratios = ['keras', 'torch'].filter((b) => row[b] && row.xp).map((b) => `xp/${b} ${(row.xp / row[b]).toFixed(2)}`);
-    if (row['xp-tfjs']) ratios.push(`xp/xp-tfjs ${(row.xp / row['xp-tfjs']).toFixed(2)}`);
+    const ratios = PAIRS.map(([a, b]) => `${a}/${b} ${(row[a] / row[b]).toFixed(2)}`);
     console.log(`${model} round ${i + 1}: ${runners.map((r) => `${r} ${row[r]}`).join(', ')}  →  ${ratios.join(', ')}  (load ${load()})`);
   }
   const med = (f) => median(rows.map(f)).toFixed(2);
-  const summary = ['keras', 'torch', 'xp-tfjs'].filter((b) => runners.includes(b) && runners.includes('xp')).map((b) => `xp/${b} ${med((r) => r.xp / r[b])}`);
-  console.log(`${model} median ratios: ${summary.join(', ')}; median seq/s ${runners.map((r) => `${r} ${median(rows.map((x) => x[r]))}`).join(', ')}`);
+  const summary = PAIRS.map(([a, b]) => `${a}/${b} ${med((r) => r[a] / r[b])}`);
+  console.log(`${model} median ratios: ${summary.join(', ')}; median seq/s ${runners.map((r) => `${r} ${median(rows.map((x) => x[r])).toFixed(1)}`).join(', ')}`);
 }
 console.log(`load at end ${load()}`);

@@ -10,8 +10,11 @@ const RUNNERS = [
   ['keras-jit', 'Keras fit, jit_compile'],
   ['torch', 'PyTorch'],
   ['tfjs-cpu', 'tfjs pure-JS cpu'],
+  ['xp-bf16', 'xp mixed_bfloat16'],
+  ['keras-bf16', 'Keras fit mixed_bfloat16'],
 ];
-const RATIOS = [['keras', 'xp/Keras'], ['keras-jit', 'xp/Keras jit'], ['torch', 'xp/PyTorch']];
+/** [denominator, label, numerator]: each runner is compared with the xp of its precision. */
+const RATIOS = [['keras', 'xp/Keras', 'xp'], ['keras-jit', 'xp/Keras jit', 'xp'], ['torch', 'xp/PyTorch', 'xp'], ['keras-bf16', 'xp-bf16/Keras-bf16', 'xp-bf16']];
 
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : '—');
 const row = (cells) => `| ${cells.join(' | ')} |`;
@@ -53,7 +56,7 @@ export function renderReport(records, meta) {
       }
     }
     const rounds = meta.rounds > 1
-      ? `median of ${meta.rounds} interleaved rounds (each round runs xp, Keras fit and PyTorch one after another; a ratio is the median of the per-round ratios; XLA and pure-JS once)`
+      ? `median of ${meta.rounds} interleaved rounds (each round runs xp, Keras fit, PyTorch, and xp and Keras under mixed_bfloat16 one after another; a ratio is the median of the per-round ratios; XLA and pure-JS once)`
       : 'one round';
     parts.push('', `## 1. Training throughput, sequences/s (batch ${meta.batch}, median of timed slices after warm-up, ${rounds}; synthetic batch, no input pipeline)`, '',
       table(['model', 'parameters', ...RUNNERS.map(([, n]) => n), ...RATIOS.map(([, n]) => n)], rows));
@@ -116,9 +119,9 @@ export function renderReport(records, meta) {
   const tta = records.filter((r) => r.kind === 'tta');
   if (tta.length) {
     parts.push('', `## 6. Time to accuracy (${meta.recipe}, until val exact match ≥ ${fmt(100 * (meta.target ?? NaN), 1)} %)`, '',
-      table(['runner', 'reached', 'wall time, s', 'their time / xp\'s', 'epochs', 's per epoch (incl. validation)', 'best val exact match', 'train / val sequences', 'stopped by'], tta.map((r) => {
+      table(['runner', 'reached', 'wall time, s', 'their time / xp\'s (same precision)', 'epochs', 's per epoch (incl. validation)', 'best val exact match', 'train / val sequences', 'stopped by'], tta.map((r) => {
         const why = failed(r);
-        const xp = tta.find((t) => t.runner === 'xp' && t.reached);
+        const xp = tta.find((t) => t.runner === (r.runner.endsWith('-bf16') ? 'xp-bf16' : 'xp') && t.reached);
         const ratio = xp && r.reached ? `${fmt(r.seconds / xp.seconds, 2)}×` : '—';
         const perEpoch = r.reached ? fmt(r.seconds / r.epochs, 1) : '—';
         return why ? [r.runner, why, '', '', '', '', '', '', ''] : [r.runner, r.reached ? 'yes' : 'no', fmt(r.seconds, 1), ratio, fmt(r.epochs), perEpoch,
@@ -146,9 +149,9 @@ export function throughputSummary(records) {
       const ok = rs.filter((r) => !r.error);
       by[k] = ok.length ? { ...ok[0], seq_per_s: median(ok.map((r) => r.seq_per_s)), rounds: ok.map((r) => r.seq_per_s) } : rs[0];
     }
-    const xpByRound = new Map(mine.filter((r) => r.runner === 'xp' && !r.error).map((r) => [r.round ?? 1, r.seq_per_s]));
-    for (const [k] of RATIOS) {
+    for (const [k, , num] of RATIOS) {
       if (!by[k] || by[k].error) continue;
+      const xpByRound = new Map(mine.filter((r) => r.runner === num && !r.error).map((r) => [r.round ?? 1, r.seq_per_s]));
       const roundRatios = mine.filter((r) => r.runner === k && !r.error && xpByRound.has(r.round ?? 1)).map((r) => xpByRound.get(r.round ?? 1) / r.seq_per_s);
       by[k].roundRatios = roundRatios;
       by[k].ratio = median(roundRatios);
@@ -166,7 +169,7 @@ function oneOffShare(ml, xpFinal) {
 }
 
 function runtimes(records) {
-  const xp = records.find((r) => r.runner === 'xp' && r.backend)?.backend;
+  const xp = records.find((r) => r.runner?.startsWith('xp') && r.backend)?.backend;
   const keras = records.find((r) => r.versions?.keras)?.versions;
   const torch = records.find((r) => r.versions?.torch)?.versions;
   return [

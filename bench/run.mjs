@@ -3,7 +3,8 @@
 // process, one after another (never two at once on this 2-core machine), and prints JSON lines; this script
 // collects them and prints one report, also written to bench/out/ as JSON and Markdown.
 //
-//   node bench/run.mjs [--quick] [--only throughput,pipeline,mlflow,inference,scaling] [--runners xp,keras,keras-jit,torch,tfjs-cpu]
+//   node bench/run.mjs [--quick] [--only throughput,pipeline,mlflow,inference,scaling]
+//                      [--runners xp,keras,keras-jit,torch,tfjs-cpu,xp-bf16,keras-bf16]
 //                      [--rounds 3] (interleaved throughput rounds)
 //   node bench/run.mjs --tta [--target 0.99] [--max-minutes 120] [--set data.train.count=…]
 // See bench/README.md.
@@ -22,7 +23,7 @@ const args = parseArgs(process.argv.slice(2));
 const VENV = args.venv ? path.resolve(String(args.venv)) : path.join(ROOT, 'bench', '.venv');
 const PY_PACKAGES = ['tensorflow-cpu==2.21.0', 'torch==2.13.0'];
 const SECTIONS = ['throughput', 'pipeline', 'mlflow', 'inference', 'scaling'];
-const ALL_RUNNERS = ['xp', 'keras', 'keras-jit', 'torch', 'tfjs-cpu'];
+const ALL_RUNNERS = ['xp', 'keras', 'keras-jit', 'torch', 'tfjs-cpu', 'xp-bf16', 'keras-bf16'];
 
 const quick = Boolean(args.quick);
 const threads = Number(args.threads ?? 2);
@@ -72,6 +73,9 @@ function benchJobs(specFile) {
         if (runners.includes('xp')) jobs.push(r(xp('throughput', `xp-${model}`, ['--model', model, ...P.tp], { model })));
         if (runners.includes('keras')) jobs.push(r(py('keras_bench.py', 'keras', model)));
         if (runners.includes('torch')) jobs.push(r(py('torch_bench.py', 'torch', model)));
+        // Mixed bfloat16: xp's training.precision and Keras's global policy, compared with each other.
+        if (runners.includes('xp-bf16')) jobs.push(r(xp('throughput', `xp-bf16-${model}`, ['--model', model, '--precision', 'mixed_bfloat16', ...P.tp], { model, runner: 'xp-bf16' })));
+        if (runners.includes('keras-bf16')) jobs.push(r(py('keras_bench.py', 'keras-bf16', model, ['--precision', 'mixed_bfloat16'])));
         if (round > 1) continue;
         if (runners.includes('keras-jit')) jobs.push(r(py('keras_bench.py', 'keras-jit', model, ['--variant', 'jit'])));
         if (runners.includes('tfjs-cpu')) jobs.push(r(xp('throughput', `tfjs-cpu-${model}`, ['--backend', 'cpu', '--model', model, ...P.cpu], { model, runner: 'tfjs-cpu' })));
@@ -93,13 +97,17 @@ function ttaJobs(specFile) {
   const maxEpochs = args['max-epochs'] ?? (quick ? 2 : 60);
   const common = ['--target', target, '--max-epochs', String(maxEpochs), '--max-minutes', String(args['max-minutes'] ?? 120)];
   const sets = ttaOverrides().flatMap((s) => ['--set', s]);
-  const py = (script, runner) => ({
+  const py = (script, runner, extra = []) => ({
     id: `tta-${runner}`, kind: 'tta', runner, python: true, cmd: path.join(VENV, 'bin', 'python'),
-    args: [path.join('bench', script), 'tta', '--spec', specFile, '--threads', String(threads), ...common],
+    args: [path.join('bench', script), 'tta', '--spec', specFile, '--threads', String(threads), ...common, ...extra],
   });
   return [
-    runners.includes('xp') && { id: 'tta-xp', kind: 'tta', runner: 'xp', cmd: process.execPath, args: ['bench/xp-bench.mjs', 'tta', ...common, ...sets] },
+    runners.includes('xp') && { id: 'tta-xp', kind: 'tta', runner: 'xp', cmd: process.execPath, args: ['bench/xp-bench.mjs', 'tta', ...common, ...sets, '--precision', 'float32'] },
     runners.includes('keras') && py('keras_bench.py', 'keras'),
+    runners.includes('xp-bf16') && {
+      id: 'tta-xp-bf16', kind: 'tta', runner: 'xp-bf16', cmd: process.execPath, args: ['bench/xp-bench.mjs', 'tta', ...common, ...sets, '--precision', 'mixed_bfloat16'],
+    },
+    runners.includes('keras-bf16') && py('keras_bench.py', 'keras-bf16', ['--precision', 'mixed_bfloat16']),
     runners.includes('torch') && py('torch_bench.py', 'torch'),
   ].filter(Boolean);
 }

@@ -2,10 +2,12 @@
 // forward / loss / gradients / optimizer update, for two implementations measured interleaved in one process
 // (so background load hits both alike):
 //   tfjs   — the step as tfjs-layers and tfjs-node run it: model.apply, tf.losses.softmaxCrossEntropy, tfjs Adam;
-//   xp     — the runner's step: trainingForward (native layer kernels), native loss, createOptimizer's optimizer.
+//   xp     — the runner's step: trainingForward (native layer kernels), native loss, createOptimizer's optimizer;
+//   xp-bf16 — the same under training.precision mixed_bfloat16 (bf16 convolutions and matmuls).
 // With --kernels it also lists the kernels one full step of each runs (count, total ms), to attribute the cost.
 //
 //   node bench/step-profile.mjs [--model baseline|final] [--batch 128] [--steps 20] [--kernels] [--top 25]
+//                               [--variants tfjs,xp,xp-bf16]   (default tfjs,xp; times are compared with the first)
 //
 // The phases are cumulative (each includes the previous ones); the differences are the phases' own costs.
 // TensorFlow's eager CPU ops run synchronously, so wall time after an op returns includes its kernel.
@@ -46,7 +48,8 @@ function variant(name) {
   const tfjs = name === 'tfjs';
   const optimizer = tfjs ? tf.train.adam(spec.optimizer.learning_rate, spec.optimizer.beta1, spec.optimizer.beta2, spec.optimizer.epsilon) : createOptimizer(spec.optimizer);
   const vars = model.trainableWeights.map((w) => w.read());
-  const fwd = tfjs ? (x) => model.apply(x, { training: true }) : trainingForward(model);
+  const precision = name === 'xp-bf16' ? 'mixed_bfloat16' : 'float32';
+  const fwd = tfjs ? (x) => model.apply(x, { training: true }) : trainingForward(model, { precision });
   const forward = () => asSequenceOutputs(fwd(xs));
   const lossOf = tfjs ? tfjsLoss : (out) => sequenceLoss(out, ys, lengths, 0);
   const step = () => {
@@ -83,7 +86,9 @@ function timeIt(f) {
   return performance.now() - t;
 }
 
-const variants = [variant('tfjs'), variant('xp')];
+const names = String(args.variants ?? 'tfjs,xp').split(',');
+for (const n of names) if (!['tfjs', 'xp', 'xp-bf16'].includes(n)) throw new Error(`--variants: unknown '${n}'; expected tfjs, xp, xp-bf16`);
+const variants = names.map(variant);
 for (let i = 0; i < 3; i++) for (const v of variants) for (const f of Object.values(v.phases)) timeIt(f);
 const times = variants.map((v) => Object.fromEntries(Object.keys(v.phases).map((k) => [k, []])));
 for (let i = 0; i < steps; i++) {
@@ -93,13 +98,14 @@ for (let i = 0; i < steps; i++) {
 }
 const load = (await import('node:os')).loadavg()[0].toFixed(2);
 console.log(`model ${which}, batch ${batch}, ${steps} interleaved rounds, load ${load}, threads ${JSON.stringify(threadInfo())}`);
-console.log(`${'phase'.padEnd(22)} ${variants.map((v) => `${v.name} ms (own)`.padStart(20)).join('')}   xp/tfjs time`);
+const vsFirst = variants.slice(1).map((v) => `${v.name}/${variants[0].name}`);
+console.log(`${'phase'.padEnd(22)} ${variants.map((v) => `${v.name} ms (own)`.padStart(20)).join('')}   time ${vsFirst.join(', ')}`);
 const prev = variants.map(() => 0);
 for (const k of Object.keys(times[0])) {
   const meds = times.map((t) => median(t[k]));
   const cells = meds.map((ms, j) => `${ms.toFixed(1)} (${(ms - prev[j]).toFixed(1)})`.padStart(20));
   meds.forEach((ms, j) => (prev[j] = ms));
-  console.log(`${k.padEnd(22)} ${cells.join('')}   ${(meds[1] / meds[0]).toFixed(2)}`);
+  console.log(`${k.padEnd(22)} ${cells.join('')}   ${meds.slice(1).map((ms) => (ms / meds[0]).toFixed(2)).join(', ')}`);
 }
 console.log(`full step seq/s: ${variants.map((v, j) => `${v.name} ${((batch / median(times[j]['+update (full step)'])) * 1000).toFixed(0)}`).join(', ')}`);
 

@@ -15,6 +15,8 @@ from torch.nn import functional as F
 from bench_common import Feed, emit, log, now, parse_args, plan_of, run_main, slice_rates, synthetic_batch, unsupported
 
 ARGS = parse_args('torch')
+if ARGS.precision != 'float32':
+    raise SystemExit(f'torch_bench.py: --precision {ARGS.precision} is not implemented (float32 only)')
 torch.set_num_threads(ARGS.threads)
 torch.set_num_interop_threads(ARGS.threads)
 

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { backendBanner, loadBackend } from '../packages/runner/dist/backend/native-backend.js';
 import { CallbackList } from '../packages/runner/dist/callbacks/callback-list.js';
+import { resolvePrecision } from '../packages/runner/dist/training/native/precision.js';
 import { train } from '../packages/runner/dist/training/trainer.js';
 import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
 import { buildModel } from '../packages/models/dist/index.js';
@@ -16,6 +17,15 @@ import { emit, intArg, median, parseArgs, percentile, round, setEmitBase, sliceR
 import { BENCH_BATCH, buildSpec, loadConfig, RECIPE_FILE } from './spec.mjs';
 
 const log = (m) => process.stderr.write(`[xp-bench] ${m}\n`);
+
+/**
+ * `--precision mixed_bfloat16` (xp-bf16; default: `configured`, the recipe's): resolved as `xp run` resolves training.precision, but never falling back,
+ * so a number labelled bf16 is one. Returns the precision and the runner's name in the records.
+ */
+function precisionOf(args, configured = 'float32') {
+  const precision = resolvePrecision({ precision: args.precision ?? configured, precision_fallback: 'error' }, log);
+  return { precision, runner: precision === 'mixed_bfloat16' ? 'xp-bf16' : 'xp' };
+}
 
 /** The model shape buildModel wants, from the spec. */
 const shapeOf = (spec, seed) => ({ height: spec.input.height, width: spec.input.width, maxLen: spec.maxLen, numClasses: spec.numClasses, seed });
@@ -69,12 +79,12 @@ function planFrom(args, d) {
  * tensor count before, after the epoch (+ Adam's two scalars and two slots per weight) and after the optimizer
  * is disposed: `leaked` is what training left behind.
  */
-async function timedEpoch(spec, model, source, batchSize, plan) {
+async function timedEpoch(spec, model, source, batchSize, plan, precision = 'float32') {
   const before = tf.memory().numTensors;
   const optimizer = createOptimizer(spec.optimizer);
   const timer = batchTimer();
   const result = await train({
-    model, optimizer, data: source, epochs: 1, batchSize, evalBatchSize: 512, validate: false, callbacks: new CallbackList([timer]),
+    model, optimizer, data: source, epochs: 1, batchSize, evalBatchSize: 512, validate: false, callbacks: new CallbackList([timer]), precision,
   });
   optimizer.dispose();
   const rates = sliceRates(timer.ends, plan, batchSize);
@@ -88,11 +98,12 @@ async function throughput(args, backend) {
   const m = spec.models[which];
   const batchSize = intArg(args, 'batch', BENCH_BATCH);
   const plan = planFrom(args, { warmup: 10, slices: 7, sliceBatches: 8 });
+  const { precision, runner } = backend === 'cpu' ? { precision: 'float32', runner: 'tfjs-cpu' } : precisionOf(args);
   const model = buildModel(m.model, shapeOf(spec, m.seed));
   const source = syntheticSource(spec, batchSize, plan.batches);
-  const { rates, tensors } = await timedEpoch(spec, model, source, batchSize, plan);
+  const { rates, tensors } = await timedEpoch(spec, model, source, batchSize, plan, precision);
   emit({
-    kind: 'throughput', runner: backend === 'cpu' ? 'tfjs-cpu' : 'xp', model: which, batch: batchSize, params: model.countParams(),
+    kind: 'throughput', runner, model: which, precision, batch: batchSize, params: model.countParams(),
     seq_per_s: round(median(rates), backend === 'cpu' ? 2 : 1), slices: rates.map((r) => round(r, 2)), plan, tensors,
     threads: backend === 'cpu' ? { js: 'one JavaScript thread (the cpu backend does not use TF threads)' } : threadInfo(),
   });
@@ -182,7 +193,7 @@ async function inference(args) {
 const tasks = {
   throughput, scaling, pipeline, inference,
   mlflow: async (args) => (await import('./xp-mlflow.mjs')).mlflowOverhead(args, { shapeOf, syntheticSource }),
-  tta: async (args) => (await import('./xp-tta.mjs')).timeToAccuracy(args, { shapeOf }),
+  tta: async (args) => (await import('./xp-tta.mjs')).timeToAccuracy(args, { shapeOf, precisionOf }),
 };
 
 async function main() {
@@ -199,7 +210,8 @@ async function main() {
   try {
     await tasks[task](args, backend);
   } catch (e) {
-    emit({ kind: task, runner: backend === 'cpu' ? 'tfjs-cpu' : 'xp', model: args.model, error: e.message.split('\n')[0] });
+    const runner = backend === 'cpu' ? 'tfjs-cpu' : args.precision === 'mixed_bfloat16' ? 'xp-bf16' : 'xp';
+    emit({ kind: task, runner, model: args.model, error: e.message.split('\n')[0] });
     log(e.stack);
     process.exitCode = 1;
   }

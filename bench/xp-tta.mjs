@@ -33,7 +33,7 @@ export function targetStop(target, maxMinutes, runner) {
   };
 }
 
-export async function timeToAccuracy(args, { shapeOf }) {
+export async function timeToAccuracy(args, { shapeOf, precisionOf }) {
   const target = Number(args.target ?? 0.99);
   const maxEpochs = intArg(args, 'max-epochs', 60);
   const maxMinutes = Number(args['max-minutes'] ?? 120);
@@ -43,14 +43,15 @@ export async function timeToAccuracy(args, { shapeOf }) {
   const model = buildModel(c.model, shapeOf(spec, c.seed));
   const optimizer = createOptimizer(c.training.optimizer);
   const deps = { runDir: os.tmpdir(), totalEpochs: maxEpochs, log: (m) => process.stderr.write(`${m}\n`), saveCheckpoint: async () => {} };
-  const stop = targetStop(target, maxMinutes, 'xp');
+  const { precision, runner } = precisionOf(args, c.training.precision);
+  const stop = targetStop(target, maxMinutes, runner);
   try {
     const result = await train({
       model, optimizer, data: bundle, epochs: maxEpochs, batchSize: c.training.batch_size, evalBatchSize: c.training.eval_batch_size,
-      validate: true, labelSmoothing: c.training.label_smoothing, callbacks: new CallbackList([...c.callbacks.map((cb) => createCallback(cb, deps)), stop]),
+      validate: true, labelSmoothing: c.training.label_smoothing, precision, callbacks: new CallbackList([...c.callbacks.map((cb) => createCallback(cb, deps)), stop]),
     });
     emit({
-      kind: 'tta', runner: 'xp', target, reached: Boolean(stop.reached), seconds: stop.reached?.s ?? null, epochs: stop.reached?.epoch ?? result.epochsRun,
+      kind: 'tta', runner, precision, target, reached: Boolean(stop.reached), seconds: stop.reached?.s ?? null, epochs: stop.reached?.epoch ?? result.epochsRun,
       best_val_exact_match: Math.max(...stop.history.map((h) => h.val_exact_match)), train_count: c.data.train.count, val_count: c.data.val.count,
       params: model.countParams(), stop_reason: stop.reached ? 'target' : (result.stopReason ?? 'max epochs/minutes'), threads: threadInfo(),
     });

@@ -68,6 +68,19 @@ describe('xp CLI: validate, bad input, doctor', () => {
     expect(report.backend.libtensorflowSource).toMatch(/wheel|download/);
     expect(report.mlflow.reachable).toBe(true);
     expect(report.mlflow.serverVersion).toMatch(/^3\.\d+\.\d+/);
+    // bf16: the CPU flags as /proc/cpuinfo lists them; available only with one of them and a working bf16 Conv2D.
+    const flags = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+    expect(report.bf16).toMatchObject({ avx512_bf16: /\bavx512_bf16\b/.test(flags), amx_bf16: /\bamx_bf16\b/.test(flags) });
+    expect(report.bf16.available).toBe((report.bf16.avx512_bf16 || report.bf16.amx_bf16) && report.bf16.tensorflow === true);
+  });
+
+  it('fails before any run when the YAML insists on mixed_bfloat16 where it is unavailable, naming the option', async () => {
+    // XP_NATIVE_KERNELS=0 turns the native ops off, which is one way bf16 is unavailable (as on a CPU without it).
+    const sets = ['training.precision=mixed_bfloat16', 'training.precision_fallback=error'];
+    const r = await xp(['run', 'test/fixtures/tiny.yaml', ...sets.flatMap((s) => ['--set', s])], { ...env(), XP_NATIVE_KERNELS: '0' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/training\.precision: mixed_bfloat16 is not available here: .*XP_NATIVE_KERNELS=0.*training\.precision_fallback: float32/);
+    expect(r.stderr).not.toMatch(/model baseline-cnn|epoch 1/);
   });
 
   it('runs on the pure-JS cpu backend only when asked (--backend cpu), and says so loudly', async () => {

@@ -41,6 +41,7 @@ describe('xp run against a real MLflow server (sqlite store)', () => {
     expect(cli.stderr).toMatch(/backend: tensorflow \(native TensorFlow 2\.\d+/);
     const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
     expect(tags['xp.backend']).toBe('tensorflow');
+    expect(tags['xp.precision']).toBe('float32'); // training.precision's default
   });
 
   it('ends FINISHED with the YAML name, note and standard tags', () => {

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { discriminated, NonNegativeInt, NonNegativeNumber, PositiveInt, PositiveNumber, Strict } from './fields.js';
+import { discriminated, NonNegativeInt, NonNegativeNumber, PositiveInt, PositiveNumber, Strict, StringOptions } from './fields.js';
 
 const learningRate = PositiveNumber({ description: 'Initial learning rate.', default: 0.001 });
 
@@ -24,6 +24,10 @@ export const OptimizerSchemas = {
   ),
 };
 
+/** Numeric precision of training, with Keras's policy names. */
+export const PRECISIONS = ['float32', 'mixed_bfloat16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
 /** The `training` section. */
 export const TrainingSchema = Strict(
   {
@@ -32,6 +36,19 @@ export const TrainingSchema = Strict(
     eval_batch_size: PositiveInt({ description: 'Sequences per evaluation step.', default: 512 }),
     optimizer: discriminated(OptimizerSchemas, { description: 'Optimizer.', default: { type: 'adam' } }),
     label_smoothing: Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Label smoothing of each head\'s cross-entropy.', default: 0 }),
+    precision: StringOptions(PRECISIONS, {
+      description:
+        'Numeric precision, as Keras\'s policies: `float32`, or `mixed_bfloat16` (convolutions and matmuls with their bias, ReLU and gradients in ' +
+        'bfloat16; weights, optimizer state, loss and softmax in float32). mixed_bfloat16 needs a CPU with AVX512-BF16 or AMX-BF16 ' +
+        'and the native backend; elsewhere xp trains in float32 and says so, unless precision_fallback is `error`.',
+      default: 'float32',
+    }),
+    precision_fallback: StringOptions(['float32', 'error'] as const, {
+      description:
+        'What `precision: mixed_bfloat16` does where bfloat16 is not available: `float32` trains in float32 (and logs it), ' +
+        '`error` fails before training, naming training.precision.',
+      default: 'float32',
+    }),
     threads: Strict(
       {
         intra_op: NonNegativeInt({ description: 'TensorFlow intra-op threads (0 = TensorFlow decides).', default: 0 }),

@@ -66,6 +66,13 @@ describe('loadSweep', () => {
     ]);
   });
 
+  it('sweeps training.precision over its two values and rejects another', async () => {
+    await expect(parseSweepText(sweepText('training.precision: { values: [float32, mixed_bfloat16] }'), inline)).resolves.toBeDefined();
+    expect(await problems(sweepText('training.precision: { values: [float32, float16] }'))).toEqual([
+      expect.stringMatching(/parameter 'training\.precision' = "float16" is not valid for the experiment .*training\.precision must be one of/),
+    ]);
+  });
+
   it('points at the experiment reference when the file is missing', async () => {
     const text = sweepText('model.dropout: { values: [0.2] }').replace('./experiment.yaml', './nope.yaml');
     expect(await problems(text)).toEqual([

@@ -2,11 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { describeBackend, loadBackend, type BackendInfo } from '../backend/native-backend.js';
 import { MlflowClient, mlflowBin, resolveTrackingUri } from '../mlflow/index.js';
 import { stateDir } from '../run/state-dir.js';
+import { bf16Support, type Bf16Support } from '../training/native/precision.js';
 
 interface DoctorReport {
   node: string;
   platform: string;
   backend: BackendInfo | { name: 'unavailable'; error: string };
+  /** Whether `training.precision: mixed_bfloat16` trains in bf16 here (CPU flags, and a bf16 Conv2D on the backend). */
+  bf16: Bf16Support;
   mlflow: { venvBinary: string | null; venvVersion: string | null; trackingUri: string | null; embedded: boolean; serverVersion: string | null; reachable: boolean; error?: string };
   stateDir: string;
 }
@@ -52,6 +55,7 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<boolean> 
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     backend: await probeBackend(),
+    bf16: bf16Support(),
     mlflow: await probeMlflow(),
     stateDir: stateDir(),
   };
@@ -69,6 +73,12 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<boolean> 
         `devices         ${b.devices.join(', ')}${b.nvidiaSmi ? ' (nvidia-smi present)' : ' (no NVIDIA GPU detected)'}`,
       );
     }
+    const f = report.bf16;
+    const has = (on: boolean) => (on ? 'yes' : 'no');
+    lines.push(
+      `bfloat16        ${f.available ? 'available: training.precision mixed_bfloat16 trains in bf16' : `not available (mixed_bfloat16 trains in float32): ${f.reason}`}`,
+      `                CPU AVX512-BF16 ${has(f.avx512_bf16)}, AMX-BF16 ${has(f.amx_bf16)}, AMX-TILE ${has(f.amx_tile)}; TensorFlow bf16 Conv2D ${f.tensorflow === null ? 'not tried' : has(f.tensorflow)}`,
+    );
     const m = report.mlflow;
     lines.push(
       `mlflow venv     ${m.venvBinary ? `${m.venvBinary} (${m.venvVersion})` : 'missing: run `npm run setup`'}`,

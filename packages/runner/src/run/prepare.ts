@@ -4,12 +4,13 @@
 // bad architecture fails in milliseconds rather than after loading.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, type LoadedExperiment } from '@xp/core';
+import { ConfigError, type LoadedExperiment, type Precision } from '@xp/core';
 import { DataFileError, type DataBundle, type TargetSpec } from '@xp/data';
 import { ModelConfigError, modelSummary, type ModelSummary } from '@xp/models';
 import { backendBanner, BackendError, loadBackend, type BackendInfo, type BackendName } from '../backend/native-backend.js';
 import { taskNameFor, type Registries } from '../registries/registries.js';
 import type { BoundTask } from '../tasks/task.js';
+import { resolvePrecision } from '../training/native/precision.js';
 
 /** What a run trains: the data, the task bound to it, and the model with the task's head. */
 export interface Prepared {
@@ -18,6 +19,8 @@ export interface Prepared {
   task: BoundTask;
   model: tf.LayersModel;
   summary: ModelSummary;
+  /** What training computes in: `training.precision`, or float32 after a fallback on a CPU without bfloat16. */
+  precision: Precision;
   /** Frees the data's and the model's tensors. */
   dispose(): void;
 }
@@ -46,6 +49,8 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
   if (info.name !== 'tensorflow' && backend === 'tensorflow') {
     throw new BackendError(`training needs the native TensorFlow backend but '${info.name}' is active; run \`npx xp doctor\`.`);
   }
+  // A YAML that insists on bfloat16 where it is missing fails here, naming the option.
+  const precision = resolvePrecision(c.training, o.log);
   const problems = (await dataset.inspect?.(c.data, { baseDir })) ?? [];
   if (problems.length) throw new DataFileError(problems);
 
@@ -63,7 +68,7 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
     const summary = modelSummary(model);
     o.log(`model ${c.model.type}: ${summary.params.toLocaleString('en-US')} parameters; task ${task.name}, headline ${task.headline.metric} (${task.headline.mode})`);
     const [m, d] = [model, data];
-    return { backend: info, data: d, task, model: m, summary, dispose: () => (d.dispose(), m.dispose()) };
+    return { backend: info, data: d, task, model: m, summary, precision, dispose: () => (d.dispose(), m.dispose()) };
   } catch (e) {
     data?.dispose();
     model?.dispose();

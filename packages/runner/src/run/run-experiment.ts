@@ -88,7 +88,8 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   const prepared = await prepare(exp, registries, { backend: opts.backend, log, preloaded: opts.preloaded, onBackendReady: () => (marks.backend_ready = Date.now()) });
   try {
     // git (commit, dirty tree) runs while the rest starts up.
-    const tags = runTags(exp, prepared.backend.name, prepared.task);
+    // xp.precision: what training runs in (the param training.precision is what was asked; they differ after a fallback).
+    const tags = runTags(exp, prepared.backend.name, prepared.task).then((t) => ({ ...t, 'xp.precision': prepared.precision }));
     tags.catch(() => undefined);
     await opts.beforeRun;
     const resumed = opts.resume ? await readResumeState(opts.resume.dir) : undefined;
@@ -197,6 +198,7 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
       batchSize: c.training.batch_size,
       evalBatchSize: c.training.eval_batch_size,
       validate: Object.hasOwn(data.info.splits, 'val'),
+      precision: r.prepared.precision,
       callbacks: callbackList,
       progress: createProgress(task.progressFields),
       initialEpoch: resumed?.completedEpochs,

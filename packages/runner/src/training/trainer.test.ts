@@ -8,6 +8,8 @@ import { CallbackList } from '../callbacks/callback-list.js';
 import type { Callback, Logs } from '../callbacks/callback.js';
 import { EarlyStopping } from '../callbacks/early-stopping.js';
 import { evaluate } from './evaluate.js';
+import { cpuBf16Flags } from './native/bfloat16.js';
+import { observeNativeOps } from './native/exec.js';
 import { setLearningRate } from './learning-rate.js';
 import { createOptimizer } from './optimizer.js';
 import { train } from './trainer.js';
@@ -104,4 +106,24 @@ describe('train', () => {
       s.optimizer.dispose();
     });
   }
+
+  const bf16Cpu = cpuBf16Flags();
+  it.skipIf(!bf16Cpu.avx512_bf16 && !bf16Cpu.amx_bf16)('trains in bf16 when told precision mixed_bfloat16 (bf16 casts in the step), in float32 by default', async () => {
+    const casts = { float32: 0, mixed_bfloat16: 0 };
+    for (const precision of ['float32', 'mixed_bfloat16'] as const) {
+      const { data, task, model, optimizer } = await setup();
+      observeNativeOps((op) => void (op === 'Cast' && casts[precision]++));
+      try {
+        const r = await train({ model, optimizer, task, data, epochs: 2, batchSize: 64, evalBatchSize: 64, validate: false, callbacks: new CallbackList([]), precision });
+        expect(r.history[1].loss).toBeLessThan(r.history[0].loss);
+      } finally {
+        observeNativeOps(null);
+      }
+      data.dispose();
+      model.dispose();
+      optimizer.dispose();
+    }
+    expect(casts.float32).toBe(0);
+    expect(casts.mixed_bfloat16).toBeGreaterThan(0);
+  });
 });

@@ -2,6 +2,7 @@
 // the learning rate or restore weights of a model with several heads cleanly, and because we want one
 // tidy-wrapped step with metric counts accumulated on the backend (no per-batch JS metric work).
 import * as tf from '@tensorflow/tfjs';
+import type { Precision } from '@xp/core';
 import type { CallbackList } from '../callbacks/callback-list.js';
 import type { CallbackState, CallbackTarget, Logs } from '../callbacks/callback.js';
 import { disposeBatch, type DataBundle } from '@xp/data';
@@ -34,6 +35,8 @@ export interface TrainOptions {
   initialEpoch?: number;
   /** Callback states saved by the run being resumed (see CallbackList.states). */
   callbackStates?: Record<string, CallbackState>;
+  /** The precision of the native step, already resolved (native/precision.ts). Defaults to float32. */
+  precision?: Precision;
 }
 
 export interface TrainResult {
@@ -55,7 +58,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   };
   o.callbacks.setTarget(target);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const forward = trainingForward(model);
+  const forward = trainingForward(model, { precision: o.precision });
   const history: Logs[] = [];
   const tensorsPerEpoch: number[] = [];
   const batches = Math.ceil(data.count('train') / o.batchSize);

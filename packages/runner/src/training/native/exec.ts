@@ -4,6 +4,10 @@
 // (tracked by tidy/dispose), so these ops mix freely with tfjs ones.
 import type * as tf from '@tensorflow/tfjs';
 import { nativeBackend, type NativeBackend, type OpAttr } from '@xp/data';
+import { TF_BFLOAT16 } from './bfloat16.js';
+
+/** The dtypes native ops are told about (bfloat16 only on the TensorFlow side; see bfloat16.ts). */
+export type NativeDtype = 'float32' | 'int32' | 'bfloat16';
 
 /** Told of every native op run, with its wall time (eager CPU ops finish before they return). */
 export type NativeOpObserver = (op: string, inputs: tf.Tensor[], ms: number) => void;
@@ -17,7 +21,7 @@ export function observeNativeOps(o: NativeOpObserver | null): void {
 
 /** Runs TensorFlow ops by name and builds their attributes. */
 export class NativeOps {
-  constructor(private readonly backend: NativeBackend) {}
+  constructor(readonly backend: NativeBackend) {}
 
   /** Runs an op with one output. */
   run(op: string, inputs: tf.Tensor[], attrs: OpAttr[]): tf.Tensor {
@@ -37,10 +41,16 @@ export class NativeOps {
     return out;
   }
 
-  /** A type attribute (float32 unless `int32`). */
-  type(name: string, dtype: 'float32' | 'int32' = 'float32'): OpAttr {
+  /** A type attribute (float32 unless told otherwise). */
+  type(name: string, dtype: NativeDtype = 'float32'): OpAttr {
     const b = this.backend.binding;
-    return { name, type: b.TF_ATTR_TYPE, value: dtype === 'int32' ? b.TF_INT32 : b.TF_FLOAT };
+    return { name, type: b.TF_ATTR_TYPE, value: dtype === 'int32' ? b.TF_INT32 : dtype === 'bfloat16' ? TF_BFLOAT16 : b.TF_FLOAT };
+  }
+
+  /** Casts a float tensor to `to` (float32 ↔ bfloat16) with TensorFlow's Cast; the tensor's real type is the other. */
+  cast(x: tf.Tensor, to: 'float32' | 'bfloat16'): tf.Tensor {
+    const from = to === 'bfloat16' ? 'float32' : 'bfloat16';
+    return this.run('Cast', [x], [this.type('SrcT', from), this.type('DstT', to), this.bool('Truncate', false)]);
   }
 
   int(name: string, value: number | number[]): OpAttr {

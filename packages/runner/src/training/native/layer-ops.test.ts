@@ -4,22 +4,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { nativeBackend } from '@xp/data';
 import { NativeOps, nativeOps } from './exec.js';
 import { hasMklMaxPool, nativeConv2d, nativeConvPool, nativeDense, nativeDropout, nativeMaxPool, nativeRelu } from './layer-ops.js';
+import { rand, valueAndGrads } from './value-and-grads.testing.js';
 
 const nt = nativeOps() as NativeOps;
-const rand = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
-
-/** Values and gradients (w.r.t. every input) of `f` under a random cotangent, as plain arrays. */
-function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]) {
-  const [y, ...grads] = tf.tidy(() => {
-    const out = f(...inputs);
-    const dy = rand(out.shape, 99);
-    return [out, ...tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), dy)))(inputs)];
-  });
-  // Read outside tidy: tidy would walk every element of a returned typed array looking for tensors.
-  const result = { value: y.dataSync(), grads: grads.map((g) => g.dataSync()) };
-  tf.dispose([y, ...grads]);
-  return result;
-}
 
 /** Element-wise |a − b| ≤ 10^−digits · max(1, |b|), reported as the worst element (one assertion, fast on big arrays). */
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, digits = 4) {

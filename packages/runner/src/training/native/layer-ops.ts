@@ -3,6 +3,22 @@
 // composite, BiasAddGrad instead of a broadcast Sum, the oneDNN max-pool gradient with its forward workspace
 // instead of TensorFlow's slow reference MaxPoolGrad, and no input gradient for a layer that reads the model's
 // input. The math is the one tfjs computes; only kernels and their count change.
+//
+// Mixed bfloat16 (`compute: 'bfloat16'`, Keras's mixed_bfloat16): the convolution/matmul ops run everything
+// inside them in bf16 — Conv2D/MatMul, max pooling, bias, ReLU and all their gradients — on oneDNN's
+// AMX/AVX512-BF16 kernels, as Keras's mixed policy runs a layer; the variables stay float32 (the kernel and bias
+// are read as float32 and cast per step), so the optimizer and its state are float32. What crosses an op's
+// boundary is float32 by default: the op casts its input in and its output out (and the gradients the other
+// way). tfjs has no bf16 dtype, so a bf16 tensor is a float32-labelled handle (bfloat16.ts) that no tfjs kernel
+// may read, and between ops tfjs runs code on activations — reshapes/flatten, layers without a native op, the
+// tape's gradient accumulation (`add` where a tensor has two consumers) — none of which know the real type.
+// Casting at the boundary keeps every tensor tfjs computes on really float32, so every fallback stays correct.
+// Only where the caller knows that one op's output feeds exactly one other such op and nothing else
+// (`Bf16Edges`, decided by training-forward.ts from the model's graph) does the value, and its gradient, cross
+// that edge in bf16: tfjs's tape then only hands the handle from one op to the other, and two casts each way are
+// saved (a cast of a [128,14,42,32] activation costs ~1.4 ms; a baseline step ~55 ms). Native reshape/transpose
+// ops (`nativeReshape`, `nativeTranspose`) let an edge pass through layout layers. The ops save their bf16
+// input and kernel for the backward pass, so nothing is cast twice.
 import * as tf from '@tensorflow/tfjs';
 import type { OpAttr } from '@xp/data';
 import type { NativeOps } from './exec.js';
@@ -29,27 +45,67 @@ export interface GradNeeds {
 
 const int32Shape = (t: tf.Tensor) => tf.tensor1d(t.shape, 'int32');
 
+/** The type a convolution or matmul computes in: float32, or bfloat16 under mixed precision. */
+export type ComputeDtype = 'float32' | 'bfloat16';
+
+/**
+ * Under bfloat16, which side of an op is an edge to another bf16 op (see the top of this module): `input`, the
+ * input arrives in bf16 and its gradient leaves in bf16; `output`, the output leaves in bf16 and its gradient
+ * arrives in bf16. Neither under float32.
+ */
+export interface Bf16Edges {
+  input?: boolean;
+  output?: boolean;
+}
+
+/**
+ * The casts at an op's boundary: `in`/`out` for its weights and their gradients, and for the input, the output and
+ * their gradients the same unless that side is a bf16 edge. All identities under float32.
+ */
+function boundaryCasts(nt: NativeOps, compute: ComputeDtype, edges: Bf16Edges = {}) {
+  const bf16 = compute === 'bfloat16';
+  if (!bf16 && (edges.input || edges.output)) throw new Error('bf16 edges need compute bfloat16');
+  const same = (t: tf.Tensor) => t;
+  const toCompute = (t: tf.Tensor): tf.Tensor => (bf16 ? nt.cast(t, 'bfloat16') : t);
+  const toFloat32 = (t: tf.Tensor): tf.Tensor => (bf16 ? nt.cast(t, 'float32') : t);
+  return {
+    in: toCompute,
+    out: toFloat32,
+    input: edges.input ? same : toCompute,
+    inputGrad: edges.input ? same : toFloat32,
+    output: edges.output ? same : toFloat32,
+    outputGrad: edges.output ? same : toCompute,
+  };
+}
+
 /** A layer's differentiable inputs: the input only when its gradient is needed, the kernel, the bias if any. */
 const layerInputs = (x: tf.Tensor, kernel: tf.Tensor, b: tf.Tensor | null, needs: GradNeeds) => [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
 
 /**
- * The bias and optional ReLU that follow a convolution or matmul, forward and backward: `apply` adds them,
- * `reluGrad` takes the output's gradient back through the ReLU, `grads` lists the gradients in
- * {@link layerInputs} order (input and kernel gradients are thunks, so an unneeded one is never computed).
+ * The bias and optional ReLU that follow a convolution or matmul, in `compute`, forward and backward: `apply` adds
+ * them (the float32 bias cast in), `reluGrad` takes the output's gradient back through the ReLU, `grads` lists the
+ * gradients in {@link layerInputs} order, the kernel's and bias's cast out to float32 (the input's is cast by the
+ * op, as its edge says; input and kernel gradients are thunks, so an unneeded one is never computed).
  */
-function biasRelu(nt: NativeOps, relu: boolean) {
-  const T = nt.type('T');
+function biasRelu(nt: NativeOps, relu: boolean, compute: ComputeDtype = 'float32') {
+  const T = nt.type('T', compute);
+  const cast = boundaryCasts(nt, compute);
   const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
   const plain: OpAttr[] = [T];
+  // TensorFlow's CPU BiasAddGrad accumulates a bf16 input in bf16 (75 % off for a [128,14,42,32] gradient), while
+  // Sum accumulates in float32 (only its result is rounded), as Keras's broadcast-add gradient does.
+  const sum: OpAttr[] = [T, nt.type('Tidx', 'int32'), nt.bool('keep_dims', false)];
+  const biasGrad = (d: tf.Tensor): tf.Tensor =>
+    compute === 'bfloat16' ? nt.run('Sum', [d, tf.tensor1d([...Array(d.rank - 1).keys()], 'int32')], sum) : nt.run('BiasAddGrad', [d], bias);
   return {
     apply(z: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
-      let y = b ? nt.run('BiasAdd', [z, b], bias) : z;
+      let y = b ? nt.run('BiasAdd', [z, cast.in(b)], bias) : z;
       if (relu) y = nt.run('Relu', [y], plain);
       return y;
     },
     reluGrad: (dy: tf.Tensor, y: tf.Tensor): tf.Tensor => (relu ? nt.run('ReluGrad', [dy, y], plain) : dy),
     grads(needs: GradNeeds, b: tf.Tensor | null, dBiased: tf.Tensor, inputGrad: () => tf.Tensor, kernelGrad: () => tf.Tensor): tf.Tensor[] {
-      return [...(needs.input ? [inputGrad()] : []), kernelGrad(), ...(b ? [nt.run('BiasAddGrad', [dBiased], bias)] : [])];
+      return [...(needs.input ? [inputGrad()] : []), cast.out(kernelGrad()), ...(b ? [cast.out(biasGrad(dBiased))] : [])];
     },
   };
 }
@@ -61,9 +117,9 @@ export interface Conv2dSpec {
   relu: boolean;
 }
 
-function convAttrs(nt: NativeOps, spec: Conv2dSpec): OpAttr[] {
+function convAttrs(nt: NativeOps, spec: Conv2dSpec, compute: ComputeDtype): OpAttr[] {
   return [
-    nt.type('T'),
+    nt.type('T', compute),
     nt.int('strides', [1, spec.strides[0], spec.strides[1], 1]),
     nt.bool('use_cudnn_on_gpu', true),
     nt.str('padding', spec.padding.toUpperCase()),
@@ -73,26 +129,32 @@ function convAttrs(nt: NativeOps, spec: Conv2dSpec): OpAttr[] {
   ];
 }
 
-/** conv2d → bias → optional ReLU, as Conv2D/BiasAdd/Relu forward and their TensorFlow gradients backward. */
-export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec) {
-  const conv = convAttrs(nt, spec);
-  const tail = biasRelu(nt, spec.relu);
-  return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D =>
-    differentiable(
+/**
+ * conv2d → bias → optional ReLU, as Conv2D/BiasAdd/Relu forward and their TensorFlow gradients backward, in
+ * `compute`; `edges` says which sides stay bf16 (see the top of this module).
+ */
+export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec, compute: ComputeDtype = 'float32') {
+  const conv = convAttrs(nt, spec, compute);
+  const tail = biasRelu(nt, spec.relu, compute);
+  return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds, edges?: Bf16Edges): tf.Tensor4D => {
+    const cast = boundaryCasts(nt, compute, edges);
+    return differentiable(
       layerInputs(x, kernel, b, needs),
       () => {
-        const y = tail.apply(nt.run('Conv2D', [x, kernel], conv), b);
-        return { value: y, save: [x, kernel, y] };
+        const [xc, kc] = [cast.input(x), cast.in(kernel)];
+        const y = tail.apply(nt.run('Conv2D', [xc, kc], conv), b);
+        return { value: cast.output(y), save: [xc, kc, y] };
       },
-      (dy, [xs, k, y]) => {
-        const dz = tail.reluGrad(dy, y);
+      (dy, [xc, kc, y]) => {
+        const dz = tail.reluGrad(cast.outputGrad(dy), y);
         return tail.grads(
           needs, b, dz,
-          () => nt.run('Conv2DBackpropInput', [int32Shape(xs), k, dz], conv),
-          () => nt.run('Conv2DBackpropFilter', [xs, int32Shape(k), dz], conv),
+          () => cast.inputGrad(nt.run('Conv2DBackpropInput', [int32Shape(xc), kc, dz], conv)),
+          () => nt.run('Conv2DBackpropFilter', [xc, int32Shape(kc), dz], conv),
         );
       },
     ) as tf.Tensor4D;
+  };
 }
 
 /** Max-pooling settings (NHWC). */
@@ -102,9 +164,9 @@ export interface MaxPoolSpec {
   padding: 'same' | 'valid';
 }
 
-function maxPoolAttrs(nt: NativeOps, spec: MaxPoolSpec): OpAttr[] {
+function maxPoolAttrs(nt: NativeOps, spec: MaxPoolSpec, compute: ComputeDtype = 'float32'): OpAttr[] {
   return [
-    nt.type('T'),
+    nt.type('T', compute),
     nt.int('ksize', [1, spec.pool[0], spec.pool[1], 1]),
     nt.int('strides', [1, spec.strides[0], spec.strides[1], 1]),
     nt.str('padding', spec.padding.toUpperCase()),
@@ -163,36 +225,42 @@ export function nativeMaxPool(nt: NativeOps, spec: MaxPoolSpec) {
  * conv2d → bias → optional ReLU → max pool, computed as conv2d → max pool → bias → ReLU: max pooling commutes
  * with adding a per-channel constant and with ReLU (both monotonic), so the result and every gradient are the
  * same, but the bias, the ReLU and the ReLU gradient touch a quarter of the elements (for 2×2 pooling).
- * Needs {@link hasMklMaxPool}.
+ * Needs {@link hasMklMaxPool}. In `compute`, with `edges` as {@link nativeConv2d}.
  */
-export function nativeConvPool(nt: NativeOps, conv: Conv2dSpec, pool: MaxPoolSpec) {
-  const convA = convAttrs(nt, conv);
-  const poolA = maxPoolAttrs(nt, pool);
-  const tail = biasRelu(nt, conv.relu);
-  return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor4D =>
-    differentiable(
+export function nativeConvPool(nt: NativeOps, conv: Conv2dSpec, pool: MaxPoolSpec, compute: ComputeDtype = 'float32') {
+  const convA = convAttrs(nt, conv, compute);
+  const poolA = maxPoolAttrs(nt, pool, compute);
+  const tail = biasRelu(nt, conv.relu, compute);
+  return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds, edges?: Bf16Edges): tf.Tensor4D => {
+    const cast = boundaryCasts(nt, compute, edges);
+    return differentiable(
       layerInputs(x, kernel, b, needs),
       () => {
-        const z = nt.run('Conv2D', [x, kernel], convA);
+        const [xc, kc] = [cast.input(x), cast.in(kernel)];
+        const z = nt.run('Conv2D', [xc, kc], convA);
         const [p, workspace] = nt.runN('_MklNativeMaxPool', [z], poolA, 2);
         const y = tail.apply(p, b);
-        return { value: y, save: [x, kernel, z, p, workspace, y] };
+        return { value: cast.output(y), save: [xc, kc, z, p, workspace, y] };
       },
-      (dy, [xs, k, z, p, workspace, y]) => {
-        const dq = tail.reluGrad(dy, y);
+      (dy, [xc, kc, z, p, workspace, y]) => {
+        const dq = tail.reluGrad(cast.outputGrad(dy), y);
         const dz = nt.run('_MklNativeMaxPoolGrad', [z, p, dq, workspace], poolA);
         return tail.grads(
           needs, b, dq,
-          () => nt.run('Conv2DBackpropInput', [int32Shape(xs), k, dz], convA),
-          () => nt.run('Conv2DBackpropFilter', [xs, int32Shape(k), dz], convA),
+          () => cast.inputGrad(nt.run('Conv2DBackpropInput', [int32Shape(xc), kc, dz], convA)),
+          () => nt.run('Conv2DBackpropFilter', [xc, int32Shape(kc), dz], convA),
         );
       },
     ) as tf.Tensor4D;
+  };
 }
 
-/** x·W + b → optional ReLU on a 2-D input, as MatMul/BiasAdd/Relu and their TensorFlow gradients. */
-export function nativeDense(nt: NativeOps, relu: boolean) {
-  const T = nt.type('T');
+/**
+ * x·W + b → optional ReLU on a 2-D input, as MatMul/BiasAdd/Relu and their TensorFlow gradients, in `compute`,
+ * with `edges` as {@link nativeConv2d}.
+ */
+export function nativeDense(nt: NativeOps, relu: boolean, compute: ComputeDtype = 'float32') {
+  const T = nt.type('T', compute);
   const matmul = (ta: boolean, tb: boolean): OpAttr[] => [T, nt.bool('transpose_a', ta), nt.bool('transpose_b', tb)];
   const [mm, mmTa, mmTb] = [matmul(false, false), matmul(true, false), matmul(false, true)];
   // dz·Wᵀ: for large weights oneDNN's BatchMatMul with adj_y is ~15 % faster than MatMul with transpose_b
@@ -200,19 +268,55 @@ export function nativeDense(nt: NativeOps, relu: boolean) {
   const bmmAdjY: OpAttr[] = [T, nt.bool('adj_x', false), nt.bool('adj_y', true)];
   const inputGrad = (dz: tf.Tensor, k: tf.Tensor) =>
     k.size >= 1 << 21 ? nt.run('BatchMatMulV2', [dz, k], bmmAdjY) : nt.run('MatMul', [dz, k], mmTb);
-  const tail = biasRelu(nt, relu);
-  return (x: tf.Tensor2D, kernel: tf.Tensor2D, b: tf.Tensor1D | null, needs: GradNeeds): tf.Tensor2D =>
-    differentiable(
+  const tail = biasRelu(nt, relu, compute);
+  return (x: tf.Tensor2D, kernel: tf.Tensor2D, b: tf.Tensor1D | null, needs: GradNeeds, edges?: Bf16Edges): tf.Tensor2D => {
+    const cast = boundaryCasts(nt, compute, edges);
+    return differentiable(
       layerInputs(x, kernel, b, needs),
       () => {
-        const y = tail.apply(nt.run('MatMul', [x, kernel], mm), b);
-        return { value: y, save: [x, kernel, y] };
+        const [xc, kc] = [cast.input(x), cast.in(kernel)];
+        const y = tail.apply(nt.run('MatMul', [xc, kc], mm), b);
+        return { value: cast.output(y), save: [xc, kc, y] };
       },
-      (dy, [xs, k, y]) => {
-        const dz = tail.reluGrad(dy, y);
-        return tail.grads(needs, b, dz, () => inputGrad(dz, k), () => nt.run('MatMul', [xs, dz], mmTa));
+      (dy, [xc, kc, y]) => {
+        const dz = tail.reluGrad(cast.outputGrad(dy), y);
+        return tail.grads(needs, b, dz, () => cast.inputGrad(inputGrad(dz, kc)), () => nt.run('MatMul', [xc, dz], mmTa));
       },
     ) as tf.Tensor2D;
+  };
+}
+
+/**
+ * A reshape or transpose as a tape entry whose gradient is the inverse reshape/transpose: native, so that it can
+ * carry a bf16 edge (see the top of this module) through a Flatten, Reshape or Permute layer, whose tfjs kernels
+ * would be told the wrong type. It computes in the type its input arrives in and casts only where its two sides
+ * differ (an edge on one side only).
+ */
+function layoutOp(nt: NativeOps, op: (x: tf.Tensor, T: ComputeDtype) => tf.Tensor, inverse: (dy: tf.Tensor, T: ComputeDtype) => tf.Tensor) {
+  return (x: tf.Tensor, edges: Bf16Edges = {}): tf.Tensor => {
+    const T: ComputeDtype = edges.input ? 'bfloat16' : 'float32';
+    const outT: ComputeDtype = edges.output ? 'bfloat16' : 'float32';
+    const convert = (t: tf.Tensor, from: ComputeDtype, to: ComputeDtype) => (from === to ? t : nt.cast(t, to));
+    return differentiable(
+      [x],
+      () => ({ value: convert(op(x, T), T, outT), save: [] }),
+      (dy) => [inverse(convert(dy, outT, T), T)],
+    );
+  };
+}
+
+/** Reshapes to `shape` (one entry may be -1); `edges` as {@link nativeConv2d}, also under float32 (then none). */
+export function nativeReshape(nt: NativeOps) {
+  const reshape = (t: tf.Tensor, shape: number[], T: ComputeDtype) => nt.run('Reshape', [t, tf.tensor1d(shape, 'int32')], [nt.type('T', T), nt.type('Tshape', 'int32')]);
+  return (x: tf.Tensor, shape: number[], edges?: Bf16Edges): tf.Tensor =>
+    layoutOp(nt, (t, T) => reshape(t, shape, T), (dy, T) => reshape(dy, x.shape, T))(x, edges);
+}
+
+/** Transposes by `perm`; `edges` as {@link nativeReshape}. */
+export function nativeTranspose(nt: NativeOps, perm: number[]) {
+  const inverse = perm.map((_, i) => perm.indexOf(i));
+  const transpose = (t: tf.Tensor, p: number[], T: ComputeDtype) => nt.run('Transpose', [t, tf.tensor1d(p, 'int32')], [nt.type('T', T), nt.type('Tperm', 'int32')]);
+  return (x: tf.Tensor, edges?: Bf16Edges): tf.Tensor => layoutOp(nt, (t, T) => transpose(t, perm, T), (dy, T) => transpose(dy, inverse, T))(x, edges);
 }
 
 /** ReLU whose gradient is TensorFlow's ReluGrad (tfjs-node's builds a tensor of ones in JavaScript). */

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '@xp/core';
 import { sequenceModel } from '../../testing/experiment.testing.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nativeLayerNames, trainingForward } from './training-forward.js';
+import { cpuBf16Flags } from './bfloat16.js';
+import { bf16EdgeNames, nativeLayerNames, trainingForward } from './training-forward.js';
 import { expectClose } from '../expect-close.testing.js';
 
 const baseline: ModelConfig = { type: 'baseline-cnn', filters: [4, 8], kernel_size: 3, dense_units: 16, dropout: 0, length_head: true };
@@ -99,4 +100,45 @@ describe('trainingForward', () => {
     const fallback = [trainingForward(model)(cpuX)].flat().map((t) => t.arraySync());
     native.forEach((o, i) => expectClose(o, fallback[i]));
   });
+});
+
+const bf16Flags = cpuBf16Flags();
+describe.skipIf(!bf16Flags.avx512_bf16 && !bf16Flags.amx_bf16)('trainingForward under mixed_bfloat16', () => {
+  it('keeps activations bf16 only along edges between native bf16 steps, each output with one reader', () => {
+    const [b, sh, bn] = [buildModel(baseline, shape), buildModel(shared, shape), buildModel(perPositionBn, shape)];
+    models.push(b, sh, bn);
+    const edges = (m: tf.LayersModel) => bf16EdgeNames(m, { precision: 'mixed_bfloat16' });
+    // Through the layout layers (flatten, the slot reshapes and permute) to the dense that reads them; into the
+    // output reshape, which casts out.
+    expect(edges(b)).toEqual(['pool_0→conv_1', 'pool_1→flatten', 'flatten→dense', 'digit_logits→digits']);
+    expect(edges(sh)).toEqual([
+      'block_0_pool→block_1_conv_0', 'block_1_pool→block_2_conv_0', 'block_2_conv_0_relu→slots', 'slots→slots_first',
+      'slots_first→slot_features', 'slot_features→slot_dense', 'slot_dense→digits',
+    ]);
+    // Batch norm (a tfjs layer) reads the convolution, and the dense's output has four readers (3 heads, length).
+    expect(edges(bn)).toEqual(['flatten→dense', 'head_0_hidden→head_0', 'head_0→head_0_row', 'head_1_hidden→head_1', 'head_1→head_1_row', 'head_2_hidden→head_2', 'head_2→head_2_row']);
+    expect(bf16EdgeNames(sh)).toEqual([]);
+  });
+
+  for (const [name, config] of Object.entries({ baseline, shared, perPositionBn })) {
+    it(`gives float32's outputs and gradients within bf16's tolerance (${name})`, () => {
+      const model = buildModel(config, shape);
+      models.push(model);
+      const bf16 = run(model, trainingForward(model, { precision: 'mixed_bfloat16' }));
+      const f32 = run(model, trainingForward(model));
+      const flat = (a: unknown) => [a].flat(Infinity as 1) as number[];
+      /** Relative L2 error of a against b. */
+      const l2 = (a: unknown, b: unknown) => {
+        const [x, y] = [flat(a), flat(b)];
+        let [d2, b2] = [0, 0];
+        x.forEach((v, i) => { d2 += (v - y[i]) ** 2; b2 += y[i] ** 2; });
+        return Math.sqrt(d2 / b2);
+      };
+      bf16.outs.forEach((o, i) => expect(l2(o, f32.outs[i])).toBeLessThan(1e-2));
+      expect(l2(bf16.outs, f32.outs)).toBeGreaterThan(0);
+      // ReLU and pooling kinks move a few elements (see bfloat16.test.ts); on a batch of 3 images that is up to
+      // 10 % of a convolution kernel's gradient (measured 1.5–10 %), so gradients get a looser bound.
+      bf16.grads.forEach((g, i) => expect(l2(g, f32.grads[i])).toBeLessThan(0.15));
+    });
+  }
 });
