@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as tfn from '@tensorflow/tfjs-node-gpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeBatch, type DataBundle } from '../dataset-type.js';
+import { datasetTypes } from '../registry.js';
 import { imageFolderDataset, type ImageFolderConfig } from './index.js';
 
 let tmp: string;
@@ -240,6 +241,11 @@ describe('image_folder: bad input', () => {
     await mkdir(path.join(root, 'b'));
     await writeFile(path.join(root, 'b', 'x.png'), 'garbage');
     expect(await inspect(config(root, { on_bad_file: 'skip' }))).toEqual([{ file: root, message: expect.stringMatching(/class 'b' has no readable images/) }]);
+  });
+
+  it('is the registry entry of data.type image_folder; its schema leaves `type` to the registry', () => {
+    expect(datasetTypes.image_folder).toBe(imageFolderDataset);
+    expect(Object.keys(imageFolderDataset.schema.properties)).not.toContain('type');
   });
 
   it('checks normalize lengths and fractions on the config alone', () => {

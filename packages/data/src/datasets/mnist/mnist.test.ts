@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig, EvalVariantConfig } from '@xp/core';
 import { describe, expect, it } from 'vitest';
 import { disposeBatch, type DataBundle } from '../dataset-type.js';
+import { datasetTypes } from '../registry.js';
 import { mnistDataset, mnistRows, type MnistConfig } from './index.js';
 
 const config = (o: Partial<MnistConfig> = {}): MnistConfig => ({
@@ -102,6 +103,12 @@ describe('mnist dataset', () => {
     data.dispose();
     expect(tf.memory().numTensors).toBe(before);
     expect(() => data.count('train')).toThrow(/disposed/);
+  });
+
+  it('is the registry entry of data.type mnist; its schema leaves `type` to the registry', () => {
+    expect(datasetTypes.mnist).toBe(mnistDataset);
+    expect(Object.keys(mnistDataset.schema.properties)).not.toContain('type');
+    expect(mnistDataset.target!(config())).toEqual({ kind: 'class', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
   });
 
   it('checks subset sizes against the config alone', () => {
