@@ -1,4 +1,6 @@
 import type { DatasetType } from './dataset-type.js';
+import { imageFolderDataset } from './image_folder/index.js';
+import { mnistDataset } from './mnist/index.js';
 import { mnistSequences } from './mnist_sequences/index.js';
 import { tableDataset } from './table/index.js';
 
@@ -9,5 +11,7 @@ import { tableDataset } from './table/index.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry is typed by its own schema
 export const datasetTypes: Readonly<Record<string, DatasetType<any>>> = {
   mnist_sequences: mnistSequences,
+  mnist: mnistDataset,
+  image_folder: imageFolderDataset,
   table: tableDataset,
 };
