@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-node-gpu';
 import * as tf from '@tensorflow/tfjs';
-import { buildModel } from '@xp/models';
+import { sequenceModel } from '../../testing/experiment.testing.js';
 import { describe, expect, it } from 'vitest';
 import { cpuBf16Flags, probeBf16Conv } from './bfloat16.js';
 import { NativeOps, nativeOps, observeNativeOps } from './exec.js';
@@ -162,8 +162,8 @@ describe.skipIf(!bf16Here)('mixed bfloat16 layer ops (this CPU has AVX512-BF16/A
   });
 
   /** Trains a tiny baseline CNN from a fixed initialisation on one fixed batch: the loss per step and the tensor count after it. */
-  function trainTiny(precision: 'float32' | 'mixed_bfloat16', steps: number) {
-    const model = buildModel({ type: 'baseline-cnn', filters: [8, 16], kernel_size: 3, dense_units: 32, dropout: 0, length_head: false }, { height: 28, width: 84, maxLen: 3, numClasses: 11, seed: 3 });
+  async function trainTiny(precision: 'float32' | 'mixed_bfloat16', steps: number) {
+    const model = await sequenceModel({ type: 'baseline-cnn', filters: [8, 16], kernel_size: 3, dense_units: 32, dropout: 0, length_head: false }, 3);
     const forward = trainingForward(model, { precision });
     const x = tf.randomUniform([32, 28, 84, 1], 0, 1, 'float32', 5);
     const labels = tf.oneHot(tf.randomUniform([32, 3], 0, 11, 'int32', 6), 11);
@@ -187,9 +187,9 @@ describe.skipIf(!bf16Here)('mixed bfloat16 layer ops (this CPU has AVX512-BF16/A
     return { losses, counts, dtypes };
   }
 
-  it('a tiny model trains under mixed_bfloat16 as under float32 (loss decreases), with a flat tensor count across steps', () => {
-    const bf16 = trainTiny('mixed_bfloat16', 30);
-    const f32 = trainTiny('float32', 30);
+  it('a tiny model trains under mixed_bfloat16 as under float32 (loss decreases), with a flat tensor count across steps', async () => {
+    const bf16 = await trainTiny('mixed_bfloat16', 30);
+    const f32 = await trainTiny('float32', 30);
     expect(bf16.losses.every(Number.isFinite)).toBe(true);
     expect(bf16.losses[0]).toBeCloseTo(f32.losses[0], 2); // same initialisation, forward within bf16's rounding
     expect(bf16.losses[29]).toBeLessThan(0.7 * bf16.losses[0]);

@@ -104,8 +104,8 @@ describe('trainingForward', () => {
 
 const bf16Flags = cpuBf16Flags();
 describe.skipIf(!bf16Flags.avx512_bf16 && !bf16Flags.amx_bf16)('trainingForward under mixed_bfloat16', () => {
-  it('keeps activations bf16 only along edges between native bf16 steps, each output with one reader', () => {
-    const [b, sh, bn] = [buildModel(baseline, shape), buildModel(shared, shape), buildModel(perPositionBn, shape)];
+  it('keeps activations bf16 only along edges between native bf16 steps, each output with one reader', async () => {
+    const [b, sh, bn] = [await sequenceModel(baseline), await sequenceModel(shared), await sequenceModel(perPositionBn)];
     models.push(b, sh, bn);
     const edges = (m: tf.LayersModel) => bf16EdgeNames(m, { precision: 'mixed_bfloat16' });
     // Through the layout layers (flatten, the slot reshapes and permute) to the dense that reads them; into the
@@ -121,8 +121,8 @@ describe.skipIf(!bf16Flags.avx512_bf16 && !bf16Flags.amx_bf16)('trainingForward 
   });
 
   for (const [name, config] of Object.entries({ baseline, shared, perPositionBn })) {
-    it(`gives float32's outputs and gradients within bf16's tolerance (${name})`, () => {
-      const model = buildModel(config, shape);
+    it(`gives float32's outputs and gradients within bf16's tolerance (${name})`, async () => {
+      const model = await sequenceModel(config);
       models.push(model);
       const bf16 = run(model, trainingForward(model, { precision: 'mixed_bfloat16' }));
       const f32 = run(model, trainingForward(model));
