@@ -1,6 +1,6 @@
 // Helpers shared by the benchmark's Node scripts: argument parsing, timed slices, and the one-JSON-line-per-
 // measurement protocol that run.mjs reads (the Python runners print the same shape; see bench_common.py).
-/* global process */
+/* global process, performance */
 
 /**
  * Parses `--key value`, `--flag` and repeatable `--set a=b` arguments. Numbers stay strings; callers convert.
@@ -94,3 +94,22 @@ export function emit(record) {
 }
 
 export const round = (x, d = 1) => (Number.isFinite(x) ? Number(x.toFixed(d)) : x);
+
+/**
+ * A callback timing the wall time between epoch starts (list it first, so it sees an epoch before any tracking
+ * callback acts).
+ */
+export function epochClock() {
+  return {
+    name: 'bench_epoch_clock',
+    starts: [],
+    end: 0,
+    onEpochBegin() { this.starts.push(performance.now()); },
+    onTrainEnd() { this.end = performance.now(); },
+    /** Epoch durations in seconds, the first one dropped (it absorbs the switch between modes). */
+    epochs() {
+      const t = [...this.starts, this.end];
+      return t.slice(2).map((x, i) => (x - t[i + 1]) / 1000);
+    },
+  };
+}

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadExperiment } from '../packages/core/dist/index.js';
+import { NO_PLUGINS } from '../packages/runner/dist/plugins/load-plugins.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -19,9 +20,17 @@ export const RECIPE_FILE = MODEL_FILES.final;
 /** Sequences per training step in every throughput measurement (the issue fixes it, whatever the YAML says). */
 export const BENCH_BATCH = 128;
 
-/** Loads one experiment file relative to the repository root, with `--set`-style overrides. */
+/**
+ * Loads one experiment file relative to the repository root, with `--set`-style overrides, validated against the
+ * built-in registries (datasets, models, tasks) as `xp run` without plugins validates it.
+ */
+export function loadExp(file, overrides = []) {
+  return loadExperiment(path.resolve(ROOT, file), { overrides, extensions: NO_PLUGINS.extensions });
+}
+
+/** The resolved config of {@link loadExp}. */
 export function loadConfig(file, overrides = []) {
-  return loadExperiment(path.resolve(ROOT, file), { overrides }).then((e) => e.config);
+  return loadExp(file, overrides).then((e) => e.config);
 }
 
 /**

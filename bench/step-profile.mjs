@@ -17,16 +17,15 @@ import { loadBackend } from '../packages/runner/dist/backend/native-backend.js';
 import { observeNativeOps } from '../packages/runner/dist/training/native/exec.js';
 import { trainingForward } from '../packages/runner/dist/training/native/training-forward.js';
 import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
-import { asSequenceOutputs, correctCounts, sequenceLoss } from '../packages/runner/dist/training/sequence-metrics.js';
-import { buildModel } from '../packages/models/dist/index.js';
+import { asSequenceOutputs, correctCounts, sequenceLoss } from '../packages/runner/dist/tasks/sequence/metrics.js';
 import { intArg, median, parseArgs, threadInfo } from './lib.mjs';
 import { buildSpec } from './spec.mjs';
+import { benchModel } from './xp-model.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 await loadBackend('tensorflow');
 const spec = await buildSpec();
 const which = args.model ?? 'baseline';
-const m = spec.models[which];
 const batch = intArg(args, 'batch', 128);
 const steps = intArg(args, 'steps', 20);
 const { height, width } = spec.input;
@@ -43,8 +42,8 @@ function tfjsLoss(out) {
 }
 
 /** One implementation's phases, each a function returning a tensor to read (so the work is finished). */
-function variant(name) {
-  const model = buildModel(m.model, { height, width, maxLen: spec.maxLen, numClasses: spec.numClasses, seed: m.seed });
+async function variant(name) {
+  const { model } = await benchModel(which);
   const tfjs = name === 'tfjs';
   const optimizer = tfjs ? tf.train.adam(spec.optimizer.learning_rate, spec.optimizer.beta1, spec.optimizer.beta2, spec.optimizer.epsilon) : createOptimizer(spec.optimizer);
   const vars = model.trainableWeights.map((w) => w.read());
@@ -88,7 +87,8 @@ function timeIt(f) {
 
 const names = String(args.variants ?? 'tfjs,xp').split(',');
 for (const n of names) if (!['tfjs', 'xp', 'xp-bf16'].includes(n)) throw new Error(`--variants: unknown '${n}'; expected tfjs, xp, xp-bf16`);
-const variants = names.map(variant);
+const variants = [];
+for (const n of names) variants.push(await variant(n));
 for (let i = 0; i < 3; i++) for (const v of variants) for (const f of Object.values(v.phases)) timeIt(f);
 const times = variants.map((v) => Object.fromEntries(Object.keys(v.phases).map((k) => [k, []])));
 for (let i = 0; i < steps; i++) {

@@ -1,6 +1,6 @@
 // xp's side of the benchmark: one measurement per process (so peak RSS belongs to that measurement), printed as
-// JSON lines. Everything runs through the project's compiled packages: models from @xp/models' buildModel,
-// training through the runner's own train() (the loop `xp run` uses), data through @xp/data's pipeline.
+// JSON lines. Everything runs through the project's compiled packages: models built as `xp run` builds them
+// (the architecture's trunk plus the sequence task's head, see xp-model.mjs), training through the runner's own train() (the loop `xp run` uses), data through @xp/data's pipeline.
 //
 //   node bench/xp-bench.mjs <task> [options]      (run.mjs calls this; see bench/README.md)
 //   tasks: throughput | scaling | pipeline | inference | mlflow | tta
@@ -11,10 +11,10 @@ import { CallbackList } from '../packages/runner/dist/callbacks/callback-list.js
 import { resolvePrecision } from '../packages/runner/dist/training/native/precision.js';
 import { train } from '../packages/runner/dist/training/trainer.js';
 import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
-import { buildModel } from '../packages/models/dist/index.js';
-import { createDataBundle } from '../packages/data/dist/index.js';
+import { createDataBundle, disposeBatch } from '../packages/data/dist/index.js';
 import { emit, intArg, median, parseArgs, percentile, round, setEmitBase, sliceRates, slicePlan, threadInfo } from './lib.mjs';
-import { BENCH_BATCH, buildSpec, loadConfig, RECIPE_FILE } from './spec.mjs';
+import { benchModel, prepareModel } from './xp-model.mjs';
+import { BENCH_BATCH, buildSpec, loadExp, RECIPE_FILE } from './spec.mjs';
 
 const log = (m) => process.stderr.write(`[xp-bench] ${m}\n`);
 
@@ -26,9 +26,6 @@ function precisionOf(args, configured = 'float32') {
   const precision = resolvePrecision({ precision: args.precision ?? configured, precision_fallback: 'error' }, log);
   return { precision, runner: precision === 'mixed_bfloat16' ? 'xp-bf16' : 'xp' };
 }
-
-/** The model shape buildModel wants, from the spec. */
-const shapeOf = (spec, seed) => ({ height: spec.input.height, width: spec.input.width, maxLen: spec.maxLen, numClasses: spec.numClasses, seed });
 
 /**
  * A BatchSource of `batches` copies of one random batch: the training step alone, with no input pipeline cost
@@ -43,7 +40,7 @@ function syntheticSource(spec, batchSize, batches) {
   return {
     count: () => batches * batchSize,
     *batches() {
-      for (let i = 0; i < batches; i++) yield { xs: xs.clone(), ys: ys.clone(), lengths: lengths.clone() };
+      for (let i = 0; i < batches; i++) yield { xs: xs.clone(), ys: ys.clone(), extras: { lengths: lengths.clone() } };
     },
     dispose: () => tf.dispose([xs, ys, lengths]),
   };
@@ -79,12 +76,12 @@ function planFrom(args, d) {
  * tensor count before, after the epoch (+ Adam's two scalars and two slots per weight) and after the optimizer
  * is disposed: `leaked` is what training left behind.
  */
-async function timedEpoch(spec, model, source, batchSize, plan, precision = 'float32') {
+async function timedEpoch(spec, model, task, source, batchSize, plan, precision = 'float32') {
   const before = tf.memory().numTensors;
   const optimizer = createOptimizer(spec.optimizer);
   const timer = batchTimer();
   const result = await train({
-    model, optimizer, data: source, epochs: 1, batchSize, evalBatchSize: 512, validate: false, callbacks: new CallbackList([timer]), precision,
+    model, optimizer, task, data: source, epochs: 1, batchSize, evalBatchSize: 512, validate: false, callbacks: new CallbackList([timer]), precision,
   });
   optimizer.dispose();
   const rates = sliceRates(timer.ends, plan, batchSize);
@@ -95,13 +92,12 @@ async function timedEpoch(spec, model, source, batchSize, plan, precision = 'flo
 async function throughput(args, backend) {
   const spec = await buildSpec();
   const which = args.model ?? 'final';
-  const m = spec.models[which];
   const batchSize = intArg(args, 'batch', BENCH_BATCH);
   const plan = planFrom(args, { warmup: 10, slices: 7, sliceBatches: 8 });
   const { precision, runner } = backend === 'cpu' ? { precision: 'float32', runner: 'tfjs-cpu' } : precisionOf(args);
-  const model = buildModel(m.model, shapeOf(spec, m.seed));
+  const { model, task } = await benchModel(which);
   const source = syntheticSource(spec, batchSize, plan.batches);
-  const { rates, tensors } = await timedEpoch(spec, model, source, batchSize, plan, precision);
+  const { rates, tensors } = await timedEpoch(spec, model, task, source, batchSize, plan, precision);
   emit({
     kind: 'throughput', runner, model: which, precision, batch: batchSize, params: model.countParams(),
     seq_per_s: round(median(rates), backend === 'cpu' ? 2 : 1), slices: rates.map((r) => round(r, 2)), plan, tensors,
@@ -117,10 +113,11 @@ async function scaling(args) {
   const batchSize = intArg(args, 'batch', BENCH_BATCH);
   const trainCount = intArg(args, 'train-count', 50_000);
   const plan = planFrom(args, { warmup: 5, slices: 5, sliceBatches: 6 });
-  const c = await loadConfig(RECIPE_FILE, [...args.set, `data.train.count=${trainCount}`]);
+  const exp = await loadExp(RECIPE_FILE, [...args.set, `data.train.count=${trainCount}`]);
+  const c = exp.config;
   const bundle = await createDataBundle(c.data, c.augment, c.seed);
-  const model = buildModel(c.model, shapeOf(spec, c.seed));
-  const { rates, tensors } = await timedEpoch(spec, model, limitedSource(bundle, batchSize, plan.batches), batchSize, plan);
+  const { model, task } = prepareModel(exp, false);
+  const { rates, tensors } = await timedEpoch(spec, model, task, limitedSource(bundle, batchSize, plan.batches), batchSize, plan);
   emit({
     kind: 'scaling', runner: 'xp', model: 'final', batch: batchSize, train_count: trainCount, seq_per_s: round(median(rates)),
     slices: rates.map((r) => round(r)), plan, tensors, threads: threadInfo(),
@@ -133,7 +130,7 @@ async function scaling(args) {
 async function pipeline(args) {
   const batchSize = intArg(args, 'batch', BENCH_BATCH);
   const plan = planFrom(args, { warmup: 3, slices: 7, sliceBatches: 10 });
-  const c = await loadConfig(RECIPE_FILE, args.set);
+  const c = (await loadExp(RECIPE_FILE, args.set)).config;
   const before = tf.memory().numTensors;
   const t0 = performance.now();
   const bundle = await createDataBundle(c.data, c.augment, c.seed);
@@ -144,7 +141,8 @@ async function pipeline(args) {
     // tfjs-node executes ops eagerly; reading one scalar makes sure the canvas really exists before the clock stops.
     const probe = tf.sum(b.xs);
     probe.dataSync();
-    tf.dispose([probe, b.xs, b.ys, b.lengths]);
+    probe.dispose();
+    disposeBatch(b);
     ends[i++] = performance.now();
   }
   const rates = sliceRates(ends, plan, batchSize);
@@ -160,8 +158,7 @@ async function pipeline(args) {
 /** model.predict of the final model: latency at batch 1, throughput at batch 256. */
 async function inference(args) {
   const spec = await buildSpec();
-  const m = spec.models.final;
-  const model = buildModel(m.model, shapeOf(spec, m.seed));
+  const { model } = await benchModel('final');
   const { height, width } = spec.input;
   const timeOne = async (x) => {
     const t = performance.now();
@@ -192,8 +189,9 @@ async function inference(args) {
 
 const tasks = {
   throughput, scaling, pipeline, inference,
-  mlflow: async (args) => (await import('./xp-mlflow.mjs')).mlflowOverhead(args, { shapeOf, syntheticSource }),
-  tta: async (args) => (await import('./xp-tta.mjs')).timeToAccuracy(args, { shapeOf, precisionOf }),
+  mlflow: async (args) => (await import('./xp-mlflow.mjs')).mlflowOverhead(args, { syntheticSource }),
+  'system-metrics': async (args) => (await import('./xp-system-metrics.mjs')).systemMetricsOverhead(args, { syntheticSource }),
+  tta: async (args) => (await import('./xp-tta.mjs')).timeToAccuracy(args, { precisionOf }),
 };
 
 async function main() {

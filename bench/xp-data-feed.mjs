@@ -7,9 +7,8 @@
 // stdout: one JSON header line {height, width, maxLen, count, batch}, then for every batch a little-endian uint32
 // n followed by n·H·W float32 pixels and n·maxLen int32 labels (10 = blank); a 0 ends each epoch.
 /* global process, Buffer */
-import * as tf from '@tensorflow/tfjs';
 import { loadBackend } from '../packages/runner/dist/backend/native-backend.js';
-import { createDataBundle } from '../packages/data/dist/index.js';
+import { createDataBundle, disposeBatch } from '../packages/data/dist/index.js';
 import { intArg, parseArgs } from './lib.mjs';
 import { loadConfig, RECIPE_FILE } from './spec.mjs';
 
@@ -41,7 +40,7 @@ async function main() {
     for (const b of bundle.batches(split, batch, epoch)) {
       const n = b.ys.shape[0];
       const [xs, ys] = await Promise.all([b.xs.data(), b.ys.data()]);
-      tf.dispose([b.xs, b.ys, b.lengths]);
+      disposeBatch(b);
       await write(u32(n));
       await write(Buffer.from(xs.buffer, xs.byteOffset, xs.byteLength));
       await write(Buffer.from(ys.buffer, ys.byteOffset, ys.byteLength));

@@ -17,27 +17,11 @@ import { Journal } from '../packages/runner/dist/tracking/spool/journal.js';
 import { RunTracker } from '../packages/runner/dist/tracking/spool/run-tracker.js';
 import { train } from '../packages/runner/dist/training/trainer.js';
 import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
-import { buildModel } from '../packages/models/dist/index.js';
-import { emit, intArg, median, round, threadInfo } from './lib.mjs';
+import { emit, epochClock, intArg, median, round, threadInfo } from './lib.mjs';
 import { BENCH_BATCH, buildSpec } from './spec.mjs';
+import { benchModel } from './xp-model.mjs';
 
 const MODES = ['none', 'metrics', 'metrics+plots'];
-
-/** Wall time between epoch starts (listed first, so it sees an epoch before any tracking callback acts). */
-function epochClock() {
-  return {
-    name: 'bench_epoch_clock',
-    starts: [],
-    end: 0,
-    onEpochBegin() { this.starts.push(performance.now()); },
-    onTrainEnd() { this.end = performance.now(); },
-    /** Epoch durations in seconds, the first one dropped (it absorbs the switch between modes). */
-    epochs() {
-      const t = [...this.starts, this.end];
-      return t.slice(2).map((x, i) => (x - t[i + 1]) / 1000);
-    },
-  };
-}
 
 /** Renders the learning-curve and LR plots of the history so far and uploads them, like the run's reports. */
 async function uploadHistoryPlots(client, runId, history, dir) {
@@ -61,9 +45,8 @@ function timeCalls(client, method, into) {
   };
 }
 
-export async function mlflowOverhead(args, { shapeOf, syntheticSource }) {
+export async function mlflowOverhead(args, { syntheticSource }) {
   const spec = await buildSpec();
-  const m = spec.models.final;
   const batchSize = BENCH_BATCH;
   const epochBatches = intArg(args, 'epoch-batches', 20);
   const epochs = intArg(args, 'epochs', 3);
@@ -78,7 +61,7 @@ export async function mlflowOverhead(args, { shapeOf, syntheticSource }) {
     throw new Error(`no MLflow server could be started: ${e.message.split('\n')[0]}`, { cause: e });
   }
   const serverStartS = (performance.now() - t0) / 1000;
-  const model = buildModel(m.model, shapeOf(spec, m.seed));
+  const { model, task } = await benchModel('final');
   const source = syntheticSource(spec, batchSize, epochBatches);
   const optimizer = createOptimizer(spec.optimizer);
   const latency = { logBatch: [], logArtifact: [] };
@@ -91,7 +74,7 @@ export async function mlflowOverhead(args, { shapeOf, syntheticSource }) {
     const experimentId = await client.getOrCreateExperiment('xp-bench');
     const interruption = new Interruption({ log: () => {} });
     const fit = (callbacks, n) =>
-      train({ model, optimizer, data: source, epochs: n, batchSize, evalBatchSize: 512, validate: false, callbacks: new CallbackList(callbacks) });
+      train({ model, optimizer, task, data: source, epochs: n, batchSize, evalBatchSize: 512, validate: false, callbacks: new CallbackList(callbacks) });
     await fit([], 1); // warm-up: kernels, allocator, Adam's slots
     const tensorsBefore = tf.memory().numTensors;
     const runs = [];

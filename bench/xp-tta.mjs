@@ -7,10 +7,10 @@ import { CallbackList } from '../packages/runner/dist/callbacks/callback-list.js
 import { createCallback } from '../packages/runner/dist/callbacks/registry.js';
 import { train } from '../packages/runner/dist/training/trainer.js';
 import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
-import { buildModel } from '../packages/models/dist/index.js';
 import { createDataBundle } from '../packages/data/dist/index.js';
 import { emit, intArg, round, threadInfo } from './lib.mjs';
-import { buildSpec, loadConfig, RECIPE_FILE } from './spec.mjs';
+import { loadExp, RECIPE_FILE } from './spec.mjs';
+import { prepareModel } from './xp-model.mjs';
 
 /**
  * Stops training at the first epoch whose `val_exact_match` reaches `target`, or once `maxMinutes` have passed,
@@ -33,22 +33,25 @@ export function targetStop(target, maxMinutes, runner) {
   };
 }
 
-export async function timeToAccuracy(args, { shapeOf, precisionOf }) {
+export async function timeToAccuracy(args, { precisionOf }) {
   const target = Number(args.target ?? 0.99);
   const maxEpochs = intArg(args, 'max-epochs', 60);
   const maxMinutes = Number(args['max-minutes'] ?? 120);
-  const spec = await buildSpec(args.set);
-  const c = await loadConfig(RECIPE_FILE, args.set);
+  const exp = await loadExp(RECIPE_FILE, args.set);
+  const c = exp.config;
   const bundle = await createDataBundle(c.data, c.augment, c.seed);
-  const model = buildModel(c.model, shapeOf(spec, c.seed));
+  // The task carries training.label_smoothing; the model is the trunk plus the task's head, as `xp run` builds it.
+  const { model, task } = prepareModel(exp, Object.hasOwn(bundle.info.splits, 'val'));
   const optimizer = createOptimizer(c.training.optimizer);
-  const deps = { runDir: os.tmpdir(), totalEpochs: maxEpochs, log: (m) => process.stderr.write(`${m}\n`), saveCheckpoint: async () => {} };
+  const deps = {
+    runDir: os.tmpdir(), totalEpochs: maxEpochs, log: (m) => process.stderr.write(`${m}\n`), saveCheckpoint: async () => {}, headline: task.headline,
+  };
   const { precision, runner } = precisionOf(args, c.training.precision);
   const stop = targetStop(target, maxMinutes, runner);
   try {
     const result = await train({
-      model, optimizer, data: bundle, epochs: maxEpochs, batchSize: c.training.batch_size, evalBatchSize: c.training.eval_batch_size,
-      validate: true, labelSmoothing: c.training.label_smoothing, precision, callbacks: new CallbackList([...c.callbacks.map((cb) => createCallback(cb, deps)), stop]),
+      model, optimizer, task, data: bundle, epochs: maxEpochs, batchSize: c.training.batch_size, evalBatchSize: c.training.eval_batch_size,
+      validate: true, precision, callbacks: new CallbackList([...c.callbacks.map((cb) => createCallback(cb, deps)), stop]),
     });
     emit({
       kind: 'tta', runner, precision, target, reached: Boolean(stop.reached), seconds: stop.reached?.s ?? null, epochs: stop.reached?.epoch ?? result.epochsRun,

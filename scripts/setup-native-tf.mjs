@@ -7,25 +7,51 @@
 // deps/include, and build the addon from source. Libraries and the built addon are cached outside
 // node_modules so that `npm ci` (which wipes node_modules) does not cost a rebuild.
 //
-// Environment: XP_TF_SOURCE=download|wheel forces one path; XP_CACHE_DIR moves the cache.
+// Two variants, each with its own cache (libraries and built addon):
+// - cpu (default): libtensorflow from the `tensorflow-cpu` wheel.
+// - gpu (XP_TF_VARIANT=gpu, or by default when `nvidia-smi` is found): libtensorflow from the `tensorflow`
+//   wheel, which carries CUDA kernels, and CUDA/cuDNN from the `nvidia-*-cu12` wheels its `and-cuda` extra
+//   names. Those are unpacked beside libtensorflow as in a Python site-packages (`<cache>/nvidia/<pkg>/lib`),
+//   because the wheel's libraries find them through their RUNPATH (`$ORIGIN/../nvidia/<pkg>/lib`): that is the
+//   library path, and it needs no LD_LIBRARY_PATH. Without a GPU, TensorFlow falls back to its CPU kernels.
+//
+// Environment: XP_TF_VARIANT=cpu|gpu picks the variant; XP_TF_SOURCE=download|wheel forces one path;
+// XP_CACHE_DIR moves the cache; XP_TFJS_PKG_DIR builds into another copy of the tfjs-node-gpu package (used
+// by scripts/check-gpu-build.sh, so that a check never replaces the working addon).
+/* global process, console, URL */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const TF_WHEEL = 'tensorflow-cpu';
 const TF_WHEEL_VERSION = '2.21.0';
+// The runtime wheels of `tensorflow[and-cuda]==2.21.0` (its METADATA's Requires-Dist for that extra).
+const CUDA_WHEELS = [
+  'nvidia-cublas-cu12>=12.5.3.2,<13.0', 'nvidia-cuda-cupti-cu12>=12.5.82,<13.0', 'nvidia-cuda-nvcc-cu12>=12.5.82,<13.0',
+  'nvidia-cuda-nvrtc-cu12>=12.5.82,<13.0', 'nvidia-cuda-runtime-cu12>=12.5.82,<13.0', 'nvidia-cudnn-cu12>=9.3.0.75,<10.0',
+  'nvidia-cufft-cu12>=11.2.3.61,<12.0', 'nvidia-curand-cu12>=10.3.6.82,<11.0', 'nvidia-cusolver-cu12>=11.6.3.83,<12.0',
+  'nvidia-cusparse-cu12>=12.5.1.3,<13.0', 'nvidia-nccl-cu12>=2.27.7,<3.0', 'nvidia-nvjitlink-cu12>=12.5.82,<13.0',
+];
 const DOWNLOAD_TIMEOUT_MS = 180_000;
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const pkgJson = require.resolve('@tensorflow/tfjs-node-gpu/package.json', { paths: [root] });
+const pkgJson = process.env.XP_TFJS_PKG_DIR
+  ? path.join(path.resolve(process.env.XP_TFJS_PKG_DIR), 'package.json')
+  : require.resolve('@tensorflow/tfjs-node-gpu/package.json', { paths: [root] });
 const pkgDir = path.dirname(pkgJson);
 const pkg = JSON.parse(fs.readFileSync(pkgJson, 'utf8'));
 const cacheDir = process.env.XP_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'xp');
 const markerPath = path.join(pkgDir, 'deps', 'xp-source.json');
 const nodePrefix = path.dirname(path.dirname(process.execPath));
+const hasNvidiaSmi = spawnSync('nvidia-smi', ['-L']).status === 0;
+const variant = process.env.XP_TF_VARIANT ?? (hasNvidiaSmi ? 'gpu' : 'cpu');
+if (variant !== 'cpu' && variant !== 'gpu') {
+  console.error(`[xp setup] ERROR: XP_TF_VARIANT=${variant}: expected cpu or gpu`);
+  process.exit(1);
+}
+const TF_WHEEL = variant === 'gpu' ? 'tensorflow' : 'tensorflow-cpu';
 
 function log(msg) {
   console.log(`[xp setup] ${msg}`);
@@ -50,7 +76,7 @@ function bindingPaths() {
 function addonWorks() {
   const r = spawnSync(
     process.execPath,
-    ['-e', "const tf=require('@tensorflow/tfjs-node-gpu');process.stdout.write(tf.getBackend()+' '+tf.version.tfjs)"],
+    ['-e', `const tf=require(${JSON.stringify(pkgDir)});process.stdout.write(tf.getBackend()+' '+tf.version.tfjs)`],
     { cwd: root, encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } },
   );
   return r.status === 0 && r.stdout.startsWith('tensorflow');
@@ -96,7 +122,7 @@ function stageWheel(tfDir) {
   if (!run(python(), ['-m', 'pip', 'download', '--no-deps', '--quiet', `${TF_WHEEL}==${TF_WHEEL_VERSION}`, '-d', wheels])) {
     throw new Error(`pip could not download ${TF_WHEEL}==${TF_WHEEL_VERSION}; check that PyPI is reachable.`);
   }
-  const wheel = fs.readdirSync(wheels).find((f) => f.startsWith(`${TF_WHEEL.replace('-', '_')}-${TF_WHEEL_VERSION}`) && f.endsWith('.whl'));
+  const wheel = fs.readdirSync(wheels).find((f) => f.startsWith(`${TF_WHEEL.replace('-', '_')}-${TF_WHEEL_VERSION}-`) && f.endsWith('.whl'));
   if (!wheel) throw new Error(`no ${TF_WHEEL} wheel found in ${wheels} after pip download`);
   const tmp = `${tfDir}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -126,6 +152,59 @@ with zipfile.ZipFile(whl) as z:
   fs.renameSync(tmp, tfDir);
 }
 
+/** `nvidia_cudnn_cu12-9.28.0.42-py3-…whl` → `9.28.0.42`. */
+function wheelVersion(file) {
+  return file.split('-')[1];
+}
+
+/**
+ * Unpacks the CUDA/cuDNN runtime wheels beside libtensorflow, under `<tfDir>/nvidia/<pkg>/lib`, where the
+ * RUNPATH of the `tensorflow` wheel's libraries looks (`$ORIGIN/../nvidia/<pkg>/lib`). Returns the versions.
+ */
+function stageCuda(tfDir) {
+  const done = path.join(tfDir, 'nvidia', 'xp-cuda.json');
+  if (fs.existsSync(done)) return JSON.parse(fs.readFileSync(done, 'utf8'));
+  const wheels = path.join(cacheDir, 'wheels');
+  log(`fetching the CUDA/cuDNN runtime wheels (${CUDA_WHEELS.length} nvidia-*-cu12 packages, ~3 GB the first time)…`);
+  if (!run(python(), ['-m', 'pip', 'download', '--no-deps', '--quiet', '--disable-pip-version-check', ...CUDA_WHEELS, '-d', wheels])) {
+    throw new Error('pip could not download the nvidia-*-cu12 wheels; check that PyPI is reachable.');
+  }
+  const names = CUDA_WHEELS.map((spec) => spec.split(/[<>=]/)[0].replace(/-/g, '_'));
+  const files = names.map((n) => {
+    // The newest of the cached versions that satisfy the range (pip just fetched it).
+    const found = fs.readdirSync(wheels).filter((f) => f.startsWith(`${n}-`) && f.endsWith('.whl')).sort((a, b) => wheelVersion(a).localeCompare(wheelVersion(b), undefined, { numeric: true }));
+    if (!found.length) throw new Error(`no ${n} wheel in ${wheels} after pip download`);
+    return found.at(-1);
+  });
+  const tmp = path.join(tfDir, 'nvidia.tmp');
+  fs.rmSync(tmp, { recursive: true, force: true });
+  log('unpacking the CUDA/cuDNN libraries…');
+  // Only the runtime: shared libraries and the tools TensorFlow may call (ptxas, libdevice); no headers.
+  const script = `
+import sys, zipfile, os, shutil
+out = sys.argv[1]
+for whl in sys.argv[2:]:
+    with zipfile.ZipFile(whl) as z:
+        for info in z.infolist():
+            n = info.filename
+            if not n.startswith('nvidia/') or n.endswith('/') or '/include/' in n:
+                continue
+            dest = os.path.join(out, n[len('nvidia/'):])
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with z.open(info) as src, open(dest, 'wb') as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            if info.external_attr >> 16 & 0o111:
+                os.chmod(dest, 0o755)
+`;
+  if (!run(python(), ['-c', script, tmp, ...files.map((f) => path.join(wheels, f))])) throw new Error('unpacking the nvidia wheels failed');
+  const versions = Object.fromEntries(names.map((n, i) => [n.replace(/_cu12$/, '').replace(/^nvidia_/, ''), wheelVersion(files[i])]));
+  const info = { cuda: versions.cuda_runtime, cudnn: versions.cudnn, wheels: versions };
+  fs.writeFileSync(path.join(tmp, 'xp-cuda.json'), `${JSON.stringify(info, null, 2)}\n`);
+  fs.rmSync(path.join(tfDir, 'nvidia'), { recursive: true, force: true });
+  fs.renameSync(tmp, path.join(tfDir, 'nvidia'));
+  return info;
+}
+
 function cachedBindingDir() {
   const abiKey = `tfjs-node-gpu-${pkg.version}-node-abi${process.versions.modules}-${TF_WHEEL}-${TF_WHEEL_VERSION}-${process.arch}`;
   return path.join(cacheDir, 'bindings', abiKey);
@@ -134,6 +213,7 @@ function cachedBindingDir() {
 function fromWheel() {
   const tfDir = path.join(cacheDir, `libtensorflow-${TF_WHEEL}-${TF_WHEEL_VERSION}`);
   stageWheel(tfDir);
+  const cuda = variant === 'gpu' ? stageCuda(tfDir) : undefined;
   const deps = path.join(pkgDir, 'deps');
   fs.rmSync(deps, { recursive: true, force: true });
   fs.mkdirSync(deps, { recursive: true });
@@ -147,7 +227,7 @@ function fromWheel() {
     fs.cpSync(path.join(cachedBinding, 'lib'), path.join(pkgDir, 'lib'), { recursive: true });
   } else {
     log(`building the addon from source against libtensorflow ${TF_WHEEL_VERSION} (about a minute)…`);
-    const preGyp = require.resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp', { paths: [pkgDir] });
+    const preGyp = require.resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp', { paths: [pkgDir, root] });
     // --nodedir: node-gyp would otherwise download Node's headers; they ship beside the node binary.
     if (!run(process.execPath, [preGyp, 'install', '--build-from-source', `--nodedir=${nodePrefix}`], { cwd: pkgDir })) {
       throw new Error('building the tfjs-node-gpu addon failed (see the compiler output above); a C++ toolchain (g++, make) is required.');
@@ -157,17 +237,31 @@ function fromWheel() {
     fs.cpSync(path.join(pkgDir, 'lib'), path.join(cachedBinding, 'lib'), { recursive: true });
   }
   if (!addonWorks()) throw new Error('the addon built from the wheel does not load; run `npx xp doctor` for details.');
-  writeMarker('wheel', { libtensorflow: `${TF_WHEEL}==${TF_WHEEL_VERSION} from PyPI`, libDir: path.join(tfDir, 'lib') });
-  log(`libtensorflow came from the ${TF_WHEEL} ${TF_WHEEL_VERSION} wheel.`);
+  writeMarker('wheel', {
+    variant, libtensorflow: `${TF_WHEEL}==${TF_WHEEL_VERSION} from PyPI`, libDir: path.join(tfDir, 'lib'),
+    ...(cuda ? { cuda: cuda.cuda, cudnn: cuda.cudnn, cudaDir: path.join(tfDir, 'nvidia'), cudaWheels: cuda.wheels } : {}),
+  });
+  log(`libtensorflow came from the ${TF_WHEEL} ${TF_WHEEL_VERSION} wheel${cuda ? `, CUDA ${cuda.cuda} and cuDNN ${cuda.cudnn} from the nvidia-*-cu12 wheels` : ''}.`);
+}
+
+function readMarker() {
+  try {
+    return JSON.parse(fs.readFileSync(markerPath, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 function main() {
-  if (bindingPaths().length > 0 && fs.existsSync(markerPath) && addonWorks()) {
-    const m = JSON.parse(fs.readFileSync(markerPath, 'utf8'));
-    log(`native TensorFlow addon ready (libtensorflow from the ${m.source}).`);
+  const marker = readMarker();
+  // Markers written before variants existed were all the cpu variant (or the download).
+  if (bindingPaths().length > 0 && marker && (marker.variant ?? 'cpu') === variant && addonWorks()) {
+    log(`native TensorFlow addon ready (${variant} variant, libtensorflow from the ${marker.source}).`);
     return;
   }
   const forced = process.env.XP_TF_SOURCE;
+  // The gpu variant is the 2.21 wheel: the download is TensorFlow 2.9.1 for CUDA 11.2 / cuDNN 8.1.
+  if (variant === 'gpu' && forced !== 'download') return fromWheel();
   // A machine that already built the addon from the wheel (the download failed there before) reuses it.
   const wheelBuiltBefore = fs.existsSync(path.join(cachedBindingDir(), 'lib'));
   if (forced !== 'wheel' && !(wheelBuiltBefore && forced !== 'download') && tryDownload()) return;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One idempotent setup for a fresh machine or a fresh clone: npm dependencies, the native TensorFlow addon,
 # the MLflow venv, and the TypeScript build. Each step is skipped quickly when it is already done.
+# Only what training and MLflow need, and nothing that needs root (it runs in `npm run quickstart`); what only
+# the tests need (a browser) is in scripts/setup-test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
@@ -13,7 +15,6 @@ fi
 
 node scripts/setup-native-tf.mjs
 bash scripts/setup-mlflow.sh
-bash scripts/setup-browser.sh
 
 echo "[xp setup] building the packages…"
 npx nx run-many -t build --outputStyle=static >/dev/null || npx nx run-many -t build --outputStyle=static

@@ -35,7 +35,7 @@ function fixtureCases(): BadCase[] {
       const file = `${DIR}/${f}`;
       const text = fs.readFileSync(path.join(root, file), 'utf8');
       const header = (key: string) => [...text.matchAll(new RegExp(`^# ${key}: (.*)$`, 'gm'))].map((m) => m[1]);
-      // Data files are reported at their absolute path: `$ROOT` stands for the repository root.
+      // `$ROOT` stands for the repository root (paths inside it print relative to it, config and data files alike).
       const expected = header('expect').map((l) => l.replaceAll('$FILE', file).replaceAll('$DIR', DIR).replaceAll('$ROOT', root));
       if (expected.length === 0) throw new Error(`${file}: no '# expect:' line`);
       const name = f.replace(/\.yaml$/, '');

@@ -66,6 +66,10 @@ describe('xp CLI: validate, bad input, doctor', () => {
     expect(report.backend.name).toBe('tensorflow');
     expect(report.backend.tensorflowVersion).toMatch(/^2\.\d+/);
     expect(report.backend.libtensorflowSource).toMatch(/wheel|download/);
+    // The build variant, and CUDA/cuDNN versions exactly when it is the gpu build.
+    expect(['cpu', 'gpu', 'download']).toContain(report.backend.variant);
+    expect(report.backend.cuda === null).toBe(report.backend.variant !== 'gpu');
+    expect(report.backend.gpus.length > 0 ? report.backend.nvidiaSmi : true).toBe(true);
     expect(report.mlflow.reachable).toBe(true);
     expect(report.mlflow.serverVersion).toMatch(/^3\.\d+\.\d+/);
     // bf16: the CPU flags as /proc/cpuinfo lists them; available only with one of them and a working bf16 Conv2D.

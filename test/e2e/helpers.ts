@@ -8,7 +8,7 @@ export const xpBin = path.join(root, 'packages/runner/bin/xp.js');
 
 // libtensorflow's own start-up notes (printed to stderr whenever a command loads TensorFlow, e.g. when `xp validate`
 // builds a model to check its shapes); no environment variable of TF 2.21 silences them. They are not xp's output.
-const TF_STARTUP = /^(WARNING: All log messages before absl::InitializeLog\(\) is called|I0000 .* (port|cpu_feature_guard)\.cc:\d+\] )/;
+const TF_STARTUP = /^(WARNING: All log messages before absl::InitializeLog\(\) is called|I0000 .* (port|cpu_feature_guard)\.cc:\d+\] |To enable the following instructions: .* rebuild TensorFlow)/;
 
 /** `stderr` without libtensorflow's start-up notes, as lines (empty lines dropped). */
 export function xpStderrLines(stderr: string): string[] {

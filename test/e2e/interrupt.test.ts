@@ -71,7 +71,7 @@ describe('interrupted and crashed runs', () => {
     expect(res.code).toBe(130);
     expect(res.stderr).toMatch(/SIGINT: stopping after the current batch/);
     expect(res.stderr.trim().split('\n').at(-1)).toMatch(
-      new RegExp(`^xp: interrupted by SIGINT in epoch \\d+; the MLflow run ended KILLED with a checkpoint under checkpoints/ \\(continue it with \`npx xp run --resume ${runId}\`\\): \\S+${runId}$`),
+      new RegExp(`^xp: interrupted by SIGINT in epoch \\d+; the MLflow run ended KILLED with a checkpoint under checkpoints/ \\(continue it with \`npx xp run --resume ${runId}\`\\): \\S+${runId}\\?workflowType=machine_learning$`),
     );
     expect(res.stderr).not.toMatch(STACK_LINE);
     expect(res.stdout).toBe('');
@@ -138,7 +138,7 @@ describe('interrupted and crashed runs', () => {
 
     const resumed = await xp(['run', '--resume', runId], env());
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout.trim()).toMatch(new RegExp(`/runs/${runId}$`));
+    expect(resumed.stdout.trim()).toMatch(new RegExp(`/runs/${runId}\\?workflowType=machine_learning$`));
     expect(resumed.stderr).toContain(`resuming at epoch ${completed + 1} of 6`);
 
     const run = await getRun(runId);

@@ -50,6 +50,9 @@ describe.skipIf(!availability.run)('comparing runs in the MLflow UI (headless Ch
   let sweep: RestRun;
   let trials: RestRun[];
   let compareUrl: string;
+  let experimentUrl: string;
+  /** The run URLs `xp run` printed, one per step. */
+  const runUrls: string[] = [];
   let shot = 0;
 
   const screenshot = async (name: string) => {
@@ -71,10 +74,12 @@ describe.skipIf(!availability.run)('comparing runs in the MLflow UI (headless Ch
       const res = await xp(['run', step.file, ...step.set.flatMap((s) => ['--set', s])], env);
       if (res.code !== 0) throw new Error(`xp run ${step.file} failed (${res.code}):\n${res.stderr}`);
       steps.push(await getRun(base, runIdFromUrl(res.stdout)));
+      runUrls.push(res.stdout.trim());
     }
     const res = await xp(['sweep', SWEEP_FILE], env);
     if (res.code !== 0) throw new Error(`xp sweep failed (${res.code}):\n${res.stderr}`);
     sweep = await getRun(base, runIdFromOutput(res.stdout));
+    experimentUrl = /^MLflow experiment: (\S+)$/m.exec(res.stderr)?.[1] ?? '';
     trials = await childRuns(base, sweep);
     const cmp = await xp(['compare', ...steps.map((r) => r.info.run_id), '--out', path.join(tmp, 'compare')], env);
     if (cmp.code !== 0) throw new Error(`xp compare failed (${cmp.code}):\n${cmp.stderr}`);
@@ -99,11 +104,37 @@ describe.skipIf(!availability.run)('comparing runs in the MLflow UI (headless Ch
     expect(trials.map((t) => [t.info.run_name, t.info.status])).toEqual([0, 1, 2].map((n) => [`ui-sweep-trial-${n}`, 'FINISHED']));
     expect(new Set([...steps, sweep, ...trials].map((r) => r.info.experiment_id)).size).toBe(1);
     expect(compareUrl).toMatch(/#\/compare-runs\?runs=\[/);
+    expect(experimentUrl.startsWith(`${base}/#/experiments/${sweep.info.experiment_id}`), experimentUrl).toBe(true);
+  });
+
+  it('the experiment URL xp prints opens the Runs table with the headline metrics as columns, for a first-time visitor', async () => {
+    const { page } = browser;
+    // The first page of a fresh profile with no workflow type picked (browser/chromium.ts): the model-training
+    // view must come from the URL.
+    await page.goto(experimentUrl);
+    await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+    const link = (name: string) => page.getByRole('link', { name, exact: true });
+    for (const name of ['01-baseline', '02-validation', 'lr-sweep']) await link(name).waitFor();
+    const header = (name: string) => page.getByRole('columnheader').filter({ hasText: new RegExp(`^\\s*${name}\\s*$`) });
+    const width = page.viewportSize()!.width;
+    for (const key of ['val_exact_match', 'test_exact_match']) {
+      await header(key).first().waitFor();
+      // Shown means on screen, not only in the DOM beyond a horizontal scroll.
+      const box = (await header(key).first().boundingBox())!;
+      expect(box.x + box.width, `${key} column ends at x=${box.x + box.width}`).toBeLessThanOrEqual(width);
+    }
+    // The value in 02-validation's row is the one logged (the row's cells are matched by the grid's row index).
+    const row = await gridRowIndex(link('02-validation'));
+    const logged = metricsOf(steps[1]).test_exact_match;
+    const cell = page.locator(`[role="row"][row-index="${row}"] [col-id="metrics.\`test_exact_match\`"]`).first();
+    await expect.poll(async () => squash(await cell.innerText()), POLL).toMatch(/^\d/);
+    expectShown(squash(await cell.innerText()), logged);
+    await screenshot('experiment-runs-metrics');
   });
 
   it('the experiment page lists the runs by their YAML names, the sweep trials nested under their parent', async () => {
     const { page } = browser;
-    await page.goto(`${base}/#/experiments/${sweep.info.experiment_id}`);
+    await page.goto(experimentUrl);
     const link = (name: string) => page.getByRole('link', { name, exact: true });
     for (const name of ['01-baseline', '02-validation', 'lr-sweep']) await link(name).waitFor();
     // Collapsed: a sweep is one row; its trials are not listed beside the progression runs.
@@ -219,6 +250,17 @@ describe.skipIf(!availability.run)('comparing runs in the MLflow UI (headless Ch
     await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), POLL).toBe(png.readUInt32BE(16));
     expect(await img.isVisible()).toBe(true);
     await screenshot('artifact-learning-curves');
+  });
+
+  it('the run URL xp prints opens the run, whose System metrics tab plots CPU and memory', async () => {
+    const { page } = browser;
+    await page.goto(runUrls[1]);
+    await page.getByRole('heading', { name: '02-validation' }).first().waitFor();
+    await page.getByRole('link', { name: 'System metrics', exact: true }).or(page.getByRole('tab', { name: 'System metrics', exact: true })).first().click();
+    for (const chart of ['cpu_utilization_percentage', 'system_memory_usage_megabytes', 'process_rss_megabytes']) {
+      await page.getByText(chart, { exact: true }).first().waitFor();
+    }
+    await screenshot('run-system-metrics');
   });
 
   it('the run page shows the YAML description as the run description', async () => {

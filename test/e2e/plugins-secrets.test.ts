@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childRuns, getRun, paramsOf, runIdFromOutput, tagsOf, type RestRun } from '../fixtures/sweep/helpers.js';
 import { artifact, rest, runIdFromUrl, xp, xpStderrLines, type CliResult } from './helpers.js';
 
-const PLUGIN = 'experiments/plugins/webhook-notify.mjs';
+const PLUGIN = 'experiments/plugins/webhook/webhook-notify.mjs';
 const FILE = 'test/fixtures/plugin-webhook.yaml';
 const SWEEP = 'test/fixtures/sweep/plugin.yaml';
 const UNKNOWN = `${FILE}:9:11: unknown callback type 'webhook_notify' at callbacks[0]; known: early_stopping, reduce_lr_on_plateau, model_checkpoint, terminate_on_nan, csv_logger, lr_schedule`;

@@ -22,7 +22,7 @@ describe('xp run against a real MLflow server (sqlite store)', () => {
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xp-e2e-'));
     server = await startServer({ backendStoreUri: `sqlite:///${tmp}/mlflow.db`, artifactsDir: path.join(tmp, 'artifacts') });
-    cli = await xp(['run', 'test/fixtures/tiny.yaml', '--set', 'training.epochs=2'], {
+    cli = await xp(['run', 'test/fixtures/tiny.yaml', '--set', 'training.epochs=2', '--set', 'tracking.system_metrics.every_s=0.5'], {
       MLFLOW_TRACKING_URI: server.url,
       XP_STATE_DIR: path.join(tmp, 'state'),
     });
@@ -37,7 +37,7 @@ describe('xp run against a real MLflow server (sqlite store)', () => {
   });
 
   it('prints the run URL and trains on the native TensorFlow backend', () => {
-    expect(cli.stdout.trim()).toMatch(new RegExp(`^${server.url}/#/experiments/\\d+/runs/${runId}$`));
+    expect(cli.stdout.trim()).toMatch(new RegExp(`^${server.url}/#/experiments/\\d+/runs/${runId}\\?workflowType=machine_learning$`));
     expect(cli.stderr).toMatch(/backend: tensorflow \(native TensorFlow 2\.\d+/);
     const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
     expect(tags['xp.backend']).toBe('tensorflow');
@@ -75,6 +75,27 @@ describe('xp run against a real MLflow server (sqlite store)', () => {
     }
     const keys = (run.data.metrics ?? []).map((m) => m.key);
     expect(keys).toEqual(expect.arrayContaining(['test_exact_match', 'test_length_acc', 'test_pos0_acc', 'train_val_gap']));
+  });
+
+  it('logs system metrics under MLflow’s names while training, one step per sample', async () => {
+    const history = async (key: string) =>
+      (await rest<{ metrics?: { step: number; value: number; timestamp: number }[] }>(server.url, `/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=${encodeURIComponent(key)}`)).metrics ?? [];
+    const cpu = await history('system/cpu_utilization_percentage');
+    expect(cpu.length).toBeGreaterThanOrEqual(1);
+    expect(cpu.map((m) => m.step).sort((a, b) => a - b)).toEqual([...cpu.keys()]);
+    for (const m of cpu) {
+      expect(m.value).toBeGreaterThanOrEqual(0);
+      expect(m.value).toBeLessThanOrEqual(100);
+    }
+    const used = await history('system/system_memory_usage_megabytes');
+    expect(used).toHaveLength(cpu.length);
+    expect(Math.abs(used[0].value - (os.totalmem() - os.freemem()) / 1e6)).toBeLessThan((os.totalmem() / 1e6) * 0.5);
+    const rss = await history('system/process_rss_megabytes');
+    // A process that loaded TensorFlow holds well over 50 MB.
+    expect(rss[0].value).toBeGreaterThan(50);
+    const percent = await history('system/system_memory_usage_percentage');
+    expect(percent[0].value).toBeGreaterThan(0);
+    expect(percent[0].value).toBeLessThanOrEqual(100);
   });
 
   it('logs the dataset as an input with its digest', () => {

@@ -45,6 +45,21 @@ describe('xp sweep, local trials, against a real MLflow server', () => {
     expect((await artifact(server.url, parent.info.run_id, 'sweep.yaml')).toString()).toContain('max_trials: 4');
   });
 
+  it('logs the sweep settings and search space as params of the parent, and the best trial as tags', () => {
+    expect(paramsOf(parent)).toEqual({
+      'sweep.method': 'random', 'sweep.metric': 'val_loss', 'sweep.goal': 'minimize', 'sweep.max_trials': '4', 'sweep.parallel': '2', 'sweep.seed': '7',
+      'sweep.early_termination.type': 'asha', 'sweep.early_termination.min_epochs': '1', 'sweep.early_termination.reduction_factor': '2',
+      [`space.${LR}`]: 'log_uniform(0.0001, 0.01)', 'space.model.dropout': 'one of [0.1,0.3]',
+    });
+    const tags = tagsOf(parent);
+    const best = children.find((c) => c.info.run_id === tags['best.run_id'])!;
+    expect(best, 'best.run_id names a trial').toBeDefined();
+    expect(Number(tags[`best.${LR}`])).toBe(Number(paramsOf(best)[LR]));
+    expect(Number(tags['best.model.dropout'])).toBe(Number(paramsOf(best)['model.dropout']));
+    expect(Number(tags['best.val_loss'])).toBe(metricsOf(parent).best_val_loss);
+    expect(tags['best.trial']).toBe(tagsOf(best)['xp.trial_number']);
+  });
+
   it('nests one child run per trial, each with the params it was sampled', () => {
     expect(children).toHaveLength(4);
     const byNumber = new Map(children.map((c) => [tagsOf(c)['xp.trial_number'], c]));

@@ -3,7 +3,7 @@ export * from './schema/index.js';
 export type { Static, TObject, TSchema } from '@sinclair/typebox';
 // Registry entries in other packages build their schemas with TypeBox's `Type` through core, so one TypeBox copy makes them all.
 export { Type } from '@sinclair/typebox';
-export { XpError, ConfigError, formatIssue, type ConfigIssue } from './errors.js';
+export { XpError, ConfigError, displayPath, formatIssue, type ConfigIssue } from './errors.js';
 export { loadExperiment, parseExperimentText, redactedConfig, type LoadedExperiment, type LoadOptions } from './loader.js';
 export { redactConfig, type Env, type EnvValue } from './config/env-interpolation.js';
 export { MAX_CONFIG_BYTES } from './config/source.js';

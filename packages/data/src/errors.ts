@@ -1,6 +1,6 @@
 // Errors carry a stable `code` (via core's XpError) so the CLI can map them to exit codes without matching
 // message text, which is written for people and may change.
-import { XpError } from '@xp/core';
+import { displayPath, XpError } from '@xp/core';
 
 /** Stable codes of the errors this package throws on purpose. */
 export type DataErrorCode =
@@ -41,7 +41,7 @@ export class DataFileError extends XpError {
   }
 }
 
-/** `file:line: message` (or `file: message` without a line). */
+/** `file:line: message` (or `file: message` without a line); the path relative to the working directory when inside it, as config errors print theirs. */
 export function formatDataIssue(i: DataFileIssue): string {
-  return `${i.file}${i.line === undefined ? '' : `:${i.line}`}: ${i.message}`;
+  return `${displayPath(i.file)}${i.line === undefined ? '' : `:${i.line}`}: ${i.message}`;
 }

@@ -64,3 +64,4 @@ export {
   type SplitInfo,
   type TargetSpec,
 } from './datasets/dataset-type.js';
+export { tableDataset, TableDataSchema, encodeRows, EncodeError, UNSEEN, type TableConfig, type TablePreprocessing } from './datasets/table/index.js';

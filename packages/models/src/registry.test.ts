@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs-node-gpu';
 import { describe, expect, it } from 'vitest';
 import { BaselineCnnSchema } from './baseline-cnn/schema.js';
+import { MlpSchema } from './mlp/schema.js';
 import { MultiheadCnnSchema } from './multihead-cnn/schema.js';
 import { modelTypes } from './registry.js';
 
 describe('model registry', () => {
   it('has every built-in architecture, each with its own schema', () => {
-    expect(Object.keys(modelTypes).sort()).toEqual(['baseline-cnn', 'multihead-cnn']);
+    expect(Object.keys(modelTypes).sort()).toEqual(['baseline-cnn', 'mlp', 'multihead-cnn']);
     expect(modelTypes['baseline-cnn'].schema).toBe(BaselineCnnSchema);
     expect(modelTypes['multihead-cnn'].schema).toBe(MultiheadCnnSchema);
+    expect(modelTypes.mlp.schema).toBe(MlpSchema);
     // The registry adds `type`; an entry's own schema must not declare it.
     for (const entry of Object.values(modelTypes)) expect(Object.keys(entry.schema.properties)).not.toContain('type');
   });

@@ -1,6 +1,7 @@
 import type { ModelType } from './model-type.js';
 import { baselineCnn } from './baseline-cnn/build.js';
 import { multiheadCnn } from './multihead-cnn/build.js';
+import { mlpModel } from './mlp/index.js';
 
 /**
  * Every built-in architecture, keyed by its `model.type` name. Adding a model means adding its folder and one
@@ -11,4 +12,5 @@ import { multiheadCnn } from './multihead-cnn/build.js';
 export const modelTypes: Readonly<Record<string, ModelType<any>>> = {
   'baseline-cnn': baselineCnn,
   'multihead-cnn': multiheadCnn,
+  mlp: mlpModel,
 };

@@ -2,6 +2,7 @@
 // a signal exits with 128 + its number; other errors print one line and exit 1; a stack trace only with --debug.
 import { Command, Option } from 'commander';
 import { ConfigError, XpError } from '@xp/core';
+import { DataFileError } from '@xp/data';
 import { compareCommand } from './commands/compare-command.js';
 import { RunInterruptedError } from './run/errors.js';
 import { trackingTarget } from './run/tracking-target.js';
@@ -22,7 +23,9 @@ const debug = process.argv.includes('--debug');
 // only with --debug; without it a crash still says where the trace can be had.
 function fail(e: unknown): never {
   const err = e instanceof Error ? e : new Error(String(e));
+  // Problems in the input (config or data files) print as `file:line[:col]: message` lines, as editors link them.
   if (e instanceof ConfigError) process.stderr.write(`${e.format()}\n`);
+  else if (e instanceof DataFileError) process.stderr.write(`${e.message}\n`);
   else if (e instanceof RunInterruptedError) process.stderr.write(`xp: ${err.message}\n`);
   else process.stderr.write(`xp: error: ${err.message}${debug || e instanceof XpError ? '' : ' (run with --debug for the stack trace)'}\n`);
   if (debug && err.stack) process.stderr.write(`${err.stack}\n`);

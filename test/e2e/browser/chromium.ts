@@ -1,5 +1,6 @@
 // Debian's Chromium driven by playwright-core (Playwright's own browser download does not work on a closed
-// network; scripts/setup-browser.sh installs /usr/bin/chromium), and the collection of console errors.
+// network; scripts/setup-browser.sh, run by scripts/setup-test.sh and so by `npm test`, installs
+// /usr/bin/chromium), and the collection of console errors.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,8 +15,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 export function browserAvailability(): { run: boolean; reason?: string } {
   if (fs.existsSync(CHROMIUM)) return { run: true };
   const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
-  if (ci) return { run: true, reason: `${CHROMIUM} is missing and CI is set: run scripts/setup-browser.sh first` };
-  return { run: false, reason: `${CHROMIUM} is missing: skipping the MLflow UI browser suite (run scripts/setup-browser.sh; with CI set it fails instead)` };
+  if (ci) return { run: true, reason: `${CHROMIUM} is missing and CI is set: run scripts/setup-test.sh (npm test does) first` };
+  return { run: false, reason: `${CHROMIUM} is missing: skipping the MLflow UI browser suite (run scripts/setup-test.sh; with CI set it fails instead)` };
 }
 
 /**
@@ -58,10 +59,9 @@ export async function launchBrowser(origin: string): Promise<Browser> {
     timezoneId: 'UTC',
   });
   await context.addInitScript(() => {
-    // MLflow 3.17 opens in its GenAI layout (trace overview) with the AI assistant panel open; a user
-    // training models picks "Model training" once and closes the panel. Both are kept in localStorage.
-    // Without them the checks still hold, the pages are only laid out differently.
-    localStorage.setItem('mlflow.workflowType_v1', JSON.stringify('machine_learning'));
+    // The AI assistant panel opens on a first visit; a user closes it once (kept in localStorage). The
+    // "GenAI | Model training" choice is deliberately NOT preset: the links xp prints must select the
+    // model-training view themselves, as they do for a first-time visitor.
     localStorage.setItem('mlflow.assistant.panelOpen_v1', 'false');
     localStorage.setItem('mlflow.assistant.fab.autoOpenedOnFirstLoad_v1', 'true');
   });

@@ -4,6 +4,7 @@ import { CallbackSchemas } from './callbacks.js';
 import { discriminated, StringOptions, Strict } from './fields.js';
 import { TrainingSchema } from './training.js';
 import type { ConfigCheck } from '../checks/check.js';
+import { TrackingSchema } from './tracking.js';
 
 /**
  * The registries an experiment is checked against, each entry with the JSON Schema of its options (a TypeBox
@@ -86,6 +87,7 @@ export function experimentSchema(ext: SchemaExtensions = {}) {
         },
         { description: 'Final evaluation.', default: {} },
       ),
+      tracking: TrackingSchema,
       mlflow: Strict(
         {
           log_model: Type.Boolean({ description: 'Log the trained model (tfjs format) as an artifact.', default: true }),

@@ -3,3 +3,4 @@ export * from './callbacks.js';
 export * from './augment.js';
 export * from './training.js';
 export * from './experiment.js';
+export * from './tracking.js';

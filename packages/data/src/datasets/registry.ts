@@ -2,6 +2,7 @@ import type { DatasetType } from './dataset-type.js';
 import { imageFolderDataset } from './image_folder/index.js';
 import { mnistDataset } from './mnist/index.js';
 import { mnistSequences } from './mnist_sequences/index.js';
+import { tableDataset } from './table/index.js';
 
 /**
  * Every built-in dataset type, keyed by its `data.type` name. Adding a type means adding its folder and one
@@ -12,4 +13,5 @@ export const datasetTypes: Readonly<Record<string, DatasetType<any>>> = {
   mnist_sequences: mnistSequences,
   mnist: mnistDataset,
   image_folder: imageFolderDataset,
+  table: tableDataset,
 };

@@ -20,6 +20,13 @@ export interface BackendInfo {
   gpu: boolean;
   devices: string[];
   nvidiaSmi: boolean;
+  /** Which build of the addon: `cpu` (tensorflow-cpu wheel), `gpu` (tensorflow wheel + CUDA wheels), `download`. */
+  variant: string;
+  /** CUDA runtime and cuDNN versions the gpu build was staged with (from the nvidia-*-cu12 wheels), else null. */
+  cuda: string | null;
+  cudnn: string | null;
+  /** The NVIDIA GPUs `nvidia-smi -L` lists ([] without nvidia-smi). */
+  gpus: string[];
 }
 
 export class BackendError extends XpError {
@@ -30,7 +37,16 @@ export class BackendError extends XpError {
 
 const require = createRequire(import.meta.url);
 
-function addonMarker(): { source: string; libtensorflow?: string } | null {
+/** What scripts/setup-native-tf.mjs recorded about the addon it set up (deps/xp-source.json). */
+interface AddonMarker {
+  source: string;
+  libtensorflow?: string;
+  variant?: string;
+  cuda?: string;
+  cudnn?: string;
+}
+
+function addonMarker(): AddonMarker | null {
   try {
     const dir = path.dirname(require.resolve('@tensorflow/tfjs-node-gpu/package.json'));
     return JSON.parse(fs.readFileSync(path.join(dir, 'deps', 'xp-source.json'), 'utf8'));
@@ -39,8 +55,10 @@ function addonMarker(): { source: string; libtensorflow?: string } | null {
   }
 }
 
-function hasNvidiaSmi(): boolean {
-  return spawnSync('nvidia-smi', ['-L'], { stdio: 'ignore' }).status === 0;
+/** `nvidia-smi -L`'s lines (one per GPU), or null when nvidia-smi is missing or fails. */
+function nvidiaSmiGpus(): string[] | null {
+  const r = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : null;
 }
 
 /** Loads and activates a backend; the native one unless `cpu` is asked for explicitly. */
@@ -72,6 +90,7 @@ export function describeBackend(): BackendInfo {
   const b = tf.backend() as unknown as { binding?: { TF_Version?: string }; isUsingGpuDevice?: boolean };
   const gpu = native && Boolean(b.isUsingGpuDevice);
   const marker = native ? addonMarker() : null;
+  const gpus = nvidiaSmiGpus();
   return {
     name,
     tfjsVersion: tf.version_core,
@@ -79,7 +98,11 @@ export function describeBackend(): BackendInfo {
     libtensorflowSource: native ? (marker ? `${marker.source} (${marker.libtensorflow ?? 'libtensorflow'})` : 'download (no xp marker)') : 'n/a',
     gpu,
     devices: native ? (gpu ? ['CPU:0', 'GPU:0'] : ['CPU:0']) : ['js-cpu'],
-    nvidiaSmi: hasNvidiaSmi(),
+    nvidiaSmi: gpus !== null,
+    variant: marker ? (marker.variant ?? (marker.source === 'download' ? 'download' : 'cpu')) : 'n/a',
+    cuda: marker?.cuda ?? null,
+    cudnn: marker?.cudnn ?? null,
+    gpus: gpus ?? [],
   };
 }
 

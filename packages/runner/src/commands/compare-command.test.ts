@@ -68,7 +68,7 @@ describe('compareCommand', () => {
     expect(lines[3]).toMatch(/^crnn\s+80\.00%\s+79\.00%\s+3\s+2m 05s\s+–\s+crnn\s+0\.01\s+FINISHED$/);
     expect(lines[4]).toMatch(/^wide\s+50\.00%\s+50\.00%\s+1\s+2m 05s\s+\[64\]\s+baseline-cnn/);
     expect(lines[2].indexOf('FINISHED')).toBe(lines[3].indexOf('FINISHED')); // aligned
-    const url = `${server.url}/#/compare-runs?runs=${JSON.stringify([a, b, c])}&experiments=${JSON.stringify([exp, other].sort())}`;
+    const url = `${server.url}/#/compare-runs?runs=${JSON.stringify([a, b, c])}&experiments=${JSON.stringify([exp, other].sort())}&workflowType=machine_learning`;
     expect(stdout).toContain(`MLflow UI: ${url}\n`);
     expect(stdout).toContain(`wrote ${path.join(out, 'compare.md')}`);
 

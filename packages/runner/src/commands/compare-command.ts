@@ -10,7 +10,7 @@ import { compareHtml } from '../reports/compare/compare-html.js';
 import { compareMarkdown, type CompareDocInfo } from '../reports/compare/compare-markdown.js';
 import { buildCompareTable, hiddenParamsNote, tableCells } from '../reports/compare/compare-table.js';
 import { loadCompareRuns, type CompareRunData } from '../reports/compare/load-runs.js';
-import { compareRunsUrl } from '../reports/compare/mlflow-urls.js';
+import { compareRunsUrl } from '../mlflow/ui-urls.js';
 import { openUrl } from '../reports/compare/open-url.js';
 import { formatTextTable } from '../reports/compare/text-table.js';
 import { stateDir } from '../run/state-dir.js';

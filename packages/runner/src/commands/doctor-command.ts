@@ -70,7 +70,9 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<boolean> 
         `backend         ${b.name}${b.name === 'tensorflow' ? '' : '  <-- not native!'}`,
         `tensorflow      ${b.tensorflowVersion ?? '-'} (tfjs ${b.tfjsVersion})`,
         `libtensorflow   from the ${b.libtensorflowSource}`,
-        `devices         ${b.devices.join(', ')}${b.nvidiaSmi ? ' (nvidia-smi present)' : ' (no NVIDIA GPU detected)'}`,
+        `variant         ${b.variant}${b.cuda ? ` (CUDA ${b.cuda}, cuDNN ${b.cudnn ?? '?'} from the nvidia-*-cu12 wheels)` : ''}`,
+        `devices         ${b.devices.join(', ')}${b.nvidiaSmi ? '' : ' (no NVIDIA GPU detected: nvidia-smi not found)'}`,
+        ...b.gpus.map((g) => `gpu             ${g}`),
       );
     }
     const f = report.bf16;

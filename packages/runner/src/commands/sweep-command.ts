@@ -53,6 +53,7 @@ export async function sweepCommand(file: string, opts: SweepCommandOptions = {})
     const b = outcome.best;
     log(b ? `best: trial ${b.number}, ${metric.name} = ${b.value} (${formatParams(b.params)}); best_config.yaml is on the sweep run` : 'no trial completed');
     log(`sweep ${outcome.status === 'FINISHED' ? 'finished' : 'stopped (continue with --resume)'}: ${outcome.url}`);
+    log(`MLflow experiment: ${outcome.experimentUrl}`);
     process.stdout.write(`${outcome.url}\n`);
     if (outcome.status === 'KILLED') process.exitCode = 130;
     return outcome;

@@ -90,6 +90,11 @@ export class RestStore {
     return toExperiment(res.experiment);
   }
 
+  /** POST experiments/set-experiment-tag. */
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    await this.http.request({ method: 'POST', path: `${API}/experiments/set-experiment-tag`, json: { experiment_id: experimentId, key, value } });
+  }
+
   /** POST experiments/restore (undo a delete). */
   async restoreExperiment(experimentId: string): Promise<void> {
     await this.http.request({ method: 'POST', path: `${API}/experiments/restore`, json: { experiment_id: experimentId } });

@@ -93,6 +93,30 @@ describe('MlflowClient experiments and runs', () => {
     expect(seen.map((r) => r.path.split('/').pop())).toEqual(['get-by-name', 'create', 'get-by-name']);
   });
 
+  it('creates an experiment with the model-training kind tag and the runs-table view', async () => {
+    const { client, seen, json } = await fakeMlflow((r) =>
+      r.path.endsWith('/experiments/get-by-name') ? { status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no' } }
+        : r.path.endsWith('/experiments/create') ? { body: { experiment_id: '5' } } : undefined,
+    );
+    expect(await client.getOrCreateExperiment('e', { tags: { team: 'digits' } })).toBe('5');
+    const create = json(seen.find((r) => r.path.endsWith('/experiments/create'))!);
+    const tags = Object.fromEntries(create.tags.map((t: { key: string; value: string }) => [t.key, t.value]));
+    expect(tags).toMatchObject({ 'mlflow.experimentKind': 'custom_model_development', team: 'digits' });
+    expect(JSON.parse(tags['mlflow.sharedViewState.xp']).selectedColumns).toEqual(expect.arrayContaining(['metrics.`val_exact_match`', 'metrics.`test_exact_match`']));
+  });
+
+  it('adds the tags an existing experiment lacks, and keeps the kind a user chose', async () => {
+    const { client, seen, json } = await fakeMlflow((r) =>
+      r.path.endsWith('/experiments/get-by-name')
+        ? { body: { experiment: { experiment_id: '8', name: 'e', lifecycle_stage: 'active', tags: [{ key: 'mlflow.experimentKind', value: 'genai_development' }] } } }
+        : undefined,
+    );
+    expect(await client.getOrCreateExperiment('e')).toBe('8');
+    const set = seen.filter((r) => r.path.endsWith('/experiments/set-experiment-tag')).map(json);
+    expect(set.map((b) => [b.experiment_id, b.key])).toEqual([['8', 'mlflow.sharedViewState.xp']]);
+    expect(seen.some((r) => r.path.endsWith('/experiments/create'))).toBe(false);
+  });
+
   it('explains a deleted experiment instead of failing later', async () => {
     const { client } = await fakeMlflow(() => ({ body: { experiment: { experiment_id: '3', name: 'old', lifecycle_stage: 'deleted' } } }));
     await expect(client.getOrCreateExperiment('old')).rejects.toThrow(/experiment 'old' \(id 3\) is deleted; restore it/);
@@ -114,7 +138,7 @@ describe('MlflowClient experiments and runs', () => {
     expect(h.map((m) => m.step)).toEqual([1, 2]);
     expect(h[1].value).toBeNaN();
     expect(seen).toHaveLength(2);
-    expect(client.runUrl('4', 'abc')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#\/experiments\/4\/runs\/abc$/);
+    expect(client.runUrl('4', 'abc')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#\/experiments\/4\/runs\/abc\?workflowType=machine_learning$/);
   });
 });
 

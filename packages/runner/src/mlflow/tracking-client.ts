@@ -8,6 +8,7 @@ import { MlflowApiError, MlflowConnectionError, MlflowInvalidInputError } from '
 import { createMlflowHttp, type MlflowHttpOptions } from './http.js';
 import { MLFLOW_LIMITS, codePointLength, type MlflowLimits } from './limits.js';
 import { RestStore } from './rest-store.js';
+import { experimentUrl, runUrl, xpExperimentTags } from './ui-urls.js';
 import type { MlflowDatasetInput, MlflowFileInfo, MlflowDatasetInputSpec, MlflowMetric, MlflowRun, MlflowRunInfo, MlflowSearchRunsRequest } from './types.js';
 
 /** Options of {@link MlflowClient}: the server URL plus the transport's options. */
@@ -46,8 +47,13 @@ export class MlflowClient {
     this.uploadConcurrency = opts.uploadConcurrency ?? 4;
   }
 
-  /** The experiment id for `name`, creating the experiment when it does not exist (safe against a concurrent create). */
+  /**
+   * The experiment id for `name`, creating the experiment when it does not exist (safe against a concurrent
+   * create). It carries xp's experiment tags ({@link xpExperimentTags}) plus `opts.tags`; an existing experiment
+   * gets those it lacks, and keeps the values it has (a user may have chosen another kind in the UI).
+   */
   async getOrCreateExperiment(name: string, opts: { tags?: Record<string, string> } = {}): Promise<string> {
+    const tags = { ...xpExperimentTags(), ...opts.tags };
     const existing = await this.store.getExperimentByName(name);
     if (existing) {
       if (existing.lifecycleStage === 'deleted') {
@@ -55,12 +61,16 @@ export class MlflowClient {
           `experiment '${name}' (id ${existing.experimentId}) is deleted; restore it (\`mlflow experiments restore -x ${existing.experimentId}\` or the UI) or choose another name`,
         );
       }
+      for (const [key, value] of Object.entries(tags)) {
+        if (!(key in existing.tags)) await this.store.setExperimentTag(existing.experimentId, key, value);
+      }
       return existing.experimentId;
     }
     try {
-      return await this.store.createExperiment(name, { tags: opts.tags });
+      return await this.store.createExperiment(name, { tags });
     } catch (e) {
       if (!(e instanceof MlflowApiError && e.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw e;
+      // The concurrent creator sets the same tags.
       const raced = await this.store.getExperimentByName(name);
       if (!raced) throw e;
       return raced.experimentId;
@@ -210,14 +220,14 @@ export class MlflowClient {
     return this.store.downloadArtifact(runId, checkArtifactPath(artifactPath, 'downloadArtifact: artifactPath', false));
   }
 
-  /** The run's page in the MLflow UI. */
+  /** The run's page in the MLflow UI (model-training view). */
   runUrl(experimentId: string, runId: string): string {
-    return `${this.trackingUri}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`;
+    return runUrl(this.trackingUri, experimentId, runId);
   }
 
-  /** The experiment's page in the MLflow UI. */
+  /** The experiment's runs table in the MLflow UI (model-training view, headline metrics shown). */
   experimentUrl(experimentId: string): string {
-    return `${this.trackingUri}/#/experiments/${encodeURIComponent(experimentId)}`;
+    return experimentUrl(this.trackingUri, experimentId);
   }
 
   /** The server's MLflow version from GET /version, or null when the server does not serve it. */

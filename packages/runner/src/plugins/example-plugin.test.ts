@@ -1,4 +1,4 @@
-// The example plugin (experiments/plugins/webhook-notify.mjs) against a local webhook: what it sends, and
+// The example plugin (experiments/plugins/webhook/webhook-notify.mjs) against a local webhook: what it sends, and
 // that a failing webhook neither stops training nor prints the (secret) URL or token.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +8,7 @@ import type { Callback } from '../callbacks/callback.js';
 import { createCallback, type CallbackDeps } from '../callbacks/registry.js';
 import { loadPlugins, type LoadedPlugins } from './load-plugins.js';
 
-const example = fileURLToPath(new URL('../../../../experiments/plugins/webhook-notify.mjs', import.meta.url));
+const example = fileURLToPath(new URL('../../../../experiments/plugins/webhook/webhook-notify.mjs', import.meta.url));
 
 describe('example plugin webhook_notify', () => {
   const received: { url: string; auth?: string; body: unknown }[] = [];

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCallback, type CallbackDeps } from '../callbacks/registry.js';
 import { loadPlugins, NO_PLUGINS, PluginError } from './load-plugins.js';
 
-const example = fileURLToPath(new URL('../../../../experiments/plugins/webhook-notify.mjs', import.meta.url));
+const example = fileURLToPath(new URL('../../../../experiments/plugins/webhook/webhook-notify.mjs', import.meta.url));
 const deps: CallbackDeps = { runDir: '/runs/r1', totalEpochs: 3, saveCheckpoint: vi.fn(async () => {}), log: vi.fn() };
 
 // A plugin module as text: one callback `name` whose instances record the hooks they get.

@@ -45,7 +45,7 @@ type Kind = keyof typeof KINDS;
  * @param files - Paths as given to `--plugin`. Defaults to none ({@link NO_PLUGINS}).
  * @param cwd - Base of relative paths. Defaults to the working directory.
  * @throws PluginError naming the file (and entry) and what to fix.
- * @example const plugins = await loadPlugins(['experiments/plugins/webhook-notify.mjs']);
+ * @example const plugins = await loadPlugins(['experiments/plugins/webhook/webhook-notify.mjs']);
  */
 export async function loadPlugins(files: readonly string[] = [], cwd = process.cwd()): Promise<LoadedPlugins> {
   if (files.length === 0) return NO_PLUGINS;

@@ -19,6 +19,7 @@ import { applyResumeState, readResumeState, ResumePoint, type ResumeState } from
 import type { BackendName } from '../backend/native-backend.js';
 import { MlflowLogger } from '../tracking/mlflow-logger.js';
 import { createProgress } from '../tracking/progress.js';
+import { systemMetricsCallbacks } from '../tracking/system-metrics.js';
 import { train } from '../training/trainer.js';
 import { createOptimizer } from '../training/optimizer.js';
 import { RunInterruptedError, TrainingDivergedError } from './errors.js';
@@ -187,7 +188,7 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
     const resumePoint: ResumePoint = new ResumePoint(resumeDir, model, opt, (): CallbackList => callbackList, resumed?.history);
     // The interruption first, so it records the epoch before any callback can act on it; the resume point
     // last, so it saves every other callback's state after this epoch.
-    const callbackList: CallbackList = new CallbackList([interruption, ...configured, ...(opts.callbacks ?? []), mlflowLogger, timing, resumePoint]);
+    const callbackList: CallbackList = new CallbackList([interruption, ...configured, ...(opts.callbacks ?? []), mlflowLogger, ...systemMetricsCallbacks(c.tracking.system_metrics, tracker), timing, resumePoint]);
     // 3. train.
     const result = await train({
       model,

@@ -4,6 +4,29 @@ import { parseQueueUrl, TRIAL_JOB, trialJobId, type QueueTarget } from './queue.
 import type { TrialExit } from './trial-process.js';
 import type { TrialSpec } from './trial-spec.js';
 
+/** BullMQ's failedReason for a job whose lock was lost more than `maxStalledCount` times. */
+const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
+
+/**
+ * Why a trial's job failed for good, in the terms of what happened to its attempts: a lost attempt is one
+ * whose worker died (its lock expired and the stalled-job check put the job back), a failed one is one whose
+ * worker stopped gracefully and gave it back.
+ *
+ * @example queueFailureReason({ failedReason: 'job stalled more than allowable limit', attemptsMade: 1, stalledCounter: 4 })
+ *   // '4 attempts, each lost with its worker (killed, or cut off from Redis, before the trial ended)'
+ */
+export function queueFailureReason(job: { failedReason?: string; attemptsMade: number; stalledCounter: number }): string {
+  const n = (k: number, what: string) => `${k} attempt${k === 1 ? '' : 's'}${what}`;
+  const lost = job.stalledCounter;
+  if (job.failedReason?.includes(STALLED_TOO_OFTEN)) {
+    // BullMQ fails such a job when a worker next takes it, and counts that as one attempt made: not a trial's.
+    const failed = Math.max(0, job.attemptsMade - 1);
+    const each = lost === 1 ? ', lost with its worker' : ', each lost with its worker';
+    return `${n(lost, each)} (killed, or cut off from Redis, before the trial ended)${failed ? `; ${n(failed, '')} before that failed` : ''}`;
+  }
+  return `${n(job.attemptsMade, ' failed on the queue')}${lost ? ` and ${n(lost, '')} lost with their workers` : ''} (last: ${job.failedReason ?? 'no reason given'})`;
+}
+
 /** Jobs in these states will still run; re-adding their trial waits for them instead. */
 const PENDING = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 const KEEP = { age: 7 * 24 * 3600 };
@@ -60,7 +83,12 @@ export class QueueExecutor implements TrialExecutor {
       return await Promise.race([finished, left]);
     } catch (e) {
       // Failed for good: out of attempts, or stalled more often than allowed (workers kept dying).
-      return { trialNumber: spec.trialNumber, code: 1, signal: null, logFile: '', tail: `job ${id} failed on the queue: ${(e as Error).message}` };
+      const failed = await this.queue.getJob(id).catch(() => undefined);
+      return {
+        trialNumber: spec.trialNumber, code: 1, signal: null, logFile: '',
+        tail: `job ${id} failed on the queue: ${(e as Error).message}`,
+        reason: queueFailureReason(failed ?? { failedReason: (e as Error).message, attemptsMade: 0, stalledCounter: 0 }),
+      };
     }
   }
 

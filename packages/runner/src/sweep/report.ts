@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadExperiment, paramOverrides, type SchemaExtensions, type SweepConfig } from '@xp/core';
 import type { MlflowClient } from '../mlflow/index.js';
 import { renderVegaLite } from '../reports/plots/render.js';
+import { bestTrialTags } from './parent-params.js';
 import { sweepPlots } from './plots.js';
 import { bestTrial } from './trial-record.js';
 import type { ParamValue, TrialRecord } from './types.js';
@@ -61,7 +62,7 @@ export interface SweepReportInput {
   log: (msg: string) => void;
 }
 
-/** Logs the sweep's artifacts, metrics and best-trial tags on the parent run; returns the best trial. */
+/** Logs the sweep's artifacts, metrics and best-trial tags (`best.<param>`, …) on the parent run; returns the best trial. */
 export async function logSweepReport(r: SweepReportInput): Promise<TrialRecord | undefined> {
   const { client, parentRunId: id, trials, sweep } = r;
   const metric = sweep.metric.name;
@@ -73,7 +74,7 @@ export async function logSweepReport(r: SweepReportInput): Promise<TrialRecord |
     ...(best ? { [`best_${metric}`]: best.value! } : {}),
   });
   if (best) {
-    await client.setTags(id, { 'xp.best_trial': String(best.number), 'xp.best_run_id': best.runId ?? '' });
+    await client.setTags(id, { 'xp.best_trial': String(best.number), 'xp.best_run_id': best.runId ?? '', ...bestTrialTags(best, metric) });
     const note = `Best trial ${best.number} of sweep ${path.basename(r.sweepFile)}: ${metric} = ${best.value} (run ${best.runId}).`;
     await client.logText(id, await bestConfigYaml(r.experimentFile, best, note, r.extensions), 'best_config.yaml');
   }

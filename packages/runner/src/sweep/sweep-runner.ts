@@ -9,6 +9,7 @@ import { configHash, paramOverrides, XpError, type LoadedExperiment, type Loaded
 import { MlflowClient } from '../mlflow/index.js';
 import type { TrialExecutor } from './executor.js';
 import type { SweepProgress } from './progress.js';
+import { sweepSettingsParams } from './parent-params.js';
 import { logSweepReport } from './report.js';
 import { createSampler } from './samplers/index.js';
 import { SweepStore } from './sweep-store.js';
@@ -38,6 +39,8 @@ export interface SweepOutcome {
   parentRunId: string;
   experimentId: string;
   url: string;
+  /** The experiment's runs table in the MLflow UI. */
+  experimentUrl: string;
   status: 'FINISHED' | 'KILLED';
   trials: TrialRecord[];
   best?: TrialRecord;
@@ -132,7 +135,7 @@ export async function runSweep(sweep: LoadedSweep, o: SweepRunOptions): Promise<
   // not keep saying it was interrupted.
   await client.setTags(parentRunId, { [SWEEP_TAGS.sweepState]: status === 'KILLED' ? 'interrupted (continue with --resume)' : 'finished' });
   await client.setTerminated(parentRunId, status);
-  return { parentRunId, experimentId, url, status, trials, best };
+  return { parentRunId, experimentId, url, experimentUrl: client.experimentUrl(experimentId), status, trials, best };
 }
 
 async function openParent(store: SweepStore, sweep: LoadedSweep, exp: LoadedExperiment, experimentId: string, resume: boolean): Promise<string> {
@@ -146,7 +149,7 @@ async function openParent(store: SweepStore, sweep: LoadedSweep, exp: LoadedExpe
       );
     }
     await store.client.store.updateRun(found.info.runId, { status: 'RUNNING' });
-    await store.client.setTags(found.info.runId, { [SWEEP_TAGS.sweepState]: 'running' });
+    await store.client.setTags(found.info.runId, { [SWEEP_TAGS.sweepState]: 'running', 'xp.sweep_max_trials': String(sweep.config.max_trials) });
     return found.info.runId;
   }
   const c = sweep.config;
@@ -156,6 +159,7 @@ async function openParent(store: SweepStore, sweep: LoadedSweep, exp: LoadedExpe
     hash,
     sweepFile: path.relative(process.cwd(), sweep.file) || sweep.file,
     sweepYaml: await readFile(sweep.file, 'utf8'),
+    params: sweepSettingsParams(c),
     tags: {
       'mlflow.source.name': path.relative(process.cwd(), sweep.file) || sweep.file,
       'mlflow.source.type': 'LOCAL',
@@ -165,11 +169,13 @@ async function openParent(store: SweepStore, sweep: LoadedSweep, exp: LoadedExpe
       [SWEEP_TAGS.sweepState]: 'running',
       'xp.sweep_method': c.method,
       'xp.sweep_metric': c.metric.name,
+      'xp.sweep_max_trials': String(c.max_trials),
     },
   });
 }
 
 function describeExit(exit: TrialExit): string {
+  if (exit.reason) return exit.reason;
   if (exit.signal) return `the trial process was ended by ${exit.signal}`;
   return exit.code === 2 ? 'the trial config did not validate (exit 2)' : `the trial process exited with ${exit.code}`;
 }

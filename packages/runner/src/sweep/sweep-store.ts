@@ -16,6 +16,8 @@ export interface NewParent {
   sweepFile: string;
   sweepYaml: string;
   tags?: Record<string, string>;
+  /** The sweep's settings (sweepSettingsParams). */
+  params?: Record<string, string>;
 }
 
 /** Reads and writes one metric's sweeps in MLflow. */
@@ -39,7 +41,7 @@ export class SweepStore {
       tags: { [SWEEP_TAGS.sweep]: 'true', [SWEEP_TAGS.sweepHash]: p.hash, [SWEEP_TAGS.sweepFile]: p.sweepFile, ...p.tags },
     });
     const id = run.info.runId;
-    await this.client.setTags(id, { [SWEEP_TAGS.sweepId]: id });
+    await this.client.logBatch(id, { tags: { [SWEEP_TAGS.sweepId]: id }, params: p.params });
     await this.client.logText(id, p.sweepYaml, 'sweep.yaml');
     return id;
   }

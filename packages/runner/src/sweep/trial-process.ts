@@ -16,6 +16,8 @@ export interface TrialExit {
   logFile: string;
   /** The log's last lines, for error messages. */
   tail: string;
+  /** Why the trial ended without an outcome when its process's exit does not say (e.g. its queue workers died). */
+  reason?: string;
 }
 
 /** A started trial process. */

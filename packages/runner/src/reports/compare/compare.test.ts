@@ -6,7 +6,6 @@ import { compareMarkdown } from './compare-markdown.js';
 import { buildCompareTable, formatDuration, formatPercent, runLabels, tableCells } from './compare-table.js';
 import { differingParams } from './differing-params.js';
 import { byStep, historyKeys, isRunId, type CompareRunData } from './load-runs.js';
-import { compareRunsUrl } from './mlflow-urls.js';
 import { openUrl } from './open-url.js';
 import { paramCells, shortHash, summariseParam } from './param-summary.js';
 import { formatMetric, headlineOf, isFraction, testKey } from './run-headline.js';
@@ -208,11 +207,7 @@ describe('compare documents', () => {
   });
 });
 
-describe('MLflow links and inputs', () => {
-  it('builds MLflow 3.x compare-runs URLs with JSON lists and sorted, unique experiment ids', () => {
-    expect(compareRunsUrl('http://h:5000/', ['r1', 'r2'], ['2', '10', '2'])).toBe('http://h:5000/#/compare-runs?runs=["r1","r2"]&experiments=["10","2"]');
-  });
-
+describe('run inputs', () => {
   it('tells run ids from experiment names and keeps the latest value of a re-logged step', () => {
     expect([isRunId('0123456789abcdef0123456789ABCDEF'), isRunId('mnist-seq'), isRunId('0123')]).toEqual([true, false, false]);
     expect(byStep([{ step: 1, value: 5, timestamp: 2 }, { step: 0, value: 1, timestamp: 1 }, { step: 1, value: 4, timestamp: 9 }])).toEqual([

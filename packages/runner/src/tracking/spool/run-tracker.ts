@@ -39,6 +39,8 @@ export class RunTracker {
   private retries = 0;
   private outageSince: number | undefined;
   private rejected = 0;
+  /** True once a terminal status was journaled by this tracker: later metrics would land after the run's end. */
+  ended = false;
   private readonly rejectedOps = new Set<string>();
   private readonly log: (msg: string) => void;
   private readonly retryDelayMs: (attempt: number) => number;
@@ -123,6 +125,7 @@ export class RunTracker {
   /** RUNNING (a resumed run) or a terminal status with the end time. */
   updateRun(status: 'RUNNING' | TerminalStatus, endTime = status === 'RUNNING' ? undefined : Date.now()): void {
     this.push({ op: 'update_run', status, endTime });
+    this.ended = status !== 'RUNNING';
   }
 
   /**

@@ -2,7 +2,7 @@
 // as JSON to a webhook (a chat channel, a dashboard). It runs only when named on the command line:
 //
 //   XP_HOOK_URL=https://hooks.example.org/xp XP_HOOK_TOKEN=… \
-//     npx xp run --plugin experiments/plugins/webhook-notify.mjs experiments/plugins/webhook.yaml
+//     npx xp run --plugin experiments/plugins/webhook/webhook-notify.mjs experiments/plugins/webhook/webhook.yaml
 //
 // A plugin is a plain ES module: it imports nothing from xp, and its default export names each entry with the
 // JSON Schema of its options (plain JSON Schema here; a TypeScript plugin can use TypeBox and the XpPlugin
