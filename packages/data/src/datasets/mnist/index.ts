@@ -85,6 +85,8 @@ export const mnistDataset: DatasetType<MnistConfig> = {
   checks,
   inputShape: () => [DIGIT_SIZE, DIGIT_SIZE, 1],
   target: () => ({ kind: 'class', classes: DIGIT_CLASSES }),
+  // The IDX files are read while TensorFlow loads; `prepare` takes them from `ctx.preloaded`.
+  preload: (c) => loadMnist(c.source),
   async prepare(config, ctx) {
     // A warm process may hand over its MNIST (as the digits, or `{ mnist }` as the sequences dataset takes it).
     const pre = (await ctx.preloaded) as MnistDigits | { mnist?: unknown } | undefined;

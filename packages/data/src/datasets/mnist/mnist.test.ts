@@ -120,6 +120,13 @@ describe('mnist dataset', () => {
     expect(mnistDataset.inputShape!(config())).toEqual([28, 28, 1]);
   });
 
+  it('preloads the MNIST files for prepare to take over', async () => {
+    const cfg = config();
+    const data = await mnistDataset.prepare(cfg, { seed: 42, augment: [], variants: [], baseDir: '.', preloaded: mnistDataset.preload!(cfg) });
+    expect(data.count('train')).toBe(300);
+    data.dispose();
+  });
+
   it('has no val split when val_fraction is 0', async () => {
     const data = await prepare({ val_fraction: 0 });
     expect(Object.keys(data.info.splits)).toEqual(['train', 'test']);
