@@ -14,6 +14,15 @@ export { closestName } from './config/suggest.js';
 export { flattenConfig } from './flatten.js';
 export { canonicalJson, configHash } from './hash.js';
 export { createRng, type Rng } from './seed.js';
-export { EXPERIMENT_SCHEMA_ID, experimentJsonSchema, experimentJsonSchemaText } from './schema-document.js';
+export {
+  compileEditorSchema,
+  EXPERIMENT_SCHEMA_ID,
+  experimentJsonSchema,
+  experimentJsonSchemaText,
+  partialSchema,
+  SWEEP_SCHEMA_ID,
+  sweepJsonSchema,
+  sweepJsonSchemaText,
+} from './schema-document.js';
 export { compileSchema } from './config/validate.js';
 export * from './sweep/index.js';
