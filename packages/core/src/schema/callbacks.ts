@@ -1,12 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import { NonNegativeInt, NonNegativeNumber, PositiveInt, SafeName, StringOptions, Strict } from './fields.js';
 
-const monitor = Type.String({
-  description:
-    "Metric to watch, e.g. `val_loss` or `val_accuracy`; `headline`: the task's headline metric (e.g. `val_exact_match`, `val_accuracy`, `val_rmse`; without validation data its training value), with the task's direction as the default mode.",
-  default: 'val_loss',
-  minLength: 1,
-});
+// Early stopping and checkpoints judge a run as the task does (its headline, e.g. val_accuracy); a learning-rate
+// plateau is a property of the loss, so that rule watches val_loss unless told otherwise (as in Keras).
+const monitorField = (def: 'headline' | 'val_loss') =>
+  Type.String({
+    description:
+      "Metric to watch, e.g. `val_loss` or `val_accuracy`; `headline`: the task's headline metric (e.g. `val_exact_match`, `val_accuracy`, `val_rmse`; without validation data its training value), with the task's direction as the default mode.",
+    default: def,
+    minLength: 1,
+  });
 const mode = Type.Optional(
   StringOptions(['min', 'max'] as const, { description: "Whether lower (`min`) or higher (`max`) is better. Defaults to the task's direction for `monitor: headline`, else `min`." }),
 );
@@ -16,7 +19,7 @@ const minDelta = NonNegativeNumber({ description: 'Smallest change that counts a
 export const CallbackSchemas = {
   early_stopping: Strict(
     {
-      monitor,
+      monitor: monitorField('headline'),
       mode,
       min_delta: minDelta,
       patience: NonNegativeInt({ description: 'Epochs without improvement before stopping.', default: 5 }),
@@ -26,7 +29,7 @@ export const CallbackSchemas = {
   ),
   reduce_lr_on_plateau: Strict(
     {
-      monitor,
+      monitor: monitorField('val_loss'),
       mode,
       min_delta: minDelta,
       factor: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Multiplier of the learning rate.', default: 0.1 }),
@@ -38,7 +41,7 @@ export const CallbackSchemas = {
   ),
   model_checkpoint: Strict(
     {
-      monitor,
+      monitor: monitorField('headline'),
       mode,
       save: StringOptions(['best', 'last'] as const, { description: 'Keep the best epoch or the last one.', default: 'best' }),
     },
