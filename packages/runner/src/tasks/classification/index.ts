@@ -8,6 +8,7 @@ import { renderClassConfusionMatrix } from '../../reports/plots/class-confusion-
 import { renderMisclassifiedExamples } from '../../reports/plots/misclassified-examples.js';
 import { classScores, confusionMatrix, macroF1, accuracy } from '../metrics/classification-metrics.js';
 import { metricKeyNames } from '../metrics/metric-keys.js';
+import { denseHead } from '../dense-head.js';
 import type { BoundTask, EvalResult, ModelOutputs, ReportPlot, TaskType } from '../task.js';
 import { resolveClassWeights } from './class-weights.js';
 import { classificationCounts, classificationLoss } from './loss.js';
@@ -64,10 +65,7 @@ function bind(options: ClassificationConfig, target: TargetSpec, ctx: { validate
     name: 'classification',
     headline: classificationTask.headline(config, ctx.validates),
     progressFields: ['accuracy'],
-    head(trunk: Trunk) {
-      const dense = tf.layers.dense({ units: numClasses, kernelInitializer: trunk.init(), kernelRegularizer: trunk.kernelRegularizer, name: 'logits' });
-      return [dense.apply(trunk.features()) as tf.SymbolicTensor];
-    },
+    head: (trunk: Trunk) => denseHead(trunk, numClasses, 'logits'),
     // Smoothing and class weights shape training only (as Keras's class_weight): evaluation losses are the
     // plain cross-entropy, comparable across recipes.
     loss: (out, batch, training = true) =>

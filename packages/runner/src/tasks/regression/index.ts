@@ -7,6 +7,7 @@ import type { Trunk } from '@xp/models';
 import { renderPredictedVsTrue, renderResiduals } from '../../reports/plots/regression-plots.js';
 import { metricKeyNames } from '../metrics/metric-keys.js';
 import { meanScores, scoresFromSums, scoresOf, type RegressionScores } from '../metrics/regression-metrics.js';
+import { denseHead } from '../dense-head.js';
 import type { BoundTask, EvalResult, ModelOutputs, TaskType } from '../task.js';
 import { regressionCounts, regressionLoss } from './loss.js';
 import { regressionOptions, RegressionSchema, type RegressionConfig } from './schema.js';
@@ -59,10 +60,7 @@ function bind(options: RegressionConfig, target: TargetSpec, ctx: { validates: b
     name: 'regression',
     headline: regressionTask.headline(config, ctx.validates),
     progressFields: ['rmse'],
-    head(trunk: Trunk) {
-      const dense = tf.layers.dense({ units: width, kernelInitializer: trunk.init(), kernelRegularizer: trunk.kernelRegularizer, name: 'prediction' });
-      return [dense.apply(trunk.features()) as tf.SymbolicTensor];
-    },
+    head: (trunk: Trunk) => denseHead(trunk, width, 'prediction'),
     loss: (out, batch) => regressionLoss(predictionOf(out), batch.ys, lossOptions),
     counts: (out, batch) => regressionCounts(predictionOf(out), batch.ys),
     metrics: (counts, lossSum, n, prefix) => regressionMetrics(counts, lossSum, n, prefix, target, keys),
