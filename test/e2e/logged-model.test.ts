@@ -91,4 +91,21 @@ describe('logged model and Model Registry against a real MLflow server', () => {
     const byAlias = await rest<{ model_version: { version: string; source: string } }>(server.url, '/api/2.0/mlflow/registered-models/alias?name=xp-e2e-cli&alias=staging');
     expect(byAlias.model_version).toMatchObject({ version: '1', source: `models:/${id}` });
   });
+
+  it('an offline run keeps the model in its spool; xp sync creates it READY, linked and registered (version 2)', async () => {
+    const off = await xp(['run', 'test/fixtures/tiny-register.yaml', '--set', 'training.epochs=1', '--offline'], env);
+    expect(off.code, off.stderr).toBe(0);
+    const sync = await xp(['sync'], env, 120_000);
+    expect(sync.code, sync.stderr).toBe(0);
+    const synced = sync.stdout.trim();
+    expect(synced).toMatch(/^[0-9a-f]{32}$/);
+    const all = (await rest<{ models: LoggedModel[] }>(server.url, '/api/2.0/mlflow/logged-models/search', { experiment_ids: [experimentId] })).models;
+    const mine = all.filter((m) => m.info.source_run_id === synced);
+    expect(mine).toHaveLength(1);
+    expect(mine[0].info.status).toBe('LOGGED_MODEL_READY');
+    const run = (await rest<{ run: { outputs?: { model_outputs?: { model_id: string }[] } } }>(server.url, `/api/2.0/mlflow/runs/get?run_id=${synced}`)).run;
+    expect(run.outputs?.model_outputs?.map((o) => o.model_id)).toEqual([mine[0].info.model_id]);
+    const byAlias = await rest<{ model_version: { version: string; source: string } }>(server.url, '/api/2.0/mlflow/registered-models/alias?name=xp-e2e-digits&alias=champion');
+    expect(byAlias.model_version).toMatchObject({ version: '2', source: `models:/${mine[0].info.model_id}` });
+  });
 });
