@@ -9,6 +9,7 @@ import { trackingTarget } from './run/tracking-target.js';
 import { sweepCommand } from './commands/sweep-command.js';
 import { workerCommand } from './commands/worker-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
+import { registerCommand } from './commands/register-command.js';
 import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
 import { syncCommand } from './commands/sync-command.js';
@@ -116,6 +117,21 @@ program
     try {
       const { url } = await trackingTarget((m) => process.stderr.write(`${m}\n`));
       await compareCommand(targets, { out: opts.out, open: opts.open, trackingUri: url });
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('register')
+  .description("register a run's logged model (or a logged model id m-…) in the MLflow Model Registry")
+  .argument('<run-or-model-id>', 'an MLflow run id, or a logged model id (m-…)')
+  .requiredOption('--name <name>', 'registered model name (created when it does not exist)')
+  .option('--alias <alias>', 'alias to point at the new version, e.g. champion')
+  .action(async (target, opts) => {
+    try {
+      const { url } = await trackingTarget((m) => process.stderr.write(`${m}\n`));
+      await registerCommand(target, { name: opts.name, alias: opts.alias, trackingUri: url });
     } catch (e) {
       fail(e);
     }

@@ -92,6 +92,15 @@ export function experimentSchema(ext: SchemaExtensions = {}) {
         {
           log_model: Type.Boolean({ description: 'Log the trained model (tfjs format) as an artifact.', default: true }),
           tags: Type.Record(Type.String(), Type.String(), { description: 'Extra run tags.', default: {} }),
+          register: Type.Optional(
+            Strict(
+              {
+                name: Type.String({ minLength: 1, maxLength: 256, description: 'Registered model name (created when it does not exist).' }),
+                alias: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9_-]+$', description: 'Alias pointed at the new version, e.g. `champion`.' })),
+              },
+              { description: 'Register the logged model in the MLflow Model Registry as a new version of `name` (needs `log_model`).' },
+            ),
+          ),
         },
         { description: 'What is logged to MLflow.', default: {} },
       ),

@@ -14,6 +14,10 @@ export interface MlflowMetricInput {
   value: number;
   step?: number;
   timestamp?: number;
+  /** MLflow 3: the LoggedModel this value scores, and the dataset it was computed on. */
+  modelId?: string;
+  datasetName?: string;
+  datasetDigest?: string;
 }
 
 /** Params or tags, as a record or a list; values are converted with String(). */
@@ -97,7 +101,8 @@ export function prepareBatch(input: MlflowBatchInput, opts: { now?: number; limi
     const timestamp = m.timestamp ?? now;
     if (!Number.isSafeInteger(step)) throw new MlflowInvalidInputError(`metric '${key}' step must be an integer, got ${step}`);
     if (!Number.isSafeInteger(timestamp)) throw new MlflowInvalidInputError(`metric '${key}' timestamp must be integer milliseconds, got ${timestamp}`);
-    return { key, value: m.value, step, timestamp };
+    const model = m.modelId ? { modelId: m.modelId, datasetName: m.datasetName, datasetDigest: m.datasetDigest } : {};
+    return { key, value: m.value, step, timestamp, ...model };
   });
 
   const params = new Map<string, { value: string; from: string }>();

@@ -45,7 +45,7 @@ export interface MlflowHttpOptions {
 
 /** One request. `json` is sent as application/json; `body` as raw bytes (a factory is called per attempt). */
 export interface MlflowRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path below the base URL, e.g. `/api/2.0/mlflow/runs/get`. */
   path: string;
   params?: Record<string, string | number | undefined>;

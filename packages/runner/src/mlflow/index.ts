@@ -25,6 +25,6 @@ export {
   type EnsureLocalServerOptions, type LocalServer, type ServerHandle, type ServerRecord, type StartServerOptions,
 } from './local-server.js';
 export type {
-  MlflowDataset, MlflowDatasetInput, MlflowDatasetInputSpec, MlflowExperiment, MlflowFileInfo, MlflowLifecycleStage,
+  MlflowDataset, MlflowDatasetInput, MlflowDatasetInputSpec, MlflowExperiment, MlflowFileInfo, MlflowLifecycleStage, MlflowLoggedModel, MlflowLoggedModelStatus, MlflowModelVersion,
   MlflowMetric, MlflowPage, MlflowParam, MlflowRun, MlflowRunInfo, MlflowRunStatus, MlflowRunTag, MlflowSearchRunsRequest,
 } from './types.js';

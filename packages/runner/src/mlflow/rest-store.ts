@@ -4,7 +4,7 @@
 import type { MlflowHttp } from './http.js';
 import { MlflowApiError } from './errors.js';
 import type {
-  MlflowDatasetInput, MlflowExperiment, MlflowFileInfo, MlflowMetric, MlflowPage, MlflowParam, MlflowRun, MlflowRunInfo, MlflowRunStatus, MlflowRunTag, MlflowSearchRunsRequest,
+  MlflowDatasetInput, MlflowExperiment, MlflowFileInfo, MlflowLoggedModel, MlflowLoggedModelStatus, MlflowMetric, MlflowModelVersion, MlflowPage, MlflowParam, MlflowRun, MlflowRunInfo, MlflowRunStatus, MlflowRunTag, MlflowSearchRunsRequest,
 } from './types.js';
 
 const API = '/api/2.0/mlflow';
@@ -24,7 +24,24 @@ const num = (v: Wire): number | undefined => (v === undefined || v === null ? un
 const kvList = (o: Record<string, string> = {}) => Object.entries(o).map(([key, value]) => ({ key, value }));
 const kvRecord = (list: Wire[] = []): Record<string, string> => Object.fromEntries(list.map((t: Wire) => [t.key, t.value ?? '']));
 
-const toMetric = (m: Wire): MlflowMetric => ({ key: m.key, value: Number(m.value), timestamp: Number(m.timestamp ?? 0), step: Number(m.step ?? 0) });
+const toMetric = (m: Wire): MlflowMetric => ({
+  key: m.key, value: Number(m.value), timestamp: Number(m.timestamp ?? 0), step: Number(m.step ?? 0),
+  ...(m.model_id ? { modelId: m.model_id, datasetName: m.dataset_name, datasetDigest: m.dataset_digest } : {}),
+});
+
+function toLoggedModel(m: Wire): MlflowLoggedModel {
+  const i = m.info ?? {};
+  return {
+    modelId: i.model_id, experimentId: i.experiment_id, name: i.name ?? '', artifactUri: i.artifact_uri ?? '',
+    status: i.status ?? 'LOGGED_MODEL_STATUS_UNSPECIFIED', sourceRunId: i.source_run_id || undefined,
+    creationTime: num(i.creation_timestamp_ms), tags: kvRecord(i.tags),
+    params: kvRecord(m.data?.params), metrics: (m.data?.metrics ?? []).map(toMetric),
+  };
+}
+
+function toModelVersion(v: Wire): MlflowModelVersion {
+  return { name: v.name, version: String(v.version), source: v.source ?? '', runId: v.run_id || undefined, status: v.status, aliases: v.aliases ?? [] };
+}
 
 function toExperiment(e: Wire): MlflowExperiment {
   return {
@@ -52,6 +69,7 @@ function toRun(r: Wire): MlflowRun {
       },
       tags: kvRecord(d.tags),
     })),
+    outputs: { modelOutputs: (r.outputs?.model_outputs ?? []).map((o: Wire) => ({ modelId: o.model_id, step: Number(o.step ?? 0) })) },
   };
 }
 
@@ -147,7 +165,10 @@ export class RestStore {
       method: 'POST', path: `${API}/runs/log-batch`,
       json: {
         run_id: runId,
-        metrics: (batch.metrics ?? []).map((m) => ({ key: m.key, value: encodeValue(m.value), timestamp: m.timestamp, step: m.step })),
+        metrics: (batch.metrics ?? []).map((m) => ({
+          key: m.key, value: encodeValue(m.value), timestamp: m.timestamp, step: m.step,
+          model_id: m.modelId, dataset_name: m.datasetName, dataset_digest: m.datasetDigest,
+        })),
         params: batch.params ?? [],
         tags: batch.tags ?? [],
       },
@@ -205,6 +226,82 @@ export class RestStore {
   /** GET /get-artifact: a run artifact's bytes (works for any artifact store the server can read). */
   async downloadArtifact(runId: string, path: string): Promise<Buffer> {
     return this.http.request<Buffer>({ method: 'GET', path: '/get-artifact', params: { run_id: runId, path }, responseType: 'buffer' });
+  }
+
+  /** POST logged-models (MLflow 3): a new LoggedModel, PENDING until finalized. */
+  async createLoggedModel(req: {
+    experimentId: string; name?: string; sourceRunId?: string; modelType?: string; params?: Record<string, string>; tags?: Record<string, string>;
+  }): Promise<MlflowLoggedModel> {
+    const res = await this.http.request<Wire>({
+      method: 'POST', path: `${API}/logged-models`,
+      json: {
+        experiment_id: req.experimentId, name: req.name, model_type: req.modelType, source_run_id: req.sourceRunId,
+        params: kvList(req.params), tags: kvList(req.tags),
+      },
+    });
+    return toLoggedModel(res.model);
+  }
+
+  /** POST logged-models/{model_id}/params: more params (MLflow takes at most 100 per request). */
+  async logLoggedModelParams(modelId: string, params: Record<string, string>): Promise<void> {
+    await this.http.request({ method: 'POST', path: `${API}/logged-models/${encodeURIComponent(modelId)}/params`, json: { model_id: modelId, params: kvList(params) } });
+  }
+
+  /** GET logged-models/{model_id}. */
+  async getLoggedModel(modelId: string): Promise<MlflowLoggedModel> {
+    const res = await this.http.request<Wire>({ method: 'GET', path: `${API}/logged-models/${encodeURIComponent(modelId)}` });
+    return toLoggedModel(res.model);
+  }
+
+  /** PATCH logged-models/{model_id}: finalize as READY or UPLOAD_FAILED. */
+  async finalizeLoggedModel(modelId: string, status: MlflowLoggedModelStatus): Promise<MlflowLoggedModel> {
+    const res = await this.http.request<Wire>({ method: 'PATCH', path: `${API}/logged-models/${encodeURIComponent(modelId)}`, json: { model_id: modelId, status } });
+    return toLoggedModel(res.model);
+  }
+
+  /** POST logged-models/search: one page. */
+  async searchLoggedModels(req: { experimentIds: string[]; filter?: string; maxResults?: number; pageToken?: string }): Promise<MlflowPage<MlflowLoggedModel>> {
+    const res = await this.http.request<Wire>({
+      method: 'POST', path: `${API}/logged-models/search`,
+      json: { experiment_ids: req.experimentIds, filter: req.filter, max_results: req.maxResults, page_token: req.pageToken },
+    });
+    return { items: (res.models ?? []).map(toLoggedModel), nextPageToken: res.next_page_token || undefined };
+  }
+
+  /** POST runs/outputs: links logged models to a run as its outputs (MLflow refuses the same link twice). */
+  async logOutputs(runId: string, models: Array<{ modelId: string; step: number }>): Promise<void> {
+    await this.http.request({ method: 'POST', path: `${API}/runs/outputs`, json: { run_id: runId, models: models.map((m) => ({ model_id: m.modelId, step: m.step })) } });
+  }
+
+  /** POST registered-models/create. */
+  async createRegisteredModel(name: string, opts: { description?: string; tags?: Record<string, string> } = {}): Promise<void> {
+    await this.http.request({ method: 'POST', path: `${API}/registered-models/create`, json: { name, description: opts.description, tags: kvList(opts.tags) } });
+  }
+
+  /** POST model-versions/create; `source` is `models:/<model_id>` for an MLflow 3 logged model. */
+  async createModelVersion(req: { name: string; source: string; runId?: string; modelId?: string; tags?: Record<string, string> }): Promise<MlflowModelVersion> {
+    const res = await this.http.request<Wire>({
+      method: 'POST', path: `${API}/model-versions/create`,
+      json: { name: req.name, source: req.source, run_id: req.runId, model_id: req.modelId, tags: kvList(req.tags) },
+    });
+    return toModelVersion(res.model_version);
+  }
+
+  /** GET model-versions/search: one page (filter e.g. `name='digits' AND run_id='…'`). */
+  async searchModelVersions(filter: string, pageToken?: string): Promise<MlflowPage<MlflowModelVersion>> {
+    const res = await this.http.request<Wire>({ method: 'GET', path: `${API}/model-versions/search`, params: { filter, page_token: pageToken } });
+    return { items: (res.model_versions ?? []).map(toModelVersion), nextPageToken: res.next_page_token || undefined };
+  }
+
+  /** POST registered-models/alias: points `alias` at `version` (moving it if it pointed elsewhere). */
+  async setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void> {
+    await this.http.request({ method: 'POST', path: `${API}/registered-models/alias`, json: { name, alias, version } });
+  }
+
+  /** GET registered-models/alias: the version an alias points at. */
+  async getModelVersionByAlias(name: string, alias: string): Promise<MlflowModelVersion> {
+    const res = await this.http.request<Wire>({ method: 'GET', path: `${API}/registered-models/alias`, params: { name, alias } });
+    return toModelVersion(res.model_version);
   }
 
   /** GET /version: the server's MLflow version (MLflow >= 1.x serves it). */

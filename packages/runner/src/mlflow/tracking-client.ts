@@ -9,7 +9,7 @@ import { createMlflowHttp, type MlflowHttpOptions } from './http.js';
 import { MLFLOW_LIMITS, codePointLength, type MlflowLimits } from './limits.js';
 import { RestStore } from './rest-store.js';
 import { experimentUrl, runUrl, xpExperimentTags } from './ui-urls.js';
-import type { MlflowDatasetInput, MlflowFileInfo, MlflowDatasetInputSpec, MlflowMetric, MlflowRun, MlflowRunInfo, MlflowSearchRunsRequest } from './types.js';
+import type { MlflowDatasetInput, MlflowFileInfo, MlflowLoggedModel, MlflowModelVersion, MlflowDatasetInputSpec, MlflowMetric, MlflowRun, MlflowRunInfo, MlflowSearchRunsRequest } from './types.js';
 
 /** Options of {@link MlflowClient}: the server URL plus the transport's options. */
 export interface MlflowClientOptions extends Omit<MlflowHttpOptions, 'baseUrl'> {
@@ -218,6 +218,94 @@ export class MlflowClient {
   /** The bytes of one artifact file. */
   async downloadArtifact(runId: string, artifactPath: string): Promise<Buffer> {
     return this.store.downloadArtifact(runId, checkArtifactPath(artifactPath, 'downloadArtifact: artifactPath', false));
+  }
+
+  // ---- MLflow 3 logged models -------------------------------------------------------------------------------
+
+  /**
+   * Creates a LoggedModel (PENDING) in `experimentId`. Params and tags are checked like a run's; MLflow takes
+   * 100 params with the create and the rest through logged-models/{id}/params, 100 at a time.
+   */
+  async createLoggedModel(req: { experimentId: string; name: string; sourceRunId?: string; params?: MlflowKeyValues; tags?: MlflowKeyValues }): Promise<MlflowLoggedModel> {
+    const { params, tags } = prepareBatch({ params: req.params, tags: req.tags }, { limits: this.limits });
+    const rec = (l: Array<{ key: string; value: string }>) => Object.fromEntries(l.map((p) => [p.key, p.value]));
+    const model = await this.store.createLoggedModel({
+      experimentId: req.experimentId, name: req.name, sourceRunId: req.sourceRunId, params: rec(params.slice(0, 100)), tags: rec(tags),
+    });
+    for (let i = 100; i < params.length; i += 100) await this.store.logLoggedModelParams(model.modelId, rec(params.slice(i, i + 100)));
+    return model;
+  }
+
+  /** Every LoggedModel of the experiments matching `filter` (e.g. `name = 'model'`), following pages. */
+  async searchLoggedModels(experimentIds: string[], filter?: string): Promise<MlflowLoggedModel[]> {
+    const out: MlflowLoggedModel[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.store.searchLoggedModels({ experimentIds, filter, pageToken });
+      out.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  }
+
+  async getLoggedModel(modelId: string): Promise<MlflowLoggedModel> {
+    return this.store.getLoggedModel(modelId);
+  }
+
+  /**
+   * Uploads every file below `localDir`, plus `extra` files given as bytes, into the LoggedModel's artifact
+   * location (`mlflow-artifacts:/<exp>/models/<model_id>/artifacts` behind the server's artifact proxy).
+   */
+  async logLoggedModelArtifacts(model: MlflowLoggedModel, localDir: string, extra: Array<{ rel: string; body: Buffer }> = []): Promise<number> {
+    const root = proxiedArtifactRoot(model.artifactUri);
+    const files = (await listLocalFiles(localDir)).map((f) => ({ ...f, rel: checkArtifactPath(f.rel, `logged model: ${f.abs} would become`, false) }));
+    await mapLimit(files, this.uploadConcurrency, async (f) => {
+      await this.store.uploadArtifact(joinArtifactPath(root, f.rel), () => createReadStream(f.abs), (await fs.stat(f.abs)).size);
+    });
+    for (const e of extra) await this.store.uploadArtifact(joinArtifactPath(root, checkArtifactPath(e.rel, 'logged model file', false)), e.body);
+    return files.length + extra.length;
+  }
+
+  /** Sets a LoggedModel's final status: READY, or UPLOAD_FAILED when its files could not be uploaded. */
+  async finalizeLoggedModel(modelId: string, ok: boolean): Promise<MlflowLoggedModel> {
+    return this.store.finalizeLoggedModel(modelId, ok ? 'LOGGED_MODEL_READY' : 'LOGGED_MODEL_UPLOAD_FAILED');
+  }
+
+  /** Links a LoggedModel to a run as its output at `step`, unless it already is (MLflow refuses a second link). */
+  async linkModelOutput(runId: string, modelId: string, step: number): Promise<void> {
+    const run = await this.store.getRun(runId);
+    if (run.outputs?.modelOutputs.some((o) => o.modelId === modelId)) return;
+    await this.store.logOutputs(runId, [{ modelId, step }]);
+  }
+
+  // ---- Model Registry ---------------------------------------------------------------------------------------
+
+  /**
+   * Registers a LoggedModel as a version of `name` (the registered model is created when it does not exist)
+   * with `source: models:/<model_id>`, and points `alias` at that version. Safe to repeat: a version of `name`
+   * whose source is already this model is reused rather than duplicated.
+   */
+  async registerModel(req: { name: string; modelId: string; runId?: string; alias?: string }): Promise<MlflowModelVersion> {
+    try {
+      await this.store.createRegisteredModel(req.name);
+    } catch (e) {
+      if (!(e instanceof MlflowApiError && e.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw e;
+    }
+    const source = `models:/${req.modelId}`;
+    const esc = (v: string) => v.replace(/'/g, "\\'");
+    let version: MlflowModelVersion | undefined;
+    let pageToken: string | undefined;
+    do {
+      const page = await this.store.searchModelVersions(`name='${esc(req.name)}'${req.runId ? ` AND run_id='${esc(req.runId)}'` : ''}`, pageToken);
+      version = page.items.find((v) => v.source === source);
+      pageToken = version ? undefined : page.nextPageToken;
+    } while (pageToken);
+    version ??= await this.store.createModelVersion({ name: req.name, source, runId: req.runId, modelId: req.modelId });
+    if (req.alias) {
+      await this.store.setRegisteredModelAlias(req.name, req.alias, version.version);
+      version = { ...version, aliases: [...new Set([...version.aliases, req.alias])] };
+    }
+    return version;
   }
 
   /** The run's page in the MLflow UI (model-training view). */

@@ -20,6 +20,11 @@ export interface MlflowMetric {
   /** Milliseconds since the epoch. */
   timestamp: number;
   step: number;
+  /** MLflow 3: the LoggedModel this value scores (shown in the Models view). */
+  modelId?: string;
+  /** MLflow 3: the dataset the value was computed on (with a model_id). */
+  datasetName?: string;
+  datasetDigest?: string;
 }
 
 export interface MlflowParam {
@@ -72,6 +77,8 @@ export interface MlflowRun {
   info: MlflowRunInfo;
   data: { metrics: MlflowMetric[]; params: Record<string, string>; tags: Record<string, string> };
   inputs: MlflowDatasetInput[];
+  /** MLflow 3: the logged models this run produced (runs/outputs). */
+  outputs?: { modelOutputs: Array<{ modelId: string; step: number }> };
 }
 
 export interface MlflowFileInfo {
@@ -95,4 +102,32 @@ export interface MlflowSearchRunsRequest {
 export interface MlflowPage<T> {
   items: T[];
   nextPageToken?: string;
+}
+
+/** LoggedModel statuses on the wire (MLflow 3). */
+export type MlflowLoggedModelStatus = 'LOGGED_MODEL_PENDING' | 'LOGGED_MODEL_READY' | 'LOGGED_MODEL_UPLOAD_FAILED' | 'LOGGED_MODEL_STATUS_UNSPECIFIED';
+
+/** An MLflow 3 LoggedModel (`logged-models` API). */
+export interface MlflowLoggedModel {
+  modelId: string;
+  experimentId: string;
+  name: string;
+  /** `mlflow-artifacts:/<exp>/models/<model_id>/artifacts` when the server proxies artifacts. */
+  artifactUri: string;
+  status: MlflowLoggedModelStatus;
+  sourceRunId?: string;
+  creationTime?: number;
+  tags: Record<string, string>;
+  params: Record<string, string>;
+  metrics: MlflowMetric[];
+}
+
+/** A registered model's version (Model Registry). */
+export interface MlflowModelVersion {
+  name: string;
+  version: string;
+  source: string;
+  runId?: string;
+  status?: string;
+  aliases: string[];
 }

@@ -11,7 +11,7 @@ import type { Prepared } from './prepare.js';
 export async function evaluateAndReport(
   exp: LoadedExperiment,
   p: Prepared,
-  r: { tracker: RunTracker; runId: string; history: Record<string, number>[]; log: (msg: string) => void; checkInterrupted: () => void },
+  r: { tracker: RunTracker; runId: string; history: Record<string, number>[]; log: (msg: string) => void; checkInterrupted: () => void; timestamp?: number },
 ): Promise<Record<string, number>> {
   const c = exp.config;
   const { task, model, data } = p;
@@ -25,7 +25,7 @@ export async function evaluateAndReport(
   }
   r.checkInterrupted();
   const step = r.history.length;
-  r.tracker.logMetrics(Object.entries(testMetrics).map(([key, value]) => ({ key, value, step })));
+  r.tracker.logMetrics(Object.entries(testMetrics).map(([key, value]) => ({ key, value, step, timestamp: r.timestamp })));
   r.log(`test: ${task.summary({ ...testEval, metrics: testMetrics })}`);
   await logRunReports(
     { logArtifact: async (_run: string, local: string, artifactPath?: string) => r.tracker.logArtifact(local, artifactPath) },

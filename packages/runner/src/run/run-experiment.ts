@@ -216,9 +216,17 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
     if (result.stopReason) tracker.setTags({ 'xp.stop_reason': result.stopReason });
 
     // 4. evaluate and report.
-    const testMetrics = await evaluateAndReport(exp, r.prepared, { tracker, runId, history, log, checkInterrupted: () => interruptedCheck(interruption) });
-    // 5. the model.
-    if (c.mlflow.log_model) await logModel(r.prepared, tracker, path.join(runDir, 'model'));
+    const testAt = Date.now();
+    const testStep = history.length;
+    const testMetrics = await evaluateAndReport(exp, r.prepared, { tracker, runId, history, log, checkInterrupted: () => interruptedCheck(interruption), timestamp: testAt });
+    // 5. the model: run artifacts and an MLflow 3 LoggedModel (registered when `mlflow.register` says so).
+    if (c.mlflow.log_model) {
+      await logModel(r.prepared, tracker, path.join(runDir, 'model'), {
+        params: flatParams(exp),
+        testMetrics: Object.entries(testMetrics).map(([key, value]) => ({ key, value, step: testStep, timestamp: testAt })),
+        register: c.mlflow.register,
+      });
+    }
     // 6. finish.
     interruptedCheck(interruption);
     tracker.updateRun('FINISHED');

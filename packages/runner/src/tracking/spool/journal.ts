@@ -23,6 +23,18 @@ export type JournalOp =
   | { op: 'log_artifact'; file: string; artifactPath?: string }
   /** `dir` is relative to the spool folder; every file below it is uploaded under `artifactPath`. */
   | { op: 'log_artifact_dir'; dir: string; artifactPath?: string }
+  /**
+   * An MLflow 3 LoggedModel of the run: created once (found again by its spool tags), the files below `dir`
+   * (relative to the spool folder) and `MLmodel` (`mlmodel` plus model_id and run_id) uploaded into its artifact
+   * location, finalized READY (UPLOAD_FAILED when MLflow refuses a file), linked to the run as its output, and
+   * `metrics` logged again with its model_id.
+   */
+  | {
+      op: 'log_model'; name: string; dir: string; params: Record<string, string>; tags: Record<string, string>;
+      mlmodel: Record<string, unknown>; metrics: MlflowMetricInput[]; createdAt: number;
+    }
+  /** Registers the LoggedModel of journal entry `modelSeq` as a version of `name` (created if needed), with `alias`. */
+  | { op: 'register_model'; modelSeq: number; modelName: string; name: string; alias?: string }
   /** A status change: RUNNING when a run is resumed, a terminal status with its end time when it ends. */
   | { op: 'update_run'; status: 'RUNNING' | TerminalStatus; endTime?: number };
 
@@ -35,6 +47,8 @@ export interface JournalCursor {
   acked: number;
   runId?: string;
   experimentId?: string;
+  /** The MLflow model_id of each `log_model` entry sent so far, by its `seq`. */
+  models?: Record<string, string>;
 }
 
 /** Where a spooled run belongs. */

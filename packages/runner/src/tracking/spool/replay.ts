@@ -3,11 +3,14 @@
 // resent point is not duplicated), params are re-logged with the same value, tags and artifacts overwrite,
 // and a run is created at most once (the spool id is a run tag, looked up before creating).
 import path from 'node:path';
-import { MlflowApiError, MlflowConnectionError, TRANSIENT_STATUSES, type MlflowClient } from '../../mlflow/index.js';
+import { stringify } from 'yaml';
+import { MlflowApiError, MlflowConnectionError, TRANSIENT_STATUSES, type MlflowClient, type MlflowLoggedModel } from '../../mlflow/index.js';
 import type { Journal, JournalCursor, JournalEntry } from './journal.js';
 
 /** The tag that ties an MLflow run to its spool, so replaying `create_run` never makes a second run. */
 export const SPOOL_ID_TAG = 'xp.spool_id';
+/** With {@link SPOOL_ID_TAG}, ties a LoggedModel to its `log_model` entry, so replaying it never makes a second model. */
+export const SPOOL_SEQ_TAG = 'xp.spool_seq';
 
 /** True when `e` means the server cannot be reached or is failing (worth retrying later), not that the data is bad. */
 export function isOutage(e: unknown): boolean {
@@ -48,6 +51,60 @@ export async function applyEntry(client: MlflowClient, journal: Journal, cursor:
     case 'update_run':
       await client.store.updateRun(runId, { status: entry.status, endTime: entry.endTime });
       break;
+    case 'log_model': {
+      const modelId = await applyLogModel(client, journal, cursor, entry, runId);
+      return { ...cursor, acked: entry.seq, models: { ...cursor.models, [entry.seq]: modelId } };
+    }
+    case 'register_model': {
+      const modelId = cursor.models?.[entry.modelSeq] ?? (await findSpoolModel(client, journal, cursor, entry.modelSeq, entry.modelName))?.modelId;
+      if (!modelId) throw new Error(`spool ${journal.dir}: entry ${entry.seq} registers the model of entry ${entry.modelSeq}, which MLflow does not have`);
+      await client.registerModel({ name: entry.name, alias: entry.alias, modelId, runId });
+      break;
+    }
   }
   return { ...cursor, acked: entry.seq };
+}
+
+/** The LoggedModel journal entry `seq` created, if MLflow has it (looked up by its spool tags). */
+async function findSpoolModel(client: MlflowClient, journal: Journal, cursor: JournalCursor, seq: number, name: string): Promise<MlflowLoggedModel | undefined> {
+  if (!cursor.experimentId) return undefined;
+  const filter = `name = '${name.replace(/'/g, "\\'")}' AND tags.\`${SPOOL_ID_TAG}\` = '${journal.header.spoolId}' AND tags.\`${SPOOL_SEQ_TAG}\` = '${seq}'`;
+  const [found] = await client.searchLoggedModels([cursor.experimentId], filter);
+  return found;
+}
+
+type LogModelEntry = Extract<JournalEntry, { op: 'log_model' }>;
+
+/**
+ * Sends a `log_model` entry; every step is safe to repeat. The model is looked up by its spool tags before it
+ * is created; a READY one is not uploaded again; the run link is checked before it is made; metric points keep
+ * their timestamps. A file MLflow refuses (not an outage) finalizes the model UPLOAD_FAILED, then the error is
+ * thrown (the entry is reported and skipped); an outage leaves it PENDING for the next attempt.
+ */
+async function applyLogModel(client: MlflowClient, journal: Journal, cursor: JournalCursor, entry: LogModelEntry, runId: string): Promise<string> {
+  const experimentId = cursor.experimentId ?? (await client.getRun(runId)).info.experimentId;
+  let model = await findSpoolModel(client, journal, { ...cursor, experimentId }, entry.seq, entry.name);
+  model ??= await client.createLoggedModel({
+    experimentId, name: entry.name, sourceRunId: runId, params: entry.params,
+    tags: { ...entry.tags, [SPOOL_ID_TAG]: journal.header.spoolId, [SPOOL_SEQ_TAG]: String(entry.seq) },
+  });
+  if (model.status !== 'LOGGED_MODEL_READY') {
+    const mlmodel = {
+      ...entry.mlmodel,
+      model_id: model.modelId,
+      run_id: runId,
+      utc_time_created: new Date(entry.createdAt).toISOString().replace('T', ' ').replace('Z', ''),
+    };
+    try {
+      await client.logLoggedModelArtifacts(model, path.join(journal.dir, entry.dir), [{ rel: 'MLmodel', body: Buffer.from(stringify(mlmodel)) }]);
+    } catch (e) {
+      if (!isOutage(e)) await client.finalizeLoggedModel(model.modelId, false);
+      throw e;
+    }
+    await client.finalizeLoggedModel(model.modelId, true);
+  }
+  const step = Math.max(0, ...entry.metrics.map((m) => m.step ?? 0));
+  await client.linkModelOutput(runId, model.modelId, step);
+  if (entry.metrics.length) await client.logBatch(runId, { metrics: entry.metrics.map((m) => ({ ...m, modelId: model.modelId })) });
+  return model.modelId;
 }

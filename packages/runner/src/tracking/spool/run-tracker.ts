@@ -114,6 +114,27 @@ export class RunTracker {
     this.push({ op: 'log_artifact', file, artifactPath });
   }
 
+  /**
+   * An MLflow 3 LoggedModel made of a copy of the files below `localDir` as they are now (see the `log_model`
+   * journal op). Returns the entry's `seq`, which {@link registerModel} names.
+   */
+  logModel(req: { name: string; dir: string; params: Record<string, string>; tags: Record<string, string>; mlmodel: Record<string, unknown>; metrics: readonly MlflowMetricInput[] }): number {
+    const seq = this.journal.peekSeq();
+    const dir = this.journal.fileDir(seq);
+    fs.cpSync(req.dir, path.join(this.journal.dir, dir), { recursive: true, dereference: true });
+    const now = Date.now();
+    this.push({
+      op: 'log_model', name: req.name, dir, params: req.params, tags: req.tags, mlmodel: req.mlmodel,
+      metrics: req.metrics.map((m) => ({ ...m, timestamp: m.timestamp ?? now })), createdAt: now,
+    });
+    return seq;
+  }
+
+  /** Registers the LoggedModel of entry `modelSeq` as a new version of `name`, pointing `alias` at it. */
+  registerModel(req: { modelSeq: number; modelName: string; name: string; alias?: string }): void {
+    this.push({ op: 'register_model', ...req });
+  }
+
   /** Uploads a copy of every file below `localDir` as it is now (a checkpoint folder is rewritten each epoch). */
   logArtifactDir(localDir: string, artifactPath?: string): void {
     const seq = this.journal.peekSeq();
@@ -203,7 +224,7 @@ export class RunTracker {
       this.journal.saveCursor({ ...this.cursor, acked: entry.seq });
       this.cursor.acked = entry.seq;
       this.queue.shift();
-      if (entry.op === 'log_artifact' || entry.op === 'log_artifact_dir') this.journal.dropFiles(entry.seq);
+      if (entry.op === 'log_artifact' || entry.op === 'log_artifact_dir' || entry.op === 'log_model') this.journal.dropFiles(entry.seq);
       if (this.outageSince !== undefined) {
         this.log(`MLflow: reachable again after ${((Date.now() - this.outageSince) / 1000).toFixed(1)} s; sending the ${this.queue.length + 1} spooled record(s)`);
         this.outageSince = undefined;
