@@ -15,7 +15,7 @@ export {
 export { proxiedArtifactRoot, checkArtifactPath } from './artifacts.js';
 export { MlflowClient, type MlflowClientOptions, type TerminalStatus } from './tracking-client.js';
 export {
-  CUSTOM_MODEL_DEVELOPMENT, EXPERIMENT_KIND_TAG, HEADLINE_METRICS, MODEL_TRAINING_QUERY, XP_VIEW_KEY,
+  CUSTOM_MODEL_DEVELOPMENT, EXPERIMENT_KIND_TAG, headlineColumns, MODEL_TRAINING_QUERY, XP_VIEW_KEY,
   compareRunsUrl, experimentUrl, runUrl, xpExperimentTags, xpRunsView,
 } from './ui-urls.js';
 export { resolveTrackingUri } from './tracking-env.js';

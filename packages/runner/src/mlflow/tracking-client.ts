@@ -50,10 +50,11 @@ export class MlflowClient {
   /**
    * The experiment id for `name`, creating the experiment when it does not exist (safe against a concurrent
    * create). It carries xp's experiment tags ({@link xpExperimentTags}) plus `opts.tags`; an existing experiment
-   * gets those it lacks, and keeps the values it has (a user may have chosen another kind in the UI).
+   * gets those it lacks, and keeps the values it has (a user may have chosen another kind in the UI). `headline`
+   * (the first run's headline metric) leads the runs table the experiment link opens.
    */
-  async getOrCreateExperiment(name: string, opts: { tags?: Record<string, string> } = {}): Promise<string> {
-    const tags = { ...xpExperimentTags(), ...opts.tags };
+  async getOrCreateExperiment(name: string, opts: { tags?: Record<string, string>; headline?: string } = {}): Promise<string> {
+    const tags = { ...xpExperimentTags(opts.headline), ...opts.tags };
     const existing = await this.store.getExperimentByName(name);
     if (existing) {
       if (existing.lifecycleStage === 'deleted') {

@@ -29,4 +29,10 @@ describe('MLflow UI links', () => {
       selectedColumns: ['metrics.`val_exact_match`', 'metrics.`test_exact_match`', 'attributes.`Source`', 'attributes.`Models`'],
     });
   });
+
+  it("lead the runs table with the task's headline, on validation and on test", () => {
+    const view = (headline?: string) => JSON.parse(xpExperimentTags(headline)['mlflow.sharedViewState.xp']).selectedColumns.slice(0, 2);
+    expect(view('val_accuracy')).toEqual(['metrics.`val_accuracy`', 'metrics.`test_accuracy`']);
+    expect(view('rmse')).toEqual(['metrics.`rmse`', 'metrics.`test_rmse`']);
+  });
 });

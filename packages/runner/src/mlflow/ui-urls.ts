@@ -19,8 +19,14 @@ export const CUSTOM_MODEL_DEVELOPMENT = 'custom_model_development';
 export const MODEL_TRAINING_QUERY = 'workflowType=machine_learning';
 /** The key of the runs-table view xp stores on each experiment. */
 export const XP_VIEW_KEY = 'xp';
-/** The metrics a reader compares first: shown as columns of the runs table xp links to. */
-export const HEADLINE_METRICS = ['val_exact_match', 'test_exact_match'] as const;
+/**
+ * The metrics a reader compares first, shown as columns of the runs table xp links to: the task's headline on
+ * validation and its test counterpart (e.g. `val_accuracy`, `test_accuracy`). Runs logged before the headline was
+ * known (replayed spools of old versions) fall back to the sequence task's.
+ */
+export function headlineColumns(headline = 'val_exact_match'): string[] {
+  return [headline, `test_${headline.replace(/^val_/, '')}`];
+}
 
 /** MLflow's column key for a metric (`metrics.\`name\``), as in the UI's makeCanonicalSortKey. */
 const metricColumn = (name: string) => `metrics.\`${name}\``;
@@ -29,14 +35,14 @@ const metricColumn = (name: string) => `metrics.\`${name}\``;
  * The runs-table view: the headline metrics, then two of the UI's default columns. The default Dataset column
  * is left out: it is the widest and would push the metrics off a laptop screen.
  */
-export function xpRunsView(): string {
-  const columns = [...HEADLINE_METRICS.map(metricColumn), 'attributes.`Source`', 'attributes.`Models`'];
+export function xpRunsView(headline?: string): string {
+  const columns = [...headlineColumns(headline).map(metricColumn), 'attributes.`Source`', 'attributes.`Models`'];
   return JSON.stringify({ selectedColumns: columns });
 }
 
-/** The tags every experiment xp creates carries (its kind, and the runs-table view its links open). */
-export function xpExperimentTags(): Record<string, string> {
-  return { [EXPERIMENT_KIND_TAG]: CUSTOM_MODEL_DEVELOPMENT, [`mlflow.sharedViewState.${XP_VIEW_KEY}`]: xpRunsView() };
+/** The tags every experiment xp creates carries (its kind, and the runs-table view its links open, led by `headline`). */
+export function xpExperimentTags(headline?: string): Record<string, string> {
+  return { [EXPERIMENT_KIND_TAG]: CUSTOM_MODEL_DEVELOPMENT, [`mlflow.sharedViewState.${XP_VIEW_KEY}`]: xpRunsView(headline) };
 }
 
 const trimBase = (trackingUri: string) => trackingUri.replace(/\/+$/, '');

@@ -62,7 +62,7 @@ export async function runSweep(sweep: LoadedSweep, o: SweepRunOptions): Promise<
   const exp = sweep.experiment;
   const client = new MlflowClient({ trackingUri: o.trackingUri });
   const store = new SweepStore(client, cfg.metric.name);
-  const experimentId = await client.getOrCreateExperiment(exp.config.experiment);
+  const experimentId = await client.getOrCreateExperiment(exp.config.experiment, { headline: cfg.metric.name });
   const parentRunId = await openParent(store, sweep, exp, experimentId, o.resume ?? false);
   const url = client.runUrl(experimentId, parentRunId);
   log(`sweep ${path.basename(sweep.file)}: ${o.resume ? 'resuming' : 'started'} ${url} (${o.executor.description})`);

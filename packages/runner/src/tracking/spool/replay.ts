@@ -22,7 +22,7 @@ export function isOutage(e: unknown): boolean {
 export async function applyEntry(client: MlflowClient, journal: Journal, cursor: JournalCursor, entry: JournalEntry): Promise<JournalCursor> {
   if (entry.op === 'create_run') {
     if (cursor.runId) return { ...cursor, acked: entry.seq };
-    const experimentId = entry.experimentId ?? (await client.getOrCreateExperiment(entry.experiment));
+    const experimentId = entry.experimentId ?? (await client.getOrCreateExperiment(entry.experiment, { headline: entry.tags?.['xp.headline_metric'] }));
     const spoolId = journal.header.spoolId;
     // Looked up every time, not only after a lost answer: the cursor itself may be what was lost.
     const [found] = await client.searchRuns({ experimentIds: [experimentId], filter: `tags."${SPOOL_ID_TAG}" = '${spoolId}'`, maxResults: 1 });
