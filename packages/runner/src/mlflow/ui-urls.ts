@@ -25,7 +25,10 @@ export const XP_VIEW_KEY = 'xp';
  * known (replayed spools of old versions) fall back to the sequence task's.
  */
 export function headlineColumns(headline = 'val_exact_match'): string[] {
-  return [headline, `test_${headline.replace(/^val_/, '')}`];
+  // Always the validation form: the experiment's first run may have no validation split (a progression's
+  // baseline), but the runs after it are compared on validation.
+  const base = headline.replace(/^val_/, '');
+  return [`val_${base}`, `test_${base}`];
 }
 
 /** MLflow's column key for a metric (`metrics.\`name\``), as in the UI's makeCanonicalSortKey. */
