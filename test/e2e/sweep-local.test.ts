@@ -21,7 +21,7 @@ describe('xp sweep, local trials, against a real MLflow server', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xp-e2e-sweep-'));
     server = await startServer({ backendStoreUri: `sqlite:///${tmp}/mlflow.db`, artifactsDir: path.join(tmp, 'artifacts') });
     env = { MLFLOW_TRACKING_URI: server.url, XP_STATE_DIR: path.join(tmp, 'state') };
-    const res = await startXp(['sweep', 'test/fixtures/sweep/local.yaml'], env).done;
+    const res = await startXp(['sweep', 'test/fixtures/sweep/local.yaml', '--register-best', 'e2e-sweep-best', '--alias', 'best'], env).done;
     stderr = res.stderr;
     if (res.code !== 0) throw new Error(`xp sweep failed (${res.code}):\n${res.stderr}`);
     parent = await getRun(server.url, runIdFromOutput(res.stdout));
@@ -106,6 +106,17 @@ describe('xp sweep, local trials, against a real MLflow server', () => {
     );
     const png = await artifact(server.url, parent.info.run_id, 'plots/metric_by_trial.png');
     expect(png.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it("--register-best registers the best trial's logged model, alias included", async () => {
+    const bestRunId = tagsOf(parent)['xp.best_run_id'];
+    const { model_version: v } = await rest<{ model_version: { version: string; run_id: string; source: string } }>(
+      server.url,
+      `/api/2.0/mlflow/registered-models/alias?name=e2e-sweep-best&alias=best`,
+    );
+    expect(v.version).toBe('1');
+    expect(v.run_id).toBe(bestRunId);
+    expect(v.source).toMatch(/^models:\/m-[0-9a-f]+$/);
   });
 
   it('logs best_config.yaml: the best trial applied, valid for xp validate and loadExperiment', async () => {

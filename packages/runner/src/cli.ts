@@ -89,6 +89,8 @@ program
   .option('--resume', 'continue the newest sweep of this file without re-running finished trials')
   .option('--queue <url>', 'hand trials to `xp worker` processes through Redis (redis://host:6379)')
   .option('--plugin <file>', `${PLUGIN_HELP}; local trials load it too`, collect, [])
+  .option('--register-best [name]', "register the best trial's logged model in the Model Registry (default name: the experiment's name)")
+  .option('--alias <alias>', 'with --register-best: the registry alias to point at the new version')
   .action((file, opts) =>
     sweepCommand(file, opts)
       .then(() => process.exit(process.exitCode ?? 0))

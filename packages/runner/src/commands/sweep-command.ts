@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { loadSweep } from '@xp/core';
 import { loadPlugins } from '../plugins/load-plugins.js';
+import { registerCommand } from './register-command.js';
 import { stateDir } from '../run/state-dir.js';
 import { trackingTarget } from '../run/tracking-target.js';
 import type { TrialExecutor } from '../sweep/executor.js';
@@ -18,6 +19,13 @@ export interface SweepCommandOptions {
   queue?: string;
   /** `--plugin` files: the experiment is validated with them, and local trials load them. Defaults to none. */
   plugin?: string[];
+  /**
+   * `--register-best [name]`: register the best trial's logged model in the Model Registry once the sweep has
+   * finished, as `name` (`true`: the experiment's `name`). Defaults to no registration.
+   */
+  registerBest?: string | boolean;
+  /** `--alias`: the registry alias pointed at that version. */
+  alias?: string;
 }
 
 /**
@@ -54,6 +62,13 @@ export async function sweepCommand(file: string, opts: SweepCommandOptions = {})
     log(b ? `best: trial ${b.number}, ${metric.name} = ${b.value} (${formatParams(b.params)}); best_config.yaml is on the sweep run` : 'no trial completed');
     log(`sweep ${outcome.status === 'FINISHED' ? 'finished' : 'stopped (continue with --resume)'}: ${outcome.url}`);
     log(`MLflow experiment: ${outcome.experimentUrl}`);
+    if (opts.registerBest && outcome.status === 'FINISHED' && b?.runId) {
+      const name = typeof opts.registerBest === 'string' ? opts.registerBest : sweep.experiment.config.name;
+      await registerCommand(b.runId, { name, alias: opts.alias, trackingUri: target.url, log });
+    } else if (opts.registerBest) {
+      log('--register-best: nothing registered (no trial completed, or the sweep was stopped)');
+    }
+    // The sweep's URL last: scripts read it from the end of stdout.
     process.stdout.write(`${outcome.url}\n`);
     if (outcome.status === 'KILLED') process.exitCode = 130;
     return outcome;
