@@ -1,12 +1,11 @@
 import { open } from 'node:fs/promises';
-import path from 'node:path';
 import { ConfigError, loadExperiment, loadSweep, XpError, type LoadedExperiment } from '@xp/core';
 import { DataFileError } from '@xp/data';
 import { modelSummary } from '@xp/models';
 import { loadBackend } from '../backend/native-backend.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import type { Registries } from '../registries/registries.js';
-import { bindTask, buildModel } from '../run/prepare.js';
+import { checkInputs } from '../run/prepare.js';
 import { sweepHeadline } from '../sweep/sweep-headline.js';
 
 /**
@@ -41,26 +40,19 @@ export async function validateCommand(files: string[], opts: { set?: string[]; d
 }
 
 /**
- * What `xp run` checks beyond the config before a run exists: the data files (the dataset type's `inspect`), and
- * the model with the task's head built on the input shape when the config alone gives it (a shape that cannot
- * work is a config error at its option). Returns the model summary when one was built.
+ * What `xp run` checks beyond the config before a run exists ({@link checkInputs}); returns the model summary when
+ * the config alone gives the model's shape.
  */
 async function checkDataAndModel(exp: LoadedExperiment, registries: Registries): Promise<string | undefined> {
-  const c = exp.config;
-  const dataset = registries.datasets[c.data.type];
-  const problems = (await dataset.inspect?.(c.data, { baseDir: path.dirname(exp.file) })) ?? [];
-  if (problems.length) throw new DataFileError(problems);
-  const shape = dataset.inputShape?.(c.data);
-  const target = dataset.target?.(c.data);
-  if (!shape || !target) return undefined;
   // Building a model needs a backend (nothing is trained); TensorFlow's start-up notes would only clutter the report.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-  await loadBackend(c.backend === 'cpu' ? 'cpu' : 'tensorflow');
-  const model = buildModel(exp, registries, shape, bindTask(exp, registries, target, true));
+  await loadBackend(exp.config.backend === 'cpu' ? 'cpu' : 'tensorflow');
+  // The float32 fallback note is for runs; a refusal (precision_fallback: error) still throws.
+  const { model } = await checkInputs(exp, registries, () => undefined);
   try {
-    return modelSummary(model).text;
+    return model && modelSummary(model).text;
   } finally {
-    model.dispose();
+    model?.dispose();
   }
 }
 

@@ -49,17 +49,11 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
   if (info.name !== 'tensorflow' && backend === 'tensorflow') {
     throw new BackendError(`training needs the native TensorFlow backend but '${info.name}' is active; run \`npx xp doctor\`.`);
   }
-  // A YAML that insists on bfloat16 where it is missing fails here, naming the option.
-  const precision = resolvePrecision(c.training, o.log);
-  const problems = (await dataset.inspect?.(c.data, { baseDir })) ?? [];
-  if (problems.length) throw new DataFileError(problems);
-
-  let model: tf.LayersModel | undefined;
+  const checked = await checkInputs(exp, registries, o.log);
+  const precision = checked.precision;
+  let model: tf.LayersModel | undefined = checked.model;
   let data: DataBundle | undefined;
   try {
-    const shape = dataset.inputShape?.(c.data);
-    const target = dataset.target?.(c.data);
-    if (shape && target) model = buildModel(exp, registries, shape, bindTask(exp, registries, target, true));
     // After the input checks, so that a refused input prints its problems and nothing else.
     o.log(backendBanner(info));
     data = await dataset.prepare(c.data, { seed: c.seed, augment: c.augment, variants: c.evaluation.variants, baseDir, preloaded, log: o.log });
@@ -74,6 +68,29 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
     model?.dispose();
     throw e;
   }
+}
+
+/**
+ * Every check `xp run` makes of its input before anything is logged, so that `xp validate` makes the same ones: the
+ * precision the YAML insists on, the data files (the dataset type's `inspect`, a DataFileError naming file and
+ * line), and the model with the task's head when the config alone gives its shape (a shape that cannot work is a
+ * config error at its option). Needs the backend loaded. The caller owns (and disposes) the model it returns.
+ */
+export async function checkInputs(
+  exp: LoadedExperiment,
+  registries: Registries,
+  log: (msg: string) => void,
+): Promise<{ precision: Precision; model?: tf.LayersModel }> {
+  const c = exp.config;
+  const dataset = registries.datasets[c.data.type];
+  // A YAML that insists on bfloat16 where it is missing fails here, naming the option.
+  const precision = resolvePrecision(c.training, log);
+  const problems = (await dataset.inspect?.(c.data, { baseDir: path.dirname(exp.file) })) ?? [];
+  if (problems.length) throw new DataFileError(problems);
+  const shape = dataset.inputShape?.(c.data);
+  const target = dataset.target?.(c.data);
+  const model = shape && target ? buildModel(exp, registries, shape, bindTask(exp, registries, target, true)) : undefined;
+  return { precision, model };
 }
 
 /** The task the config names (or the data's target implies), bound to that target. */
