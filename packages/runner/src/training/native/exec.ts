@@ -57,6 +57,10 @@ export class NativeOps {
     return { name, type: this.backend.binding.TF_ATTR_INT, value };
   }
 
+  float(name: string, value: number): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_FLOAT, value };
+  }
+
   str(name: string, value: string): OpAttr {
     return { name, type: this.backend.binding.TF_ATTR_STRING, value };
   }

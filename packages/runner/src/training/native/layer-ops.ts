@@ -24,7 +24,7 @@ import type { OpAttr } from '@xp/data';
 import type { NativeOps } from './exec.js';
 
 /** Runs `forward` as one tape entry whose gradient w.r.t. `inputs` is `backward(dy, saved)`. */
-function differentiable(
+export function differentiable(
   inputs: tf.Tensor[],
   forward: (inputs: tf.Tensor[]) => { value: tf.Tensor; save: tf.Tensor[] },
   backward: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[],
@@ -43,7 +43,7 @@ export interface GradNeeds {
   input: boolean;
 }
 
-const int32Shape = (t: tf.Tensor) => tf.tensor1d(t.shape, 'int32');
+export const int32Shape = (t: tf.Tensor) => tf.tensor1d(t.shape, 'int32');
 
 /** The type a convolution or matmul computes in: float32, or bfloat16 under mixed precision. */
 export type ComputeDtype = 'float32' | 'bfloat16';
@@ -62,7 +62,7 @@ export interface Bf16Edges {
  * The casts at an op's boundary: `in`/`out` for its weights and their gradients, and for the input, the output and
  * their gradients the same unless that side is a bf16 edge. All identities under float32.
  */
-function boundaryCasts(nt: NativeOps, compute: ComputeDtype, edges: Bf16Edges = {}) {
+export function boundaryCasts(nt: NativeOps, compute: ComputeDtype, edges: Bf16Edges = {}) {
   const bf16 = compute === 'bfloat16';
   if (!bf16 && (edges.input || edges.output)) throw new Error('bf16 edges need compute bfloat16');
   const same = (t: tf.Tensor) => t;
@@ -79,7 +79,7 @@ function boundaryCasts(nt: NativeOps, compute: ComputeDtype, edges: Bf16Edges = 
 }
 
 /** A layer's differentiable inputs: the input only when its gradient is needed, the kernel, the bias if any. */
-const layerInputs = (x: tf.Tensor, kernel: tf.Tensor, b: tf.Tensor | null, needs: GradNeeds) => [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
+export const layerInputs = (x: tf.Tensor, kernel: tf.Tensor, b: tf.Tensor | null, needs: GradNeeds) => [...(needs.input ? [x] : []), kernel, ...(b ? [b] : [])];
 
 /**
  * The bias and optional ReLU that follow a convolution or matmul, in `compute`, forward and backward: `apply` adds
@@ -87,7 +87,7 @@ const layerInputs = (x: tf.Tensor, kernel: tf.Tensor, b: tf.Tensor | null, needs
  * gradients in {@link layerInputs} order, the kernel's and bias's cast out to float32 (the input's is cast by the
  * op, as its edge says; input and kernel gradients are thunks, so an unneeded one is never computed).
  */
-function biasRelu(nt: NativeOps, relu: boolean, compute: ComputeDtype = 'float32') {
+export function biasRelu(nt: NativeOps, relu: boolean, compute: ComputeDtype = 'float32') {
   const T = nt.type('T', compute);
   const cast = boundaryCasts(nt, compute);
   const bias: OpAttr[] = [T, nt.str('data_format', 'NHWC')];
@@ -164,7 +164,7 @@ export interface MaxPoolSpec {
   padding: 'same' | 'valid';
 }
 
-function maxPoolAttrs(nt: NativeOps, spec: MaxPoolSpec, compute: ComputeDtype = 'float32'): OpAttr[] {
+export function maxPoolAttrs(nt: NativeOps, spec: MaxPoolSpec, compute: ComputeDtype = 'float32'): OpAttr[] {
   return [
     nt.type('T', compute),
     nt.int('ksize', [1, spec.pool[0], spec.pool[1], 1]),
