@@ -9,7 +9,9 @@ import type { Callback, Logs } from '../callbacks/callback.js';
 import { EarlyStopping } from '../callbacks/early-stopping.js';
 import { evaluate } from './evaluate.js';
 import { cpuBf16Flags } from './native/bfloat16.js';
+import { allLayersTrunk } from './native/all-layers.testing.js';
 import { observeNativeOps } from './native/exec.js';
+import { tfjsLayerClasses } from './native/training-forward.js';
 import { setLearningRate } from './learning-rate.js';
 import { createOptimizer } from './optimizer.js';
 import { train } from './trainer.js';
@@ -108,6 +110,24 @@ describe('train', () => {
   }
 
   const bf16Cpu = cpuBf16Flags();
+  const precisions = bf16Cpu.avx512_bf16 || bf16Cpu.amx_bf16 ? (['float32', 'mixed_bfloat16'] as const) : (['float32'] as const);
+  for (const precision of precisions) {
+    it(`a model of batch norm, a residual block, depthwise/separable conv and global pooling trains natively in ${precision}, tensor count flat`, async () => {
+      const s = await setup();
+      s.model.dispose();
+      const trunk = allLayersTrunk(s.data.info.input.shape);
+      const model = tf.model({ inputs: trunk.input, outputs: s.task.head(trunk) });
+      expect(tfjsLayerClasses(model, { precision })).toEqual([]);
+      const r = await train({ model, optimizer: s.optimizer, task: s.task, data: s.data, epochs: 3, batchSize: 64, evalBatchSize: 64, validate: true, callbacks: new CallbackList([]), precision });
+      expect(r.history).toHaveLength(3);
+      expect(r.history[2].loss).toBeLessThan(r.history[0].loss);
+      expect(new Set(r.tensorsPerEpoch).size, `tensors per epoch: ${r.tensorsPerEpoch}`).toBe(1);
+      s.data.dispose();
+      model.dispose();
+      s.optimizer.dispose();
+    });
+  }
+
   it.skipIf(!bf16Cpu.avx512_bf16 && !bf16Cpu.amx_bf16)('trains in bf16 when told precision mixed_bfloat16 (bf16 casts in the step), in float32 by default', async () => {
     const casts = { float32: 0, mixed_bfloat16: 0 };
     for (const precision of ['float32', 'mixed_bfloat16'] as const) {

@@ -1,18 +1,27 @@
 // The training-mode forward pass of a tfjs-layers model, layer by layer as tfjs's own executor runs it, but
-// with Conv2D, MaxPooling2D, Dense, ReLU and Dropout layers as native TensorFlow kernels with TensorFlow's
-// gradients (see layer-ops.ts), a convolution followed by max pooling computed as one op that pools before
-// the bias and ReLU, and one followed by a ReLU layer as one op. Every other layer runs its own tfjs `apply`, so
-// any model works; the weights are the model's own variables, so the optimizer, callbacks and checkpoints see no
-// difference.
-// Under mixed_bfloat16 the convolution and dense steps compute in bf16 inside their native ops (layer-ops.ts says
-// why casts sit at each op's boundary). A step's output stays bf16 only along an edge to the one step that reads
-// it, when both are such ops (e.g. conv→pool → conv→pool, or through native Flatten/Reshape/Permute layers to a
-// dense); everything else that leaves a step is float32, so the layers that run their own tfjs call, the loss
-// (softmax cross-entropy) and the optimizer run in float32, as under Keras's mixed policy.
+// with Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, global pooling, Dense,
+// BatchNormalization, Add, Concatenate, ReLU and Dropout layers (and the layout layers) as native TensorFlow
+// kernels with TensorFlow's gradients (see layer-ops.ts and its siblings), a convolution followed by max pooling
+// computed as one op that pools before the bias and ReLU, one followed by a ReLU layer as one op, batch norm
+// followed by ReLU/max pooling as one op, and an Add followed by a ReLU as one op. Every other layer runs its own
+// tfjs `apply`, so any model works; the weights are the model's own variables, so the optimizer, callbacks and
+// checkpoints see no difference. Batch norm updates its moving statistics as tfjs's layer does; a batch-norm
+// layer that is not trainable (frozen) runs in inference mode, as Keras runs it, so freezing it freezes its
+// moving statistics too.
+// Under mixed_bfloat16 the convolution, dense and batch-norm steps compute in bf16 inside their native ops
+// (layer-ops.ts says why casts sit at each op's boundary). A step's output stays bf16 only along an edge to the one
+// step that reads it, when both are such ops (e.g. conv→pool → conv→pool, or through native Flatten/Reshape/Permute
+// layers to a dense); everything else that leaves a step is float32, so the layers that run their own tfjs call,
+// the merge and pooling ops, the loss (softmax cross-entropy) and the optimizer run in float32, as under Keras's
+// mixed policy.
 import * as tf from '@tensorflow/tfjs';
 import type { Precision } from '@xp/core';
 import { allowBf16Outputs } from './bfloat16.js';
 import { nativeOps, type NativeOps } from './exec.js';
+import { nativeBatchNorm, updateMovingAverage, type BatchNormWeights } from './batch-norm-op.js';
+import { nativeDepthwiseConv2d, nativeSeparableConv2d } from './depthwise-ops.js';
+import { nativeAdd, nativeConcat } from './merge-ops.js';
+import { nativeAvgPool, nativeGlobalPool } from './pool-ops.js';
 import {
   hasMklMaxPool,
   nativeConv2d,
@@ -48,6 +57,18 @@ interface LayerConfig {
   seed?: number | null;
   targetShape?: number[];
   dims?: number[];
+  axis?: number | number[];
+  momentum?: number;
+  epsilon?: number;
+  maxValue?: number | null;
+}
+
+/** A tfjs-layers BatchNormalization layer's variables (LayerVariables; fields of the layer, absent ones null). */
+interface BatchNormLayer {
+  gamma?: { read(): tf.Tensor } | null;
+  beta?: { read(): tf.Tensor } | null;
+  movingMean: { read(): tf.Tensor; write(t: tf.Tensor): unknown };
+  movingVariance: { read(): tf.Tensor; write(t: tf.Tensor): unknown };
 }
 
 /** One layer call of the model. */
@@ -61,7 +82,8 @@ interface Node {
 interface Step {
   output: Symbolic;
   inputs: Symbolic[];
-  trains: boolean;
+  /** Whether the step trains weights (asked at each call, see {@link trains}). */
+  trains: () => boolean;
   /** The layers this step computes natively (none when it runs a layer's own tfjs call). */
   nativeLayers: string[];
   /** Whether the step's native op can take and give bf16: a convolution, dense or layout op (see {@link linkBf16Edges}). */
@@ -75,10 +97,10 @@ const ones = (xs: number | number[] | undefined) => [xs ?? 1].flat().every((d) =
 const config = (layer: Layer) => layer.getConfig() as LayerConfig;
 const weight = (layer: Layer, i: number) => layer.weights[i].read();
 
-/** The convolution spec of a Conv2D layer with a native implementation, else null. */
-function convSpec(layer: Layer): Conv2dSpec | null {
+/** The convolution spec of a Conv2D layer (or of `className`) with a native implementation, else null. */
+function convSpec(layer: Layer, className = 'Conv2D'): Conv2dSpec | null {
   const c = config(layer);
-  if (layer.getClassName() !== 'Conv2D' || c.activityRegularizer || c.dataFormat !== 'channelsLast' || !ones(c.dilationRate)) return null;
+  if (layer.getClassName() !== className || c.activityRegularizer || c.dataFormat !== 'channelsLast' || !ones(c.dilationRate)) return null;
   if (c.activation !== 'relu' && c.activation !== 'linear') return null;
   return { strides: c.strides as [number, number], padding: c.padding as 'same' | 'valid', relu: c.activation === 'relu' };
 }
@@ -90,7 +112,11 @@ function poolSpec(nt: NativeOps, layer: Layer): MaxPoolSpec | null {
   return { pool: c.poolSize as [number, number], strides: c.strides as [number, number], padding: c.padding as 'same' | 'valid' };
 }
 
-const isReluActivation = (layer: Layer) => layer.getClassName() === 'Activation' && config(layer).activation === 'relu';
+/** An Activation('relu') layer, or a ReLU layer without a cap. */
+const isReluActivation = (layer: Layer) =>
+  (layer.getClassName() === 'Activation' && config(layer).activation === 'relu') || (layer.getClassName() === 'ReLU' && config(layer).maxValue == null);
+
+const channelsLast = (c: LayerConfig) => c.dataFormat === undefined || c.dataFormat === 'channelsLast';
 
 /** A native implementation of `layer`, or null when it has none (the layer then runs its own tfjs call). */
 function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerRun | null {
@@ -111,6 +137,17 @@ function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerR
     const op = nativeRelu(nt);
     return ([x], needs) => (needs.input ? op(x) : tf.relu(x));
   }
+  const depthwise = convSpec(layer, 'DepthwiseConv2D');
+  if (depthwise) {
+    const op = nativeDepthwiseConv2d(nt, depthwise, compute);
+    return ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias(), needs, edges);
+  }
+  const separable = convSpec(layer, 'SeparableConv2D');
+  if (separable) {
+    const op = nativeSeparableConv2d(nt, separable, compute);
+    const sepBias = () => (c.useBias ? (weight(layer, 2) as tf.Tensor1D) : null);
+    return ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, weight(layer, 1) as tf.Tensor4D, sepBias(), needs, edges);
+  }
   switch (layer.getClassName()) {
     case 'Dense': {
       if (c.activation !== 'relu' && c.activation !== 'linear') return null;
@@ -127,18 +164,32 @@ function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerR
         return reshape(y, [...x.shape.slice(0, -1), y.shape[1]], edges.output);
       };
     }
-    // Layout layers run natively only under bf16, where they carry bf16 edges (see linkBf16Edges).
+    // Layout layers: the same TensorFlow op as tfjs-node's kernel, but under bf16 they can carry bf16 edges (see linkBf16Edges).
     case 'Flatten':
     case 'Reshape': {
-      if (compute !== 'bfloat16' || (c.dataFormat !== undefined && c.dataFormat !== 'channelsLast')) return null;
+      if (!channelsLast(c)) return null;
       const op = nativeReshape(nt);
       const target = layer.getClassName() === 'Flatten' ? [-1] : (c.targetShape as number[]);
       return ([x], _needs, edges) => op(x, [x.shape[0], ...target], edges);
     }
     case 'Permute': {
-      if (compute !== 'bfloat16') return null;
       const op = nativeTranspose(nt, [0, ...(c.dims as number[])]);
       return ([x], _needs, edges) => op(x, edges);
+    }
+    case 'Concatenate': {
+      const op = nativeConcat(nt, c.axis as number);
+      return (xs) => op(xs);
+    }
+    case 'AveragePooling2D': {
+      if (!channelsLast(c)) return null;
+      const op = nativeAvgPool(nt, { pool: c.poolSize as [number, number], strides: c.strides as [number, number], padding: c.padding as 'same' | 'valid' });
+      return ([x]) => op(x as tf.Tensor4D);
+    }
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D': {
+      if (!channelsLast(c)) return null;
+      const op = nativeGlobalPool(nt, layer.getClassName() === 'GlobalMaxPooling2D' ? 'max' : 'avg');
+      return ([x]) => op(x as tf.Tensor4D);
     }
     case 'Dropout': {
       // A seeded tfjs dropout layer reuses its mask; a noise shape broadcasts it: both keep their tfjs call.
@@ -168,67 +219,142 @@ function topologicalNodes(model: tf.LayersModel): Node[] | null {
   return supported ? nodes : null;
 }
 
+/** Whether a layer trains now (read at each step: a callback may freeze or unfreeze layers between epochs). */
 const trains = (layer: Layer) => layer.trainable && layer.trainableWeights.length > 0;
 
-/**
- * Conv2D [→ Activation(relu)] [→ MaxPooling2D] starting at `conv`, at least two of them, when each intermediate
- * result feeds only the next layer (so nothing else needs the unpooled or pre-ReLU activations): the nodes and
- * the fused step, else null.
- */
-function convPoolChain(nt: NativeOps, compute: ComputeDtype, conv: Node, consumers: Map<number, Node[]>, outputs: Set<number>): { fused: Node[]; step: Step } | null {
-  const spec = convSpec(conv.layer);
-  if (!spec) return null;
-  const only = (n: Node) => (outputs.has(n.output.id) ? undefined : consumers.get(n.output.id)?.length === 1 ? consumers.get(n.output.id)?.[0] : undefined);
-  let next = only(conv);
-  const chain = [conv];
-  let relu = spec.relu;
-  if (next && !relu && isReluActivation(next.layer)) {
-    chain.push(next);
-    relu = true;
-    next = only(next);
-  }
-  const pool = next ? poolSpec(nt, next.layer) : null;
-  if (next && pool) chain.push(next);
-  else if (chain.length === 1) return null; // a lone convolution: nativeLayer's
-  const op = pool ? nativeConvPool(nt, { ...spec, relu }, pool, compute) : nativeConv2d(nt, { ...spec, relu }, compute);
-  const layer = conv.layer;
-  const bias = config(layer).useBias;
-  const run: LayerRun = ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias ? (weight(layer, 1) as tf.Tensor1D) : null, needs, edges);
-  const last = chain[chain.length - 1];
-  const step: Step = { output: last.output, inputs: conv.inputs, trains: trains(layer), nativeLayers: chain.map((n) => n.layer.name), bf16Capable: true, edges: {}, run };
-  return { fused: chain, step };
+/** The model's layer calls as a graph: who reads each output, and which are the model's outputs. */
+interface Graph {
+  consumers: Map<number, Node[]>;
+  outputs: Set<number>;
+  /** Layer classes kept on their tfjs call (ForwardOptions.tfjsClasses). */
+  tfjsClasses: Set<string>;
 }
 
-/** The steps of the forward pass: fused chains, native layers, and tfjs calls for the rest. */
-function plan(nt: NativeOps, model: tf.LayersModel, compute: ComputeDtype): Step[] | null {
+/** The one layer call that reads `n`'s output, when nothing else does and it is not a model output. */
+function soleReader(n: Node, g: Graph): Node | undefined {
+  const readers = g.consumers.get(n.output.id);
+  const next = !g.outputs.has(n.output.id) && readers?.length === 1 ? readers[0] : undefined;
+  return next && !g.tfjsClasses.has(next.layer.getClassName()) ? next : undefined;
+}
+
+/**
+ * The layers after `start` that its native op can absorb, each the sole reader of the one before (so nothing else
+ * needs the unpooled or pre-ReLU activations): a ReLU layer when `want.relu`, then a max pooling when `want.pool`.
+ */
+function absorbTail(nt: NativeOps, start: Node, g: Graph, want: { relu: boolean; pool: boolean }) {
+  const chain = [start];
+  let next = soleReader(start, g);
+  let relu = false;
+  if (next && want.relu && isReluActivation(next.layer)) {
+    chain.push(next);
+    relu = true;
+    next = soleReader(next, g);
+  }
+  const pool = next && want.pool ? poolSpec(nt, next.layer) : null;
+  if (next && pool) chain.push(next);
+  return { chain, relu, pool };
+}
+
+/** A step computing the chain of layer calls `fused` (the first one's input, the last one's output) with `run`. */
+function fusedStep(fused: Node[], run: LayerRun, bf16Capable: boolean): { fused: Node[]; step: Step } {
+  const first = fused[0].layer;
+  const step: Step = {
+    output: fused[fused.length - 1].output, inputs: fused[0].inputs, trains: () => trains(first), nativeLayers: fused.map((n) => n.layer.name), bf16Capable, edges: {}, run,
+  };
+  return { fused, step };
+}
+
+/**
+ * Conv2D [→ ReLU] [→ MaxPooling2D] starting at `conv`, at least two of them (a lone convolution is nativeLayer's):
+ * the nodes and the fused step, else null.
+ */
+function convPoolChain(nt: NativeOps, compute: ComputeDtype, conv: Node, g: Graph) {
+  const spec = convSpec(conv.layer);
+  if (!spec) return null;
+  const { chain, relu, pool } = absorbTail(nt, conv, g, { relu: !spec.relu, pool: true });
+  if (chain.length === 1) return null;
+  const op = pool ? nativeConvPool(nt, { ...spec, relu: spec.relu || relu }, pool, compute) : nativeConv2d(nt, { ...spec, relu: spec.relu || relu }, compute);
+  const layer = conv.layer;
+  const bias = config(layer).useBias;
+  return fusedStep(chain, ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias ? (weight(layer, 1) as tf.Tensor1D) : null, needs, edges), true);
+}
+
+/**
+ * BatchNormalization over the last axis of a rank 2–4 input [→ ReLU] [→ MaxPooling2D]: one native op, in training
+ * mode (updating the moving statistics as tfjs's layer does) while the layer is trainable, else in inference mode.
+ */
+function batchNormChain(nt: NativeOps, compute: ComputeDtype, n: Node, g: Graph) {
+  if (n.layer.getClassName() !== 'BatchNormalization') return null;
+  const c = config(n.layer);
+  const rank = n.inputs[0].shape.length;
+  if (typeof c.axis !== 'number' || (c.axis !== -1 && c.axis !== rank - 1) || rank < 2 || rank > 4) return null;
+  const { chain, relu, pool } = absorbTail(nt, n, g, { relu: true, pool: rank === 4 });
+  const spec = { epsilon: c.epsilon ?? 1e-3, relu, pool };
+  const [training, inference] = [nativeBatchNorm(nt, { ...spec, training: true }, compute), nativeBatchNorm(nt, { ...spec, training: false }, compute)];
+  const bn = n.layer as unknown as BatchNormLayer;
+  const momentum = c.momentum ?? 0.99;
+  const weights = (): BatchNormWeights => ({
+    gamma: (bn.gamma?.read() as tf.Tensor1D | undefined) ?? null,
+    beta: (bn.beta?.read() as tf.Tensor1D | undefined) ?? null,
+    movingMean: bn.movingMean.read() as tf.Tensor1D,
+    movingVariance: bn.movingVariance.read() as tf.Tensor1D,
+  });
+  const run: LayerRun = ([x], needs, edges) => {
+    if (!n.layer.trainable) return inference(x, weights(), needs, edges);
+    return training(x, weights(), needs, edges, (s) => {
+      updateMovingAverage(bn.movingMean, s.mean, momentum);
+      updateMovingAverage(bn.movingVariance, s.variance, momentum);
+    });
+  };
+  return fusedStep(chain, run, true);
+}
+
+/** Add of same-shaped inputs [→ ReLU], as a residual block ends. */
+function addChain(nt: NativeOps, n: Node, g: Graph) {
+  if (n.layer.getClassName() !== 'Add' || config(n.layer).activityRegularizer) return null;
+  const shapes = n.inputs.map((t) => JSON.stringify(t.shape));
+  if (shapes.some((s) => s !== shapes[0])) return null; // broadcasting adds keep tfjs's call
+  const { chain, relu } = absorbTail(nt, n, g, { relu: true, pool: false });
+  const op = nativeAdd(nt, relu);
+  return fusedStep(chain, (xs) => op(xs), false);
+}
+
+/** A generic step: the layer's own tfjs call (a frozen batch norm in inference mode, as its native op runs it). */
+function tfjsStep(n: Node): LayerRun {
+  const isBatchNorm = n.layer.getClassName() === 'BatchNormalization';
+  return (xs) => n.layer.apply(xs.length === 1 ? xs[0] : xs, { training: !isBatchNorm || n.layer.trainable }) as tf.Tensor;
+}
+
+/** The steps of the forward pass: fused chains, native layers, and tfjs calls for the rest (all of them without `nt`). */
+function plan(nt: NativeOps | undefined, model: tf.LayersModel, compute: ComputeDtype, tfjsClasses: Set<string>): Step[] | null {
   const nodes = topologicalNodes(model);
   if (!nodes) return null;
-  const consumers = new Map<number, Node[]>();
-  for (const n of nodes) for (const x of n.inputs) consumers.set(x.id, [...(consumers.get(x.id) ?? []), n]);
-  const outputs = new Set(model.outputs.map((t) => t.id));
+  const g: Graph = { consumers: new Map(), outputs: new Set(model.outputs.map((t) => t.id)), tfjsClasses };
+  for (const n of nodes) for (const x of n.inputs) g.consumers.set(x.id, [...(g.consumers.get(x.id) ?? []), n]);
   const done = new Set<Node>();
   const steps: Step[] = [];
   for (const n of nodes) {
     if (done.has(n)) continue;
-    const chain = convPoolChain(nt, compute, n, consumers, outputs);
+    const native = nt && !tfjsClasses.has(n.layer.getClassName()) ? nt : undefined;
+    const chain = native && (convPoolChain(native, compute, n, g) ?? batchNormChain(native, compute, n, g) ?? addChain(native, n, g));
     if (chain) {
       chain.fused.forEach((f) => done.add(f));
       steps.push(chain.step);
       continue;
     }
-    const native = nativeLayer(nt, n.layer, compute);
-    const generic: LayerRun = (xs) => n.layer.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
+    const run = native && nativeLayer(native, n.layer, compute);
     steps.push({
-      output: n.output, inputs: n.inputs, trains: trains(n.layer), nativeLayers: native ? [n.layer.name] : [], bf16Capable: Boolean(native) && takesBf16(n),
-      edges: {}, run: native ?? generic,
+      output: n.output, inputs: n.inputs, trains: () => trains(n.layer), nativeLayers: run ? [n.layer.name] : [], bf16Capable: Boolean(run) && takesBf16(n),
+      edges: {}, run: run || tfjsStep(n),
     });
   }
-  if (compute === 'bfloat16') linkBf16Edges(steps, outputs);
+  if (compute === 'bfloat16') linkBf16Edges(steps, g.outputs);
   return steps;
 }
 
 /** Layers whose native op can take and give bf16 (for a Dense or layout layer, only its bf16 variant is native). */
-const takesBf16 = (n: Node) => convSpec(n.layer) !== null || ['Dense', 'Flatten', 'Reshape', 'Permute'].includes(n.layer.getClassName());
+const takesBf16 = (n: Node) =>
+  convSpec(n.layer) !== null || ['Dense', 'Flatten', 'Reshape', 'Permute', 'DepthwiseConv2D', 'SeparableConv2D'].includes(n.layer.getClassName());
 
 /**
  * Marks the bf16 edges: a bf16-capable step's output that is not a model output and is read by exactly one step,
@@ -258,29 +384,36 @@ export interface ForwardOptions {
    * there are no native ops, so it has no effect.
    */
   precision?: Precision;
+  /** Layer classes to run on their tfjs call even where a native op exists (to compare the two, as bench/step-profile.mjs does). */
+  tfjsClasses?: string[];
 }
 
-const programs = new WeakMap<tf.LayersModel, Map<ComputeDtype, { nt: NativeOps; steps: Step[] } | null>>();
+interface Program {
+  nt: NativeOps | undefined;
+  steps: Step[] | null;
+}
 
-function programOf(model: tf.LayersModel, precision: Precision = 'float32'): Step[] | null {
+const programs = new WeakMap<tf.LayersModel, Map<string, Program>>();
+
+function programOf(model: tf.LayersModel, opts: ForwardOptions = {}): Step[] | null {
   const nt = nativeOps();
-  if (!nt) return null;
-  const compute: ComputeDtype = precision === 'mixed_bfloat16' ? 'bfloat16' : 'float32';
-  const byDtype = programs.get(model) ?? new Map<ComputeDtype, { nt: NativeOps; steps: Step[] } | null>();
-  programs.set(model, byDtype);
-  let program = byDtype.get(compute);
-  if (program === undefined || (program && program.nt !== nt)) {
-    if (compute === 'bfloat16') allowBf16Outputs(nt.backend);
-    const steps = plan(nt, model, compute);
-    program = steps ? { nt, steps } : null;
-    byDtype.set(compute, program);
+  const compute: ComputeDtype = nt && opts.precision === 'mixed_bfloat16' ? 'bfloat16' : 'float32';
+  const tfjsClasses = new Set(opts.tfjsClasses ?? []);
+  const key = `${nt ? compute : 'tfjs'} ${[...tfjsClasses].sort().join(',')}`;
+  const cache = programs.get(model) ?? new Map<string, Program>();
+  programs.set(model, cache);
+  let program = cache.get(key);
+  if (program === undefined || program.nt !== nt) {
+    if (nt && compute === 'bfloat16') allowBf16Outputs(nt.backend);
+    program = { nt, steps: plan(nt, model, compute, tfjsClasses) };
+    cache.set(key, program);
   }
-  return program?.steps ?? null;
+  return program.steps;
 }
 
 /** The bf16 edges of the training forward under `precision` as 'producer→consumer' layer names (see linkBf16Edges). */
 export function bf16EdgeNames(model: tf.LayersModel, opts: ForwardOptions = {}): string[] {
-  const steps = programOf(model, opts.precision) ?? [];
+  const steps = programOf(model, opts) ?? [];
   return steps.filter((s) => s.edges.output).map((s) => {
     const next = steps.find((t) => t.edges.input && t.inputs[0].id === s.output.id);
     return `${s.nativeLayers.at(-1)}→${next?.nativeLayers[0]}`;
@@ -289,12 +422,25 @@ export function bf16EdgeNames(model: tf.LayersModel, opts: ForwardOptions = {}):
 
 /** Names of the layers whose training forward runs native kernels (none off the `tensorflow` backend). */
 export function nativeLayerNames(model: tf.LayersModel, opts: ForwardOptions = {}): string[] {
-  return (programOf(model, opts.precision) ?? []).flatMap((s) => s.nativeLayers);
+  return (programOf(model, opts) ?? []).flatMap((s) => s.nativeLayers);
 }
 
-/** The training forward pass of `model`: native kernels on the `tensorflow` backend, `model.apply` elsewhere. */
+/**
+ * The classes of the layers whose training step runs their own tfjs call, in model order, each once; null when the
+ * whole model runs on tfjs kernels (off the `tensorflow` backend, XP_NATIVE_KERNELS=0, or a multi-output layer).
+ */
+export function tfjsLayerClasses(model: tf.LayersModel, opts: ForwardOptions = {}): string[] | null {
+  const steps = programOf(model, opts);
+  if (!steps || !nativeOps()) return null;
+  return [...new Set(steps.filter((s) => s.nativeLayers.length === 0).map((s) => s.output.sourceLayer.getClassName()))];
+}
+
+/**
+ * The training forward pass of `model`: native kernels on the `tensorflow` backend; elsewhere each layer's tfjs
+ * call (`model.apply` for a model with a multi-output layer).
+ */
 export function trainingForward(model: tf.LayersModel, opts: ForwardOptions = {}): TrainingForward {
-  const steps = programOf(model, opts.precision);
+  const steps = programOf(model, opts);
   if (!steps) return (xs) => model.apply(xs, { training: true }) as tf.Tensor | tf.Tensor[];
   return (xs) => {
     const feeds = Array.isArray(xs) ? xs : [xs];
@@ -308,7 +454,7 @@ export function trainingForward(model: tf.LayersModel, opts: ForwardOptions = {}
       const ins = s.inputs.map((t) => values.get(t.id) as tf.Tensor);
       const inputNeedsGrad = s.inputs.some((t) => needsGrad.get(t.id));
       values.set(s.output.id, s.run(ins, { input: inputNeedsGrad }, s.edges));
-      needsGrad.set(s.output.id, inputNeedsGrad || s.trains);
+      needsGrad.set(s.output.id, inputNeedsGrad || s.trains());
     }
     const outs = model.outputs.map((t) => values.get(t.id) as tf.Tensor);
     return outs.length === 1 ? outs[0] : outs;
