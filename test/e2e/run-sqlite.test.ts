@@ -42,6 +42,9 @@ describe('xp run against a real MLflow server (sqlite store)', () => {
     const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
     expect(tags['xp.backend']).toBe('tensorflow');
     expect(tags['xp.precision']).toBe('float32'); // training.precision's default
+    // The baseline CNN has no layer without a native op: the step says so, and so does the tag.
+    expect(cli.stderr).toContain('training step: every layer on native TensorFlow kernels\n');
+    expect(tags['xp.tfjs_layers']).toBe('none');
   });
 
   it('ends FINISHED with the YAML name, note and standard tags', () => {

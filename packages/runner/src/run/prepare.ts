@@ -11,6 +11,8 @@ import { backendBanner, BackendError, loadBackend, type BackendInfo, type Backen
 import { taskNameFor, type Registries } from '../registries/registries.js';
 import type { BoundTask } from '../tasks/task.js';
 import { resolvePrecision } from '../training/native/precision.js';
+import { tfjsLayersReport } from '../training/native/tfjs-layers-report.js';
+import { tfjsLayerClasses } from '../training/native/training-forward.js';
 
 /** What a run trains: the data, the task bound to it, and the model with the task's head. */
 export interface Prepared {
@@ -21,6 +23,8 @@ export interface Prepared {
   summary: ModelSummary;
   /** What training computes in: `training.precision`, or float32 after a fallback on a CPU without bfloat16. */
   precision: Precision;
+  /** The `xp.tfjs_layers` tag: the layer classes the native training step runs on tfjs kernels (see tfjs-layers-report.ts). */
+  tfjsLayers: string;
   /** Frees the data's and the model's tensors. */
   dispose(): void;
 }
@@ -61,8 +65,11 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
     model ??= buildModel(exp, registries, data.info.input.shape, task);
     const summary = modelSummary(model);
     o.log(`model ${c.model.type}: ${summary.params.toLocaleString('en-US')} parameters; task ${task.name}, headline ${task.headline.metric} (${task.headline.mode})`);
+    // Which layers the native training step leaves to tfjs's kernels (the xp.tfjs_layers tag says it too).
+    const tfjsLayers = tfjsLayersReport(tfjsLayerClasses(model, { precision }));
+    o.log(tfjsLayers.line);
     const [m, d] = [model, data];
-    return { backend: info, data: d, task, model: m, summary, precision, dispose: () => (d.dispose(), m.dispose()) };
+    return { backend: info, data: d, task, model: m, summary, precision, tfjsLayers: tfjsLayers.tag, dispose: () => (d.dispose(), m.dispose()) };
   } catch (e) {
     data?.dispose();
     model?.dispose();

@@ -90,7 +90,8 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   try {
     // git (commit, dirty tree) runs while the rest starts up.
     // xp.precision: what training runs in (the param training.precision is what was asked; they differ after a fallback).
-    const tags = runTags(exp, prepared.backend.name, prepared.task).then((t) => ({ ...t, 'xp.precision': prepared.precision }));
+    // xp.tfjs_layers: the layer classes the native training step runs on tfjs kernels ('none', or 'all' without native ops).
+    const tags = runTags(exp, prepared.backend.name, prepared.task).then((t) => ({ ...t, 'xp.precision': prepared.precision, 'xp.tfjs_layers': prepared.tfjsLayers }));
     tags.catch(() => undefined);
     await opts.beforeRun;
     const resumed = opts.resume ? await readResumeState(opts.resume.dir) : undefined;

@@ -426,13 +426,15 @@ export function nativeLayerNames(model: tf.LayersModel, opts: ForwardOptions = {
 }
 
 /**
- * The classes of the layers whose training step runs their own tfjs call, in model order, each once; null when the
- * whole model runs on tfjs kernels (off the `tensorflow` backend, XP_NATIVE_KERNELS=0, or a multi-output layer).
+ * The classes of the layers whose training step runs their own tfjs call, in model order, each once (every class
+ * for a model with a multi-output layer, which runs as `model.apply`); null without native ops (off the
+ * `tensorflow` backend, or XP_NATIVE_KERNELS=0).
  */
 export function tfjsLayerClasses(model: tf.LayersModel, opts: ForwardOptions = {}): string[] | null {
+  if (!nativeOps()) return null;
   const steps = programOf(model, opts);
-  if (!steps || !nativeOps()) return null;
-  return [...new Set(steps.filter((s) => s.nativeLayers.length === 0).map((s) => s.output.sourceLayer.getClassName()))];
+  const layers = steps ? steps.filter((s) => s.nativeLayers.length === 0).map((s) => s.output.sourceLayer) : model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  return [...new Set(layers.map((l) => l.getClassName()))];
 }
 
 /**
