@@ -1,13 +1,18 @@
 // Profiling tool for xp's training step (not part of `npm run bench`): one step of a benchmark model split into
-// forward / loss / gradients / optimizer update, for two implementations measured interleaved in one process
-// (so background load hits both alike):
-//   tfjs   — the step as tfjs-layers and tfjs-node run it: model.apply, tf.losses.softmaxCrossEntropy, tfjs Adam;
-//   xp     — the runner's step: trainingForward (native layer kernels), native loss, createOptimizer's optimizer;
-//   xp-bf16 — the same under training.precision mixed_bfloat16 (bf16 convolutions and matmuls).
+// forward / loss / gradients / optimizer update, for several implementations measured interleaved in one process
+// (so background load hits all alike):
+//   tfjs        — the step as tfjs-layers and tfjs-node run it: model.apply, tf.losses.softmaxCrossEntropy, tfjs Adam;
+//   xp          — the runner's step: trainingForward (native layer kernels), native loss, createOptimizer's optimizer;
+//   xp-bf16     — the same under training.precision mixed_bfloat16 (bf16 convolutions and matmuls);
+//   xp-fallback — xp with the layer classes of --fallback (default BatchNormalization) on their tfjs calls, as
+//                 the step ran before those layers had native ops.
+// A variant may name its model as `<variant>@<model>`: `baseline` or `final`, and `<model>+bn` for the same model
+// with batch norm in every conv block (e.g. --variants xp@final,xp-fallback@final+bn,xp@final+bn).
 // With --kernels it also lists the kernels one full step of each runs (count, total ms), to attribute the cost.
 //
 //   node bench/step-profile.mjs [--model baseline|final] [--batch 128] [--steps 20] [--kernels] [--top 25]
-//                               [--variants tfjs,xp,xp-bf16]   (default tfjs,xp; times are compared with the first)
+//                               [--variants tfjs,xp,xp-bf16,xp-fallback] [--fallback Class1,Class2]
+//                               (default variants tfjs,xp; times are compared with the first)
 //
 // The phases are cumulative (each includes the previous ones); the differences are the phases' own costs.
 // TensorFlow's eager CPU ops run synchronously, so wall time after an op returns includes its kernel.
@@ -41,14 +46,29 @@ function tfjsLoss(out) {
   });
 }
 
+const fallback = String(args.fallback ?? 'BatchNormalization').split(',');
+
+/** A benchmark model by name: `baseline`, `final`, or either with `+bn` (batch norm in every conv block). */
+async function modelNamed(name) {
+  const [base, extra] = name.split('+');
+  if (extra === undefined) return (await benchModel(base)).model;
+  if (extra !== 'bn') throw new Error(`model '${name}': the only variation is +bn`);
+  const { exp } = await benchModel(base);
+  const blocks = exp.config.model.blocks;
+  if (!blocks) throw new Error(`model '${name}': ${base} has no conv blocks to add batch norm to`);
+  return (await benchModel(base, blocks.map((_, i) => `model.blocks[${i}].batch_norm=true`))).model;
+}
+
 /** One implementation's phases, each a function returning a tensor to read (so the work is finished). */
-async function variant(name) {
-  const { model } = await benchModel(which);
+async function variant(label) {
+  const [name, modelName = which] = label.split('@');
+  const model = await modelNamed(modelName);
   const tfjs = name === 'tfjs';
   const optimizer = tfjs ? tf.train.adam(spec.optimizer.learning_rate, spec.optimizer.beta1, spec.optimizer.beta2, spec.optimizer.epsilon) : createOptimizer(spec.optimizer);
   const vars = model.trainableWeights.map((w) => w.read());
   const precision = name === 'xp-bf16' ? 'mixed_bfloat16' : 'float32';
-  const fwd = tfjs ? (x) => model.apply(x, { training: true }) : trainingForward(model, { precision });
+  const tfjsClasses = name === 'xp-fallback' ? fallback : [];
+  const fwd = tfjs ? (x) => model.apply(x, { training: true }) : trainingForward(model, { precision, tfjsClasses });
   const forward = () => asSequenceOutputs(fwd(xs));
   const lossOf = tfjs ? tfjsLoss : (out) => sequenceLoss(out, ys, lengths, 0);
   const step = () => {
@@ -62,7 +82,7 @@ async function variant(name) {
     return cost;
   };
   return {
-    name,
+    name: label,
     phases: {
       forward: () => forward().digits,
       '+loss': () => lossOf(forward()),
@@ -86,7 +106,9 @@ function timeIt(f) {
 }
 
 const names = String(args.variants ?? 'tfjs,xp').split(',');
-for (const n of names) if (!['tfjs', 'xp', 'xp-bf16'].includes(n)) throw new Error(`--variants: unknown '${n}'; expected tfjs, xp, xp-bf16`);
+for (const n of names) {
+  if (!['tfjs', 'xp', 'xp-bf16', 'xp-fallback'].includes(n.split('@')[0])) throw new Error(`--variants: unknown '${n}'; expected tfjs, xp, xp-bf16 or xp-fallback, optionally @<model>`);
+}
 const variants = [];
 for (const n of names) variants.push(await variant(n));
 for (let i = 0; i < 3; i++) for (const v of variants) for (const f of Object.values(v.phases)) timeIt(f);
@@ -97,13 +119,14 @@ for (let i = 0; i < steps; i++) {
   });
 }
 const load = (await import('node:os')).loadavg()[0].toFixed(2);
-console.log(`model ${which}, batch ${batch}, ${steps} interleaved rounds, load ${load}, threads ${JSON.stringify(threadInfo())}`);
+console.log(`${names.every((n) => n.includes('@')) ? '' : `model ${which}, `}batch ${batch}, ${steps} interleaved rounds, load ${load}, threads ${JSON.stringify(threadInfo())}${names.some((n) => n.startsWith('xp-fallback')) ? `, xp-fallback on tfjs: ${fallback.join(',')}` : ''}`);
 const vsFirst = variants.slice(1).map((v) => `${v.name}/${variants[0].name}`);
-console.log(`${'phase'.padEnd(22)} ${variants.map((v) => `${v.name} ms (own)`.padStart(20)).join('')}   time ${vsFirst.join(', ')}`);
+const colWidth = Math.max(20, ...variants.map((v) => v.name.length + 10));
+console.log(`${'phase'.padEnd(22)} ${variants.map((v) => `${v.name} ms (own)`.padStart(colWidth)).join('')}   time ${vsFirst.join(', ')}`);
 const prev = variants.map(() => 0);
 for (const k of Object.keys(times[0])) {
   const meds = times.map((t) => median(t[k]));
-  const cells = meds.map((ms, j) => `${ms.toFixed(1)} (${(ms - prev[j]).toFixed(1)})`.padStart(20));
+  const cells = meds.map((ms, j) => `${ms.toFixed(1)} (${(ms - prev[j]).toFixed(1)})`.padStart(colWidth));
   meds.forEach((ms, j) => (prev[j] = ms));
   console.log(`${k.padEnd(22)} ${cells.join('')}   ${meds.slice(1).map((ms) => (ms / meds[0]).toFixed(2)).join(', ')}`);
 }

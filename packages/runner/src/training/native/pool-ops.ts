@@ -55,8 +55,9 @@ export function nativeGlobalPool(nt: NativeOps, kind: 'avg' | 'max') {
         const m = nt.run('Max', [x, spatial()], reduce(true));
         return { value: reshape(m, [n, c]), save: [x, m] };
       },
-      // TensorFlow's Max gradient: dy shared equally among the cells equal to the maximum (tfjs gives each of them
-      // all of dy; with real-valued activations ties are rare). In tfjs ops, which tfjs-node runs as TensorFlow's.
+      // TensorFlow's Max gradient: dy shared equally among the cells equal to the maximum. tfjs gives each of them
+      // all of dy; ties are rare except at a ReLU's zero, whose gradient stops there either way. Built from tfjs
+      // ops (tfjs-node runs each as the TensorFlow op of that name): Equal's bool output has no NativeOps dtype.
       (dy, [xs, m]) => {
         const winners = tf.cast(tf.equal(xs, m), 'float32');
         return [tf.div(tf.mul(winners, tf.reshape(dy, [n, 1, 1, c])), tf.sum(winners, [1, 2], true))];
