@@ -164,6 +164,24 @@ describe('native layer ops', () => {
     expect(Math.abs(kept / gs.length - 0.7)).toBeLessThan(0.01);
   });
 
+  it('dropout with a noise shape drops whole broadcast slices (spatial dropout) and routes the gradient through the same mask', () => {
+    const op = nativeDropout(nt, 0.3, (t) => [t.shape[0], 1, 1, t.shape[3]]);
+    const x = tf.add(rand([40, 4, 5, 50], 18), 2);
+    const [y, g] = tf.tidy(() => {
+      const w = tf.ones(x.shape);
+      return [op(x), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(op(t), w)))(x)];
+    });
+    for (const t of [y, g]) {
+      // Per (image, channel): all 20 cells dropped or all kept.
+      const zeros = tf.tidy(() => tf.sum(tf.cast(tf.equal(t, 0), 'float32'), [1, 2]).dataSync());
+      expect(Array.from(zeros).every((z) => z === 0 || z === 20)).toBe(true);
+      const dropped = Array.from(zeros).filter((z) => z === 20).length / zeros.length;
+      expect(Math.abs(dropped - 0.3)).toBeLessThan(0.05); // 2,000 draws: 5 % is 4.9 σ
+    }
+    // The gradient (of a sum, through its own draw) is the mask: 0 or 1/(1 − rate).
+    expect(Array.from(g.dataSync()).every((v) => v === 0 || Math.abs(v - 1 / 0.7) < 1e-5)).toBe(true);
+  });
+
   it('dropout draws a fresh mask per call, from seeds taken from Math.random', () => {
     const op = nativeDropout(nt, 0.5);
     const x = tf.ones([1000]);

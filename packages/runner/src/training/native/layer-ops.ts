@@ -336,9 +336,11 @@ export function nativeRelu(nt: NativeOps) {
 /**
  * Inverted dropout, tfjs's formula (x · floor(u + keep) / keep, u uniform in [0, 1)) with the uniform draw by
  * TensorFlow's StatelessRandomUniform seeded from Math.random, as tfjs seeds an unseeded dropout: the same
- * distribution, drawn natively instead of one JavaScript random number per element.
+ * distribution, drawn natively instead of one JavaScript random number per element. With `noiseShape` (a shape
+ * with 1 on the axes that share a draw, e.g. [N, 1, 1, C] for spatial dropout) the mask is drawn at that shape
+ * and broadcast, as tfjs's noise shape does.
  */
-export function nativeDropout(nt: NativeOps, rate: number) {
+export function nativeDropout(nt: NativeOps, rate: number, noiseShape?: (x: tf.Tensor) => number[]) {
   const T = nt.type('T');
   const uniform: OpAttr[] = [nt.type('dtype'), nt.type('T', 'int32'), nt.type('Tseed', 'int32')];
   const plain: OpAttr[] = [T];
@@ -348,7 +350,7 @@ export function nativeDropout(nt: NativeOps, rate: number) {
       [x],
       () => {
         const seed = tf.tensor1d([Math.floor(Math.random() * 2 ** 31), Math.floor(Math.random() * 2 ** 31)], 'int32');
-        const u = nt.run('StatelessRandomUniform', [int32Shape(x), seed], uniform);
+        const u = nt.run('StatelessRandomUniform', [noiseShape ? tf.tensor1d(noiseShape(x), 'int32') : int32Shape(x), seed], uniform);
         const keepT = tf.scalar(keep);
         const mask = nt.run('RealDiv', [nt.run('Floor', [nt.run('AddV2', [u, keepT], plain)], plain), keepT], plain);
         return { value: nt.run('Mul', [x, mask], plain), save: [mask] };

@@ -104,6 +104,22 @@ describe('trainingForward', () => {
     expect((model.apply(x, { training: false }) as tf.Tensor).arraySync()).toEqual(model.predict(x).arraySync());
   });
 
+  it('runs dropout with a noise shape and SpatialDropout1D natively, a seeded dropout through its tfjs call', () => {
+    const input = tf.input({ shape: [4, 6, 3] });
+    let x = tf.layers.dropout({ rate: 0.5, noiseShape: [null, 1, 1, 3] as number[], name: 'spatial' }).apply(input) as tf.SymbolicTensor;
+    x = tf.layers.reshape({ targetShape: [24, 3], name: 'rows' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.spatialDropout1d({ rate: 0.5, name: 'spatial1d' }).apply(x) as tf.SymbolicTensor;
+    const seeded = tf.layers.dropout({ rate: 0.5, seed: 1, name: 'seeded' }).apply(input) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: [x, seeded] });
+    models.push(model);
+    expect(nativeLayerNames(model)).toEqual(['spatial', 'rows', 'spatial1d']);
+    expect(tfjsLayerClasses(model)).toEqual(['Dropout']);
+    // Each (image, channel) map is dropped or kept whole by the first layer, and each (image, channel) row by the second.
+    const y = tf.tidy(() => ((trainingForward(model)(tf.ones([64, 4, 6, 3])) as tf.Tensor[])[0]).reshape([64, 24, 3]));
+    const zeros = tf.tidy(() => tf.sum(tf.cast(tf.equal(y, 0), 'float32'), 1).dataSync());
+    expect(Array.from(zeros).every((z) => z === 0 || z === 24)).toBe(true);
+  });
+
   it('is model.apply on a backend without native ops', async () => {
     const model = await sequenceModel(baseline);
     models.push(model);

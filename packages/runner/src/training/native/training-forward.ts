@@ -1,6 +1,6 @@
 // The training-mode forward pass of a tfjs-layers model, layer by layer as tfjs's own executor runs it, but
 // with Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, global pooling, Dense,
-// BatchNormalization, Add, Concatenate, ReLU and Dropout layers (and the layout layers) as native TensorFlow
+// BatchNormalization, Add, Concatenate, ReLU and Dropout (also spatial) layers (and the layout layers) as native TensorFlow
 // kernels with TensorFlow's gradients (see layer-ops.ts and its siblings), a convolution followed by max pooling
 // computed as one op that pools before the bias and ReLU, one followed by a ReLU layer as one op, batch norm
 // followed by ReLU/max pooling as one op, and an Add followed by a ReLU as one op. Every other layer runs its own
@@ -53,7 +53,7 @@ interface LayerConfig {
   useBias?: boolean;
   activityRegularizer?: unknown;
   rate?: number;
-  noiseShape?: number[] | null;
+  noiseShape?: (number | null)[] | null;
   seed?: number | null;
   targetShape?: number[];
   dims?: number[];
@@ -191,11 +191,19 @@ function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerR
       const op = nativeGlobalPool(nt, layer.getClassName() === 'GlobalMaxPooling2D' ? 'max' : 'avg');
       return ([x]) => op(x as tf.Tensor4D);
     }
-    case 'Dropout': {
-      // A seeded tfjs dropout layer reuses its mask; a noise shape broadcasts it: both keep their tfjs call.
+    case 'Dropout':
+    case 'SpatialDropout1D': {
+      // A seeded tfjs dropout layer reuses its mask: it keeps its tfjs call. A noise shape's null axes are the input's.
       const rate = c.rate ?? 0;
-      if (c.noiseShape != null || c.seed != null || !(rate > 0 && rate < 1)) return null;
-      const op = nativeDropout(nt, rate);
+      if (c.seed != null || !(rate > 0 && rate < 1)) return null;
+      const given = c.noiseShape;
+      const noise =
+        layer.getClassName() === 'SpatialDropout1D'
+          ? (x: tf.Tensor) => [x.shape[0], 1, x.shape[2] as number]
+          : given == null
+            ? undefined
+            : (x: tf.Tensor) => given.map((d, i) => d ?? x.shape[i]);
+      const op = nativeDropout(nt, rate, noise);
       return ([x]) => op(x);
     }
     default:
