@@ -269,3 +269,40 @@ describe.skipIf(!bf16Flags.avx512_bf16 && !bf16Flags.amx_bf16)('trainingForward 
     expect(l2(bf16.grads, f32.grads)).toBeLessThan(0.2);
   });
 });
+
+describe('trainingForward with other activations', () => {
+  /** A model whose convolutions, dense and activation layers use tanh, sigmoid, GELU, swish, ELU, LeakyReLU… */
+  function activationsModel() {
+    const input = tf.input({ shape: [8, 10, 2] });
+    const layer = <T extends tf.layers.Layer>(l: T, x: tf.SymbolicTensor) => l.apply(x) as tf.SymbolicTensor;
+    let x = layer(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'tanh', name: 'conv_tanh' }), input);
+    x = layer(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'swish', name: 'dw_swish' }), x);
+    x = layer(tf.layers.leakyReLU({ alpha: 0.1, name: 'leaky' }), x);
+    x = layer(tf.layers.separableConv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'elu', name: 'sep_elu' }), x);
+    x = layer(tf.layers.activation({ activation: 'gelu', name: 'gelu' }), x);
+    x = layer(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }), x);
+    x = layer(tf.layers.flatten({ name: 'flat' }), x);
+    x = layer(tf.layers.dense({ units: 6, activation: 'sigmoid', name: 'dense_sigmoid' }), x);
+    x = layer(tf.layers.activation({ activation: 'softplus', name: 'softplus' }), x);
+    x = layer(tf.layers.dense({ units: 3, activation: 'softmax', name: 'dense_softmax' }), x);
+    return tf.model({ inputs: input, outputs: x });
+  }
+
+  it("runs them natively (softmax stays on tfjs) with model.apply's outputs and gradients", () => {
+    const model = activationsModel();
+    models.push(model);
+    expect(tfjsLayerClasses(model)).toEqual(['Dense']);
+    expect(nativeLayerNames(model)).not.toContain('dense_softmax');
+    const x = tf.randomUniform([3, 8, 10, 2], -1, 1, 'float32', 6);
+    const native = run(model, trainingForward(model), x);
+    const expected = run(model, (t) => model.apply(t, { training: true }) as tf.Tensor, x);
+    native.outs.forEach((o, i) => expectClose(o, expected.outs[i]));
+    native.grads.forEach((g, i) => expectClose(g, expected.grads[i], 3));
+  });
+
+  it.skipIf(!bf16Flags.avx512_bf16 && !bf16Flags.amx_bf16)('keeps no bf16 edge into or out of a layer with such an activation', () => {
+    const model = activationsModel();
+    models.push(model);
+    expect(bf16EdgeNames(model, { precision: 'mixed_bfloat16' })).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 // The training-mode forward pass of a tfjs-layers model, layer by layer as tfjs's own executor runs it, but
 // with Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, global pooling, Dense,
-// BatchNormalization, Add, Concatenate, ReLU and Dropout (also spatial) layers (and the layout layers) as native TensorFlow
+// BatchNormalization, Add, Concatenate, ReLU and other activations, and Dropout (also spatial) layers (and the layout layers) as native TensorFlow
 // kernels with TensorFlow's gradients (see layer-ops.ts and its siblings), a convolution followed by max pooling
 // computed as one op that pools before the bias and ReLU, one followed by a ReLU layer as one op, batch norm
 // followed by ReLU/max pooling as one op, and an Add followed by a ReLU as one op. Every other layer runs its own
@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Precision } from '@xp/core';
 import { allowBf16Outputs } from './bfloat16.js';
 import { nativeOps, type NativeOps } from './exec.js';
+import { isNativeActivation, nativeActivation } from './activation-ops.js';
 import { nativeBatchNorm, updateMovingAverage, type BatchNormWeights } from './batch-norm-op.js';
 import { nativeDepthwiseConv2d, nativeSeparableConv2d } from './depthwise-ops.js';
 import { nativeAdd, nativeConcat } from './merge-ops.js';
@@ -61,6 +62,7 @@ interface LayerConfig {
   momentum?: number;
   epsilon?: number;
   maxValue?: number | null;
+  alpha?: number;
 }
 
 /** A tfjs-layers BatchNormalization layer's variables (LayerVariables; fields of the layer, absent ones null). */
@@ -97,13 +99,19 @@ const ones = (xs: number | number[] | undefined) => [xs ?? 1].flat().every((d) =
 const config = (layer: Layer) => layer.getConfig() as LayerConfig;
 const weight = (layer: Layer, i: number) => layer.weights[i].read();
 
-/** The convolution spec of a Conv2D layer (or of `className`) with a native implementation, else null. */
-function convSpec(layer: Layer, className = 'Conv2D'): Conv2dSpec | null {
+/**
+ * The convolution spec of a Conv2D layer (or of `className`) with a native implementation, else null; `activation`
+ * replaces the layer's (nativeLayer runs other activations as their own op after a linear convolution).
+ */
+function convSpec(layer: Layer, className = 'Conv2D', activation = config(layer).activation): Conv2dSpec | null {
   const c = config(layer);
   if (layer.getClassName() !== className || c.activityRegularizer || c.dataFormat !== 'channelsLast' || !ones(c.dilationRate)) return null;
-  if (c.activation !== 'relu' && c.activation !== 'linear') return null;
-  return { strides: c.strides as [number, number], padding: c.padding as 'same' | 'valid', relu: c.activation === 'relu' };
+  if (activation !== 'relu' && activation !== 'linear') return null;
+  return { strides: c.strides as [number, number], padding: c.padding as 'same' | 'valid', relu: activation === 'relu' };
 }
+
+/** Layers whose own activation can be another native op (see nativeLayer). */
+const WITH_ACTIVATION = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Dense']);
 
 /** The pooling spec of a MaxPooling2D layer with a native implementation, else null. */
 function poolSpec(nt: NativeOps, layer: Layer): MaxPoolSpec | null {
@@ -118,12 +126,21 @@ const isReluActivation = (layer: Layer) =>
 
 const channelsLast = (c: LayerConfig) => c.dataFormat === undefined || c.dataFormat === 'channelsLast';
 
-/** A native implementation of `layer`, or null when it has none (the layer then runs its own tfjs call). */
-function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerRun | null {
+/**
+ * A native implementation of `layer`, or null when it has none (the layer then runs its own tfjs call).
+ * `activation` replaces the layer's own (a convolution or dense with, say, tanh runs linear, then the tanh op).
+ */
+function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype, activation = config(layer).activation): LayerRun | null {
   const c = config(layer);
   if (c.activityRegularizer) return null;
+  if (isNativeActivation(activation) && WITH_ACTIVATION.has(layer.getClassName())) {
+    const linear = nativeLayer(nt, layer, compute, 'linear');
+    const act = nativeActivation(nt, activation);
+    // The activation op is float32: the step takes no bf16 edges (takesBf16), so its output is float32 already.
+    return linear && ((xs, needs, edges) => act(linear(xs, needs, edges)));
+  }
   const bias = () => (c.useBias ? (weight(layer, 1) as tf.Tensor1D) : null);
-  const conv = convSpec(layer);
+  const conv = convSpec(layer, 'Conv2D', activation);
   if (conv) {
     const op = nativeConv2d(nt, conv, compute);
     return ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias(), needs, edges);
@@ -137,12 +154,12 @@ function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerR
     const op = nativeRelu(nt);
     return ([x], needs) => (needs.input ? op(x) : tf.relu(x));
   }
-  const depthwise = convSpec(layer, 'DepthwiseConv2D');
+  const depthwise = convSpec(layer, 'DepthwiseConv2D', activation);
   if (depthwise) {
     const op = nativeDepthwiseConv2d(nt, depthwise, compute);
     return ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias(), needs, edges);
   }
-  const separable = convSpec(layer, 'SeparableConv2D');
+  const separable = convSpec(layer, 'SeparableConv2D', activation);
   if (separable) {
     const op = nativeSeparableConv2d(nt, separable, compute);
     const sepBias = () => (c.useBias ? (weight(layer, 2) as tf.Tensor1D) : null);
@@ -150,8 +167,8 @@ function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerR
   }
   switch (layer.getClassName()) {
     case 'Dense': {
-      if (c.activation !== 'relu' && c.activation !== 'linear') return null;
-      const op = nativeDense(nt, c.activation === 'relu', compute);
+      if (activation !== 'relu' && activation !== 'linear') return null;
+      const op = nativeDense(nt, activation === 'relu', compute);
       // Under bf16 the reshapes are native, so that a bf16 edge can reach through them (tfjs's would misread it).
       const native = nativeReshape(nt);
       const reshape = (t: tf.Tensor, shape: number[], bf16: boolean | undefined) =>
@@ -175,6 +192,15 @@ function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype): LayerR
     case 'Permute': {
       const op = nativeTranspose(nt, [0, ...(c.dims as number[])]);
       return ([x], _needs, edges) => op(x, edges);
+    }
+    case 'Activation': {
+      if (!isNativeActivation(c.activation)) return null;
+      const op = nativeActivation(nt, c.activation);
+      return ([x]) => op(x);
+    }
+    case 'LeakyReLU': {
+      const op = nativeActivation(nt, 'leaky_relu', c.alpha ?? 0.3);
+      return ([x]) => op(x);
     }
     case 'Concatenate': {
       const op = nativeConcat(nt, c.axis as number);
@@ -362,7 +388,8 @@ function plan(nt: NativeOps | undefined, model: tf.LayersModel, compute: Compute
 
 /** Layers whose native op can take and give bf16 (for a Dense or layout layer, only its bf16 variant is native). */
 const takesBf16 = (n: Node) =>
-  convSpec(n.layer) !== null || ['Dense', 'Flatten', 'Reshape', 'Permute', 'DepthwiseConv2D', 'SeparableConv2D'].includes(n.layer.getClassName());
+  ['relu', 'linear', undefined].includes(config(n.layer).activation) &&
+  ['Conv2D', 'Dense', 'Flatten', 'Reshape', 'Permute', 'DepthwiseConv2D', 'SeparableConv2D'].includes(n.layer.getClassName());
 
 /**
  * Marks the bf16 edges: a bf16-capable step's output that is not a model output and is read by exactly one step,
