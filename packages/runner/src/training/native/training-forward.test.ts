@@ -270,8 +270,8 @@ describe.skipIf(!bf16Flags.avx512_bf16 && !bf16Flags.amx_bf16)('trainingForward 
   });
 });
 
-describe('trainingForward with other activations', () => {
-  /** A model whose convolutions, dense and activation layers use tanh, sigmoid, GELU, swish, ELU, LeakyReLU… */
+describe('trainingForward with other activations and layer norm', () => {
+  /** A model whose convolutions, dense and activation layers use tanh, sigmoid, GELU, swish, ELU, LeakyReLU…, and a layer norm. */
   function activationsModel() {
     const input = tf.input({ shape: [8, 10, 2] });
     const layer = <T extends tf.layers.Layer>(l: T, x: tf.SymbolicTensor) => l.apply(x) as tf.SymbolicTensor;
@@ -283,6 +283,7 @@ describe('trainingForward with other activations', () => {
     x = layer(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }), x);
     x = layer(tf.layers.flatten({ name: 'flat' }), x);
     x = layer(tf.layers.dense({ units: 6, activation: 'sigmoid', name: 'dense_sigmoid' }), x);
+    x = layer(tf.layers.layerNormalization({ name: 'layer_norm' }), x);
     x = layer(tf.layers.activation({ activation: 'softplus', name: 'softplus' }), x);
     x = layer(tf.layers.dense({ units: 3, activation: 'softmax', name: 'dense_softmax' }), x);
     return tf.model({ inputs: input, outputs: x });

@@ -1,24 +1,25 @@
-// The training-mode forward pass of a tfjs-layers model, layer by layer as tfjs's own executor runs it, but
-// with Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, global pooling, Dense,
-// BatchNormalization, Add, Concatenate, ReLU and other activations, and Dropout (also spatial) layers (and the layout layers) as native TensorFlow
-// kernels with TensorFlow's gradients (see layer-ops.ts and its siblings), a convolution followed by max pooling
-// computed as one op that pools before the bias and ReLU, one followed by a ReLU layer as one op, batch norm
-// followed by ReLU/max pooling as one op, and an Add followed by a ReLU as one op. Every other layer runs its own
-// tfjs `apply`, so any model works; the weights are the model's own variables, so the optimizer, callbacks and
-// checkpoints see no difference. Batch norm updates its moving statistics as tfjs's layer does; a batch-norm
-// layer that is not trainable (frozen) runs in inference mode, as Keras runs it, so freezing it freezes its
-// moving statistics too.
+// The training-mode forward pass of a tfjs-layers model, layer by layer as tfjs's own executor runs it, but with
+// these layers as native TensorFlow kernels with TensorFlow's gradients (see layer-ops.ts and its siblings):
+// Conv2D, DepthwiseConv2D, SeparableConv2D, Dense (with ReLU or another native activation), MaxPooling2D,
+// AveragePooling2D, global pooling, BatchNormalization, LayerNormalization, Add, Concatenate, ReLU and the other
+// activations of activation-ops.ts, Dropout (also spatial) and the layout layers. A convolution followed by max
+// pooling is one op that pools before the bias and ReLU, one followed by a ReLU layer one op, batch norm followed by
+// ReLU/max pooling one op, and an Add followed by a ReLU one op. Every other layer runs its own tfjs `apply`, so
+// any model works; the weights are the model's own variables, so the optimizer, callbacks and checkpoints see no
+// difference. Batch norm updates its moving statistics as tfjs's layer does; a batch-norm layer that is not
+// trainable (frozen) runs in inference mode, as Keras runs it, so freezing it freezes its moving statistics too.
 // Under mixed_bfloat16 the convolution, dense and batch-norm steps compute in bf16 inside their native ops
 // (layer-ops.ts says why casts sit at each op's boundary). A step's output stays bf16 only along an edge to the one
 // step that reads it, when both are such ops (e.g. conv→pool → conv→pool, or through native Flatten/Reshape/Permute
 // layers to a dense); everything else that leaves a step is float32, so the layers that run their own tfjs call,
-// the merge and pooling ops, the loss (softmax cross-entropy) and the optimizer run in float32, as under Keras's
-// mixed policy.
+// the other native ops (merge, pooling, activations, layer norm), the loss (softmax cross-entropy) and the
+// optimizer run in float32, as under Keras's mixed policy.
 import * as tf from '@tensorflow/tfjs';
 import type { Precision } from '@xp/core';
 import { allowBf16Outputs } from './bfloat16.js';
 import { nativeOps, type NativeOps } from './exec.js';
 import { isNativeActivation, nativeActivation } from './activation-ops.js';
+import { nativeLayerNorm } from './layer-norm-op.js';
 import { nativeBatchNorm, updateMovingAverage, type BatchNormWeights } from './batch-norm-op.js';
 import { nativeDepthwiseConv2d, nativeSeparableConv2d } from './depthwise-ops.js';
 import { nativeAdd, nativeConcat } from './merge-ops.js';
@@ -130,11 +131,11 @@ const channelsLast = (c: LayerConfig) => c.dataFormat === undefined || c.dataFor
  * A native implementation of `layer`, or null when it has none (the layer then runs its own tfjs call).
  * `activation` replaces the layer's own (a convolution or dense with, say, tanh runs linear, then the tanh op).
  */
-function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype, activation = config(layer).activation): LayerRun | null {
+function nativeLayer(nt: NativeOps, layer: Layer, inputRank: number, compute: ComputeDtype, activation = config(layer).activation): LayerRun | null {
   const c = config(layer);
   if (c.activityRegularizer) return null;
   if (isNativeActivation(activation) && WITH_ACTIVATION.has(layer.getClassName())) {
-    const linear = nativeLayer(nt, layer, compute, 'linear');
+    const linear = nativeLayer(nt, layer, inputRank, compute, 'linear');
     const act = nativeActivation(nt, activation);
     // The activation op is float32: the step takes no bf16 edges (takesBf16), so its output is float32 already.
     return linear && ((xs, needs, edges) => act(linear(xs, needs, edges)));
@@ -197,6 +198,14 @@ function nativeLayer(nt: NativeOps, layer: Layer, compute: ComputeDtype, activat
       if (!isNativeActivation(c.activation)) return null;
       const op = nativeActivation(nt, c.activation);
       return ([x]) => op(x);
+    }
+    case 'LayerNormalization': {
+      // Over the last axis only (the default); tfjs resolves the axis to a list when the layer is built.
+      const axis = [c.axis].flat();
+      if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== inputRank - 1)) return null;
+      const op = nativeLayerNorm(nt, c.epsilon ?? 1e-3);
+      const ln = layer as unknown as { gamma?: { read(): tf.Tensor } | null; beta?: { read(): tf.Tensor } | null };
+      return ([x], needs) => op(x, (ln.gamma?.read() as tf.Tensor1D | undefined) ?? null, (ln.beta?.read() as tf.Tensor1D | undefined) ?? null, needs);
     }
     case 'LeakyReLU': {
       const op = nativeActivation(nt, 'leaky_relu', c.alpha ?? 0.3);
@@ -376,7 +385,7 @@ function plan(nt: NativeOps | undefined, model: tf.LayersModel, compute: Compute
       steps.push(chain.step);
       continue;
     }
-    const run = native && nativeLayer(native, n.layer, compute);
+    const run = native && nativeLayer(native, n.layer, n.inputs[0].shape.length, compute);
     steps.push({
       output: n.output, inputs: n.inputs, trains: () => trains(n.layer), nativeLayers: run ? [n.layer.name] : [], bf16Capable: Boolean(run) && takesBf16(n),
       edges: {}, run: run || tfjsStep(n),
