@@ -112,7 +112,7 @@ describe('train', () => {
   const bf16Cpu = cpuBf16Flags();
   const precisions = bf16Cpu.avx512_bf16 || bf16Cpu.amx_bf16 ? (['float32', 'mixed_bfloat16'] as const) : (['float32'] as const);
   for (const precision of precisions) {
-    it(`a model of batch norm, a residual block, depthwise/separable conv and global pooling trains natively in ${precision}, tensor count flat`, async () => {
+    it(`a model of batch norm, a residual block, depthwise/separable conv, global pooling, layer norm and GELU trains natively in ${precision}, tensor count flat`, async () => {
       const s = await setup();
       s.model.dispose();
       const trunk = allLayersTrunk(s.data.info.input.shape);

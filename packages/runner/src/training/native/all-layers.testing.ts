@@ -1,13 +1,13 @@
 // Test helper (excluded from the build, see tsconfig.json): a trunk made of every layer the native training step
 // runs beyond the plain CNN ones — batch norm (fused with ReLU and pooling, alone, and on a vector), a residual
 // block ending in Add → ReLU, depthwise and separable convolutions, average pooling, global average and max
-// pooling joined by a Concatenate — built directly with tfjs layers.
+// pooling joined by a Concatenate, a layer norm, a GELU dense — built directly with tfjs layers.
 import * as tf from '@tensorflow/tfjs';
 import { kernelInitializers, once, type Trunk } from '@xp/models';
 
 const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(x) as tf.SymbolicTensor;
 
-/** The trunk on an [H, W, C] input (H and W divisible by 4), seeded; its feature vector is a 16-unit dense. */
+/** The trunk on an [H, W, C] input (H and W divisible by 4), seeded; its feature vector is a 16-unit GELU dense. */
 export function allLayersTrunk(inputShape: number[], seed = 3): Trunk {
   const init = kernelInitializers(seed);
   const conv = (filters: number, name: string) => tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init(), name });
@@ -32,9 +32,9 @@ export function allLayersTrunk(inputShape: number[], seed = 3): Trunk {
     apply(tf.layers.globalAveragePooling2d({ name: 'gap' }), featureMap),
     apply(tf.layers.globalMaxPooling2d({ name: 'gmp' }), featureMap),
   ]);
-  const vector = apply(tf.layers.batchNormalization({ name: 'bn_vec' }), pooled);
+  const vector = apply(tf.layers.batchNormalization({ name: 'bn_vec' }), apply(tf.layers.layerNormalization({ name: 'ln' }), pooled));
   const flat = once(() => apply(tf.layers.flatten({ name: 'flatten' }), featureMap));
-  const features = once(() => apply(tf.layers.dense({ units: 16, activation: 'relu', kernelInitializer: init(), name: 'dense' }), vector));
+  const features = once(() => apply(tf.layers.dense({ units: 16, activation: 'gelu', kernelInitializer: init(), name: 'dense' }), vector));
   return { type: 'all-layers', input, featureMap, flat, features, init, heads: { kind: 'stacked', hiddenUnits: 0, dropout: 0, lengthHead: false } };
 }
 
