@@ -5,11 +5,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { XpError } from '@xp/core';
-import { resolveLoggedModel } from '../commands/register-command.js';
 import { MlflowApiError, MlflowClient, resolveTrackingUri, type MlflowLoggedModel } from '../mlflow/index.js';
 import { LOGGED_MODEL_NAME } from '../run/log-model.js';
 import { ModelInputError } from './errors.js';
 import { parseModelRef, type ModelRef } from './model-ref.js';
+import { resolveLoggedModel } from './run-model.js';
 
 /** How to reach MLflow and where to keep models. */
 export interface ResolveOptions {
