@@ -156,8 +156,8 @@ describe('xp predict on digit sequences (mnist-seq)', () => {
     expect(jsonl(cli.stdout)[0].prediction).toBe(expected.get('seq2-canvas.png')!.text);
   });
 
-  it('reads one image from stdin', async () => {
-    const cli = await xpWithStdin(['predict', `models:/${modelId}`, '-'], env, fs.readFileSync(path.join(pngDir, 'seq1-x3.png')));
+  it('models:/<name>/<version> reads one image from stdin', async () => {
+    const cli = await xpWithStdin(['predict', 'models:/xp-e2e-digits/1', '-'], env, fs.readFileSync(path.join(pngDir, 'seq1-x3.png')));
     expect(cli.code, cli.stderr).toBe(0);
     expect(jsonl(cli.stdout)).toEqual([{ input: '-', prediction: expected.get('seq1-x3.png')!.text, probability: expect.any(Number) }]);
   });
