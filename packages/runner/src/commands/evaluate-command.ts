@@ -1,0 +1,131 @@
+// `xp evaluate <model> <experiment.yaml> [--split test]`: scores a trained model on a dataset and logs an
+// evaluation run, as `mlflow.evaluate` does: the task's metrics (each point carrying the model's id and the
+// dataset's name and digest, so MLflow's Models view lists them under the model), the task's plots, the dataset
+// as the run's input, and the model as its input too. The model comes from the shared loader (model-use/); the
+// data from the experiment's dataset type, prepared exactly as training prepared it; the scoring and reports
+// from the run's own evaluation phase (run/evaluate-phase.ts).
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { flattenConfig, loadExperiment, redactedConfig, XpError, type LoadedExperiment } from '@xp/core';
+import type { DataBundle } from '@xp/data';
+import { loadBackend } from '../backend/native-backend.js';
+import { MLFLOW_LIMITS } from '../mlflow/index.js';
+import { loadPredictor, type Predictor } from '../model-use/index.js';
+import { loadPlugins } from '../plugins/load-plugins.js';
+import { evaluateAndReport } from '../run/evaluate-phase.js';
+import { bindTask } from '../run/prepare.js';
+import { runTags } from '../run/run-tags.js';
+import { openTracking } from '../run/tracking-session.js';
+import { trackingTarget } from '../run/tracking-target.js';
+
+/** Options of `xp evaluate`. */
+export interface EvaluateCommandOptions {
+  /** The split scored (default `test`). */
+  split?: string;
+  set?: string[];
+  plugin?: string[];
+  offline?: boolean;
+}
+
+/** How long the evaluation run waits for MLflow to take its records before leaving them to `xp sync`. */
+const CLOSE_WAIT_MS = Number(process.env.XP_SPOOL_WAIT_S ?? 30) * 1000;
+
+/** Scores `modelRef` on the split of `file`'s data, logs the evaluation run, and prints its URL on stdout. */
+export async function evaluateCommand(modelRef: string, file: string, opts: EvaluateCommandOptions = {}): Promise<void> {
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const split = opts.split ?? 'test';
+  const plugins = await loadPlugins(opts.plugin);
+  const exp = await loadExperiment(file, { overrides: opts.set ?? [], extensions: plugins.extensions });
+  const c = exp.config;
+  // The same threads as training, so that sums are taken in the same order and the scores agree with the run's.
+  await loadBackend('tensorflow', c.training.threads);
+  // The server is asked for only when the reference needs it (a local folder or a cached model id does not).
+  const predictor = await loadPredictor(modelRef, { log, trackingUri: async () => (await trackingTarget(log)).url });
+  let data: DataBundle | undefined;
+  try {
+    const dataset = plugins.registries.datasets[c.data.type];
+    data = await dataset.prepare(c.data, { seed: c.seed, augment: [], variants: c.evaluation.variants, baseDir: path.dirname(exp.file), log });
+    const task = bindTask(exp, plugins.registries, data.info.target, false);
+    checkFits(predictor, data, task.name, split, exp);
+    await logEvaluation(exp, predictor, data, task, { split, offline: opts.offline, log, modelRef });
+  } finally {
+    data?.dispose();
+    predictor.dispose();
+  }
+}
+
+/** Refuses (exit 2) a model the data cannot be scored with: another task, input, target or preprocessing, or no such split. */
+function checkFits(predictor: Predictor, data: DataBundle, taskName: string, split: string, exp: LoadedExperiment): void {
+  const refuse = (what: string) => new XpError('XP_CONFIG_EVALUATE_MISMATCH', `xp evaluate ${predictor.info.ref} ${path.relative(process.cwd(), exp.file)}: ${what}`);
+  if (!Object.hasOwn(data.info.splits, split)) throw refuse(`the data has no split '${split}' (it has ${Object.keys(data.info.splits).join(', ')}); choose one with --split`);
+  if (predictor.info.task !== taskName) throw refuse(`the model was trained for task ${predictor.info.task}, but this data makes task ${taskName}`);
+  const [got, want] = [data.info.input.shape, predictor.info.input.shape];
+  if (!isDeepStrictEqual([...got], [...want])) throw refuse(`the model takes input [${want.join(', ')}], but this data gives [${got.join(', ')}]`);
+  const classes = (t: { kind: string; classes?: string[] }) => (t.kind === 'values' ? undefined : t.classes);
+  if (!isDeepStrictEqual(classes(data.info.target), predictor.info.classes)) {
+    throw refuse(`the model's classes (${predictor.info.classes?.join(', ')}) are not this data's (${classes(data.info.target)?.join(', ')})`);
+  }
+  // A model's scores mean something only on inputs prepared as in its training: the data must fit the same
+  // preprocessing (normalisation, image size, column encoders) as the model's preprocessing.json holds.
+  const fitted = data.preprocessing();
+  const differs = Object.keys(fitted).filter((k) => !isDeepStrictEqual(fitted[k], predictor.preprocessing.raw[k]));
+  if (differs.length) {
+    throw refuse(`this data prepares inputs differently from the model's training (${differs.join(', ')} differ from its preprocessing.json); evaluate on data configured as the model's experiment was`);
+  }
+}
+
+/** Opens the evaluation run, scores, logs metrics (with the model's id), plots and inputs, and ends the run. */
+async function logEvaluation(
+  exp: LoadedExperiment,
+  predictor: Predictor,
+  data: DataBundle,
+  task: ReturnType<typeof bindTask>,
+  o: { split: string; offline?: boolean; log: (msg: string) => void; modelRef: string },
+): Promise<void> {
+  const c = exp.config;
+  const { modelId, runId: sourceRunId } = predictor.info;
+  const name = `${c.name}-evaluation`;
+  const tags = {
+    ...(await runTags(exp, 'tensorflow', task)),
+    'mlflow.runName': name,
+    'xp.evaluation.model': o.modelRef,
+    'xp.evaluation.split': o.split,
+    ...(modelId ? { 'xp.evaluation.model_id': modelId } : {}),
+    ...(sourceRunId ? { 'xp.evaluation.source_run_id': sourceRunId } : {}),
+  };
+  const session = await openTracking({ ...exp, config: { ...c, name } }, { log: o.log, offline: o.offline, tags, marks: {} });
+  const { tracker, runId, url } = session;
+  try {
+    const { data: dataConfig, evaluation } = redactedConfig(exp);
+    tracker.logParams({
+      ...flattenConfig({ model: o.modelRef, split: o.split, data: dataConfig, evaluation, training: { eval_batch_size: c.training.eval_batch_size } }),
+      ...(modelId ? { model_id: modelId } : {}),
+    });
+    const digest = data.info.digest.slice(0, 36);
+    tracker.logInputs(
+      [
+        {
+          dataset: { name: data.info.name, digest, sourceType: 'local', source: JSON.stringify({ uri: data.info.source }), profile: JSON.stringify(data.info.profile) },
+          tags: [{ key: 'mlflow.data.context', value: 'evaluation' }],
+        },
+      ],
+      modelId ? [modelId] : [],
+    );
+    await evaluateAndReport(exp, { task, model: predictor.model, data }, {
+      tracker, runId, history: [], log: o.log, checkInterrupted: () => undefined, split: o.split, timestamp: Date.now(),
+      metricFields: modelId ? { modelId, datasetName: data.info.name, datasetDigest: digest } : {},
+    });
+    tracker.updateRun('FINISHED');
+    await tracker.close(CLOSE_WAIT_MS);
+    o.log(session.client ? `evaluation run finished: ${url}` : `evaluation run finished offline; \`npx xp sync\` sends it to MLflow (spool: ${url})`);
+    process.stdout.write(`${url}\n`);
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    tracker.setTags({ 'xp.error': err.message.slice(0, MLFLOW_LIMITS.maxTagValueLength) });
+    tracker.logText(err.stack ?? String(err), 'error/stacktrace.txt');
+    tracker.updateRun('FAILED');
+    await tracker.close(CLOSE_WAIT_MS);
+    o.log(`evaluation run ended FAILED: ${url}`);
+    throw e;
+  }
+}
