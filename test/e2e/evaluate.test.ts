@@ -107,6 +107,14 @@ describe('xp evaluate against a real MLflow server', () => {
     expect(report).toMatchObject({ task: 'sequence', count: 256, metrics: testMetrics(trained) });
   });
 
+  it('data prepared otherwise than in training (another normalisation) is refused with exit 2, naming what differs', async () => {
+    const before = await runCount(trained.info.experiment_id);
+    const res = await xp(['evaluate', model.info.model_id, 'test/fixtures/tiny-register.yaml', '--set', 'data.normalize.mean=0.5'], env);
+    expect(res.code, res.stderr).toBe(2);
+    expect(xpStderrLines(res.stderr).at(-1)).toMatch(/: this data prepares inputs differently from the model's training \(normalize differs from its preprocessing\.json\)/);
+    expect(await runCount(trained.info.experiment_id)).toBe(before);
+  });
+
   it('a split the data lacks is refused with exit 2, naming the splits it has, before any run exists', async () => {
     const before = await runCount(trained.info.experiment_id);
     const res = await xp(['evaluate', model.info.model_id, 'test/fixtures/tiny-register.yaml', '--split', 'holdout'], env);

@@ -66,11 +66,13 @@ function checkFits(predictor: Predictor, data: DataBundle, taskName: string, spl
     throw refuse(`the model's classes (${predictor.info.classes?.join(', ')}) are not this data's (${classes(data.info.target)?.join(', ')})`);
   }
   // A model's scores mean something only on inputs prepared as in its training: the data must fit the same
-  // preprocessing (normalisation, image size, column encoders) as the model's preprocessing.json holds.
+  // preprocessing (normalisation, image size, column encoders) as the model's preprocessing.json holds. A key
+  // the file does not record (a model saved by an older xp) cannot be compared and is not held against it.
   const fitted = data.preprocessing();
-  const differs = Object.keys(fitted).filter((k) => !isDeepStrictEqual(fitted[k], predictor.preprocessing.raw[k]));
+  const saved = predictor.preprocessing.raw;
+  const differs = Object.keys(fitted).filter((k) => Object.hasOwn(saved, k) && !isDeepStrictEqual(fitted[k], saved[k]));
   if (differs.length) {
-    throw refuse(`this data prepares inputs differently from the model's training (${differs.join(', ')} differ from its preprocessing.json); evaluate on data configured as the model's experiment was`);
+    throw refuse(`this data prepares inputs differently from the model's training (${differs.join(', ')} ${differs.length === 1 ? 'differs' : 'differ'} from its preprocessing.json); evaluate on data configured as the model's experiment was`);
   }
 }
 
