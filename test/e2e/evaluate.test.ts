@@ -107,6 +107,21 @@ describe('xp evaluate against a real MLflow server', () => {
     expect(report).toMatchObject({ task: 'sequence', count: 256, metrics: testMetrics(trained) });
   });
 
+  it("--split val scores the validation split: the training run's last-epoch validation metrics, value for value", async () => {
+    // runs:/<id> this time: the same model reached through its run.
+    const res = await xp(['evaluate', `runs:/${trained.info.run_id}`, 'test/fixtures/tiny-register.yaml', '--split', 'val'], env);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/^val: exact match [\d.]+ % on 128 sequences$/m);
+    const run = await getRun(runIdFromUrl(res.stdout));
+    const val = (r: Run) => Object.fromEntries((r.data.metrics ?? []).filter((m) => m.key.startsWith('val_')).map((m) => [m.key, m.value]));
+    // One epoch was trained, so the run's latest validation values are those of the final weights.
+    expect(Object.keys(val(trained))).toEqual(expect.arrayContaining(['val_exact_match', 'val_loss']));
+    expect(val(run)).toEqual(val(trained));
+    expect((run.data.metrics ?? []).every((m) => m.key.startsWith('val_'))).toBe(true);
+    const report = JSON.parse((await artifact(server.url, run.info.run_id, 'metrics/val.json')).toString()) as { split: string; count: number };
+    expect(report).toMatchObject({ split: 'val', count: 128 });
+  });
+
   it('data prepared otherwise than in training (another normalisation) is refused with exit 2, naming what differs', async () => {
     const before = await runCount(trained.info.experiment_id);
     const res = await xp(['evaluate', model.info.model_id, 'test/fixtures/tiny-register.yaml', '--set', 'data.normalize.mean=0.5'], env);

@@ -27,20 +27,24 @@ export interface EvaluatePhaseOptions {
 /** Scores the model on the test split (and every variant), logs the metrics and the reports; returns the metrics logged. */
 export async function evaluateAndReport(exp: LoadedExperiment, p: Pick<Prepared, 'task' | 'model' | 'data'>, r: EvaluatePhaseOptions): Promise<Record<string, number>> {
   const c = exp.config;
-  const { task, model, data } = p;
+  const { task, model } = p;
   const split = r.split ?? 'test';
-  const prefix = `${split}_`;
-  const testEval: EvalResult = await evaluate(model, task, data, split, c.training.eval_batch_size, { prefix, keepPredictions: true });
+  // Tasks and reports read the scored split as `test` (`test_` metric keys, test images in the plots): another
+  // split is shown to them under that name, and its metrics logged under its own prefix.
+  const data = split === 'test' ? p.data : splitAsTest(p.data, split);
+  const logKey = (k: string) => (split === 'test' ? k : k.replace(/^test_/, `${split}_`));
+  const testEval: EvalResult = await evaluate(model, task, data, 'test', c.training.eval_batch_size, { prefix: 'test_', keepPredictions: true });
   const testMetrics = { ...testEval.metrics };
   for (const v of split === 'test' ? c.evaluation.variants : []) {
     const name = v.name ?? v.type;
-    const ev = await evaluate(model, task, data, name, c.training.eval_batch_size, { prefix });
+    const ev = await evaluate(model, task, data, name, c.training.eval_batch_size, { prefix: 'test_' });
     for (const [k, val] of Object.entries(ev.metrics)) testMetrics[`${k}/${name}`] = val;
     r.checkInterrupted();
   }
   r.checkInterrupted();
   const step = r.history.length;
-  r.tracker.logMetrics(Object.entries(testMetrics).map(([key, value]) => ({ key, value, step, timestamp: r.timestamp, ...r.metricFields })));
+  const logged = Object.fromEntries(Object.entries(testMetrics).map(([k, v]) => [logKey(k), v]));
+  r.tracker.logMetrics(Object.entries(logged).map(([key, value]) => ({ key, value, step, timestamp: r.timestamp, ...r.metricFields })));
   r.log(`${split}: ${task.summary({ ...testEval, metrics: testMetrics })}`);
   await logRunReports(
     { logArtifact: async (_run: string, local: string, artifactPath?: string) => r.tracker.logArtifact(local, artifactPath) },
@@ -56,6 +60,21 @@ export async function evaluateAndReport(exp: LoadedExperiment, p: Pick<Prepared,
     },
     { warn: r.log },
   );
-  r.tracker.logText(JSON.stringify({ task: task.name, count: testEval.count, ...task.testReport?.(testEval), metrics: testMetrics }, null, 2), `metrics/${split}.json`);
-  return testMetrics;
+  r.tracker.logText(JSON.stringify({ task: task.name, split, count: testEval.count, ...task.testReport?.(testEval), metrics: logged }, null, 2), `metrics/${split}.json`);
+  return logged;
+}
+
+/**
+ * The bundle with `split` answering as `test`: every method called with the split name `test` as its first
+ * argument (`batches`, `count`, `images`, a dataset type's own accessors) gets `split` instead. A Proxy rather
+ * than a list of methods, because dataset types add their own split accessors that reports use.
+ */
+function splitAsTest<D extends object>(data: D, split: string): D {
+  return new Proxy(data, {
+    get(target, key, receiver) {
+      const v: unknown = Reflect.get(target, key, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => (v as (...a: unknown[]) => unknown).apply(target, args[0] === 'test' ? [split, ...args.slice(1)] : args);
+    },
+  });
 }
