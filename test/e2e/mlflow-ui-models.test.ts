@@ -2,6 +2,7 @@
 // mlflow-ui.test.ts): after a tiny run with `mlflow.register`, the run page shows its logged model and the
 // registered version, the logged model's page its test metrics and files, the experiment's Models view the
 // model with its run, registration and dataset, and the registry's version page its source, alias and schema.
+// An `xp evaluate` of the registered model adds its scores to the model's page and the model to its run's page.
 // Every check saves a screenshot under test/out/browser-models/; a console error from a page fails it.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +22,7 @@ if (!availability.run) console.warn(`[mlflow-ui-models] ${availability.reason}`)
 
 interface LoggedModel {
   info: { model_id: string; status: string; source_run_id: string };
-  data: { metrics?: { key: string; value: number }[] };
+  data: { metrics?: { key: string; value: number; run_id: string }[] };
 }
 
 describe.skipIf(!availability.run)('the logged and registered model in the MLflow UI (headless Chromium)', () => {
@@ -31,6 +32,8 @@ describe.skipIf(!availability.run)('the logged and registered model in the MLflo
   let base: string;
   let runUrl: string;
   let runId: string;
+  let evalUrl: string;
+  let evalRunId: string;
   let experimentId: string;
   let model: LoggedModel;
   let shot = 0;
@@ -48,6 +51,10 @@ describe.skipIf(!availability.run)('the logged and registered model in the MLflo
     if (res.code !== 0) throw new Error(`xp run failed (${res.code}):\n${res.stderr}`);
     runUrl = res.stdout.trim();
     runId = runIdFromUrl(runUrl);
+    const ev = await xp(['evaluate', `models:/${REGISTERED}@champion`, 'test/fixtures/tiny-register.yaml'], { MLFLOW_TRACKING_URI: base, XP_STATE_DIR: path.join(tmp, 'state'), XP_MODEL_CACHE: path.join(tmp, 'models') });
+    if (ev.code !== 0) throw new Error(`xp evaluate failed (${ev.code}):\n${ev.stderr}`);
+    evalUrl = ev.stdout.trim();
+    evalRunId = runIdFromUrl(evalUrl);
     experimentId = (await rest<{ run: { info: { experiment_id: string } } }>(base, `/api/2.0/mlflow/runs/get?run_id=${runId}`)).run.info.experiment_id;
     const models = (await rest<{ models: LoggedModel[] }>(base, '/api/2.0/mlflow/logged-models/search', { experiment_ids: [experimentId] })).models;
     if (models.length !== 1) throw new Error(`expected one logged model, MLflow has ${models.length}`);
@@ -84,18 +91,24 @@ describe.skipIf(!availability.run)('the logged and registered model in the MLflo
     await screenshot('run-logged-model');
   });
 
-  it("the logged model's page shows its test metrics on the test dataset, from the run, and its files", async () => {
+  it("the logged model's page shows its test metrics on the test dataset, from the run and from the evaluation, and its files", async () => {
     const { page } = browser;
     await page.goto(runUrl);
     const section = page.getByRole('heading', { name: 'Logged models (1)', exact: true }).locator('xpath=ancestor::div[.//*[@role="grid"]][1]');
     await section.locator('[role="gridcell"][col-id="name"]').getByRole('link', { name: 'model' }).click();
     await page.waitForURL(new RegExp(`/models/${model.info.model_id}$`));
     const metrics = model.data.metrics ?? [];
+    const runNames: Record<string, string> = { [runId]: 'e2e-tiny-register', [evalRunId]: 'e2e-tiny-register-evaluation' };
+    // Every test metric twice: once from training, once from `xp evaluate`.
+    expect(metrics.filter((m) => m.run_id === evalRunId).length).toBe(metrics.filter((m) => m.run_id === runId).length);
     await page.getByRole('heading', { name: `Metrics (${metrics.length})`, exact: true }).waitFor();
     for (const m of metrics) {
-      const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: m.key, exact: true }) });
+      const row = page
+        .getByRole('row')
+        .filter({ has: page.getByRole('cell', { name: m.key, exact: true }) })
+        .filter({ has: page.getByRole('cell', { name: runNames[m.run_id], exact: true }) });
       const [key, dataset, run, value] = (await row.getByRole('cell').allInnerTexts()).map(squash);
-      expect([key, dataset.split(' ')[0], run]).toEqual([m.key, 'mnist_sequences', 'e2e-tiny-register']);
+      expect([key, dataset.split(' ')[0], run]).toEqual([m.key, 'mnist_sequences', runNames[m.run_id]]);
       expect(Number(value)).toBeCloseTo(m.value, 6);
     }
     await screenshot('logged-model-metrics');
@@ -138,5 +151,17 @@ describe.skipIf(!availability.run)('the logged and registered model in the MLflo
     const output = page.getByRole('row').filter({ hasText: /^digits/ });
     await expect.poll(async () => squash(await output.innerText()), POLL).toMatch(/Tensor \(dtype: float32, shape: \[-1,3,11\]\)$/);
     await screenshot('registered-version');
+  });
+
+  it('the evaluation run xp evaluate prints lists the model it scored as an input', async () => {
+    const { page } = browser;
+    await page.goto(evalUrl);
+    await page.getByRole('heading', { name: 'e2e-tiny-register-evaluation' }).first().waitFor();
+    const section = page.getByRole('heading', { name: 'Logged models (1)', exact: true }).locator('xpath=ancestor::div[.//*[@role="grid"]][1]');
+    const cells = (col: string) => section.locator(`[role="gridcell"][col-id="${col}"]`);
+    await expect.poll(async () => (await cells('relationship_type').allInnerTexts()).map(squash), POLL).toEqual(['Input']);
+    await expect(cells('name').getByRole('link').getAttribute('href')).resolves.toBe(`#/experiments/${experimentId}/models/${model.info.model_id}`);
+    await section.scrollIntoViewIfNeeded();
+    await screenshot('evaluation-run-model-input');
   });
 });
