@@ -2,13 +2,14 @@
 // on the same experiment's test split logs an evaluation run whose metrics are the training run's test metrics,
 // value for value, each carrying the model's id (so the LoggedModel lists them), with the task's plots and
 // report, the dataset (context `evaluation`) and the model as the run's inputs. A split the data lacks is refused
-// with exit 2 before any run exists.
+// with exit 2 before any run exists. An outage while the evaluation is logged loses nothing: `xp sync` sends it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifact, rest, runIdFromUrl, xp, xpStderrLines } from './helpers.js';
+import { startOutageProxy } from './outage-proxy.js';
 
 interface Run {
   info: { run_id: string; run_name: string; status: string; experiment_id: string };
@@ -120,6 +121,34 @@ describe('xp evaluate against a real MLflow server', () => {
     expect((run.data.metrics ?? []).every((m) => m.key.startsWith('val_'))).toBe(true);
     const report = JSON.parse((await artifact(server.url, run.info.run_id, 'metrics/val.json')).toString()) as { split: string; count: number };
     expect(report).toMatchObject({ split: 'val', count: 128 });
+  });
+
+  it('MLflow gone while the evaluation is logged: the run is journaled and xp sync sends its scores and the model link, once', async () => {
+    // A proxy the test controls stands for the server and goes away at the run's inputs (dataset and model).
+    const proxy = await startOutageProxy(server.url, (r) => r.method === 'POST' && r.path === '/api/2.0/mlflow/runs/log-inputs');
+    try {
+      const outEnv = { ...env, MLFLOW_TRACKING_URI: proxy.url, XP_STATE_DIR: path.join(tmp, 'state-outage'), XP_SPOOL_WAIT_S: '2' };
+      const res = await xp(['evaluate', 'models:/xp-e2e-digits@champion', 'test/fixtures/tiny-register.yaml'], outEnv);
+      expect(res.code, res.stderr).toBe(0);
+      expect(proxy.down).toBe(true);
+      expect(res.stderr).toMatch(/record\(s\) of this run are kept in .*`npx xp sync` sends them/);
+      const id = runIdFromUrl(res.stdout);
+      expect((await getRun(id)).info.status).toBe('RUNNING');
+      await proxy.up();
+      const sync = await xp(['sync'], outEnv, 120_000);
+      expect(sync.code, sync.stderr).toBe(0);
+      expect(sync.stdout.trim()).toBe(id);
+      const run = await getRun(id);
+      expect(run.info.status).toBe('FINISHED');
+      expect(testMetrics(run)).toEqual(testMetrics(trained));
+      expect(run.inputs?.model_inputs?.map((m) => m.model_id)).toEqual([model.info.model_id]);
+      const onModel = (await rest<{ model: LoggedModel }>(server.url, `/api/2.0/mlflow/logged-models/${model.info.model_id}`)).model.data.metrics ?? [];
+      const fromRun = onModel.filter((m) => m.run_id === id);
+      expect(Object.fromEntries(fromRun.map((m) => [m.key, m.value]))).toEqual(testMetrics(trained));
+      expect(fromRun).toHaveLength(Object.keys(testMetrics(trained)).length);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('data prepared otherwise than in training (another normalisation) is refused with exit 2, naming what differs', async () => {
