@@ -151,6 +151,30 @@ describe('xp evaluate against a real MLflow server', () => {
     }
   });
 
+  it('a data file (no model:) is scored like its experiment, into the experiment the model was logged in', async () => {
+    const dataFile = path.join(tmp, 'digits-test.yaml');
+    fs.writeFileSync(dataFile, 'data:\n  type: mnist_sequences\n  train: { count: 512 }\n  val: { count: 128 }\n  test: { count: 256 }\n');
+    const res = await xp(['evaluate', 'models:/xp-e2e-digits@champion', dataFile], env);
+    expect(res.code, res.stderr).toBe(0);
+    const run = await getRun(runIdFromUrl(res.stdout));
+    expect(run.info.run_name).toBe('digits-test-evaluation');
+    expect(run.info.experiment_id).toBe(trained.info.experiment_id);
+    expect(testMetrics(run)).toEqual(testMetrics(trained));
+    const tags = kv(run.data.tags);
+    expect(tags['xp.evaluation.model_id']).toBe(model.info.model_id);
+    // The model section of a data file is a stand-in for the checks, not the model scored: no xp.model tag.
+    expect(tags['xp.model']).toBeUndefined();
+    expect(tags['xp.evaluation.data_file']).toBe('true');
+  });
+
+  it('a data file with a bad value is refused with exit 2 at its file:line:col', async () => {
+    const dataFile = path.join(tmp, 'bad-data.yaml');
+    fs.writeFileSync(dataFile, 'data:\n  type: mnist_sequences\n  test: { count: abc }\n');
+    const res = await xp(['evaluate', model.info.model_id, dataFile], env);
+    expect(res.code).toBe(2);
+    expect(xpStderrLines(res.stderr).at(-1)?.startsWith(`${dataFile}:3:18: data.test.count must be a whole number`), res.stderr).toBe(true);
+  });
+
   it('data prepared otherwise than in training (another normalisation) is refused with exit 2, naming what differs', async () => {
     const before = await runCount(trained.info.experiment_id);
     const res = await xp(['evaluate', model.info.model_id, 'test/fixtures/tiny-register.yaml', '--set', 'data.normalize.mean=0.5'], env);

@@ -161,7 +161,7 @@ program
   .command('evaluate')
   .description("score a trained model on a dataset and log an evaluation run (the task's metrics, carrying the model's id; plots; the dataset and the model as inputs)")
   .argument('<model>', 'runs:/<run-id>, models:/<name>/<version>, models:/<name>@<alias>, a logged model id (m-…) or a model folder')
-  .argument('<file>', "an experiment YAML whose data (prepared as in training) the model is scored on; the run goes to its MLflow experiment")
+  .argument('<file>', "an experiment YAML, or a data YAML (no model:), whose data (prepared as in training) the model is scored on")
   .option('--split <name>', 'the split to score', 'test')
   .option('--set <path=value>', 'override a config value (repeatable)', collect, [])
   .option('--offline', 'log nothing to a server: keep the evaluation run in the local spool for `xp sync` (the model must be a folder or cached)')

@@ -1,17 +1,20 @@
-// `xp evaluate <model> <experiment.yaml> [--split test]`: scores a trained model on a dataset and logs an
+// `xp evaluate <model> <experiment-or-data.yaml> [--split test]`: scores a trained model on a dataset and logs an
 // evaluation run, as `mlflow.evaluate` does: the task's metrics (each point carrying the model's id and the
 // dataset's name and digest, so MLflow's Models view lists them under the model), the task's plots, the dataset
 // as the run's input, and the model as its input too. The model comes from the shared loader (model-use/); the
 // data from the experiment's dataset type, prepared exactly as training prepared it; the scoring and reports
-// from the run's own evaluation phase (run/evaluate-phase.ts).
+// from the run's own evaluation phase (run/evaluate-phase.ts). The file is an experiment, or a data file: a YAML
+// without `model:` (its `data:`, and optionally `task`, `seed`, `experiment`, `evaluation`).
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { flattenConfig, loadExperiment, redactedConfig, XpError, type LoadedExperiment } from '@xp/core';
+import { ConfigError, flattenConfig, loadExperiment, parseExperimentText, redactedConfig, XpError, type LoadedExperiment } from '@xp/core';
 import type { DataBundle } from '@xp/data';
 import { loadBackend } from '../backend/native-backend.js';
-import { MLFLOW_LIMITS } from '../mlflow/index.js';
+import { parse as parseYaml } from 'yaml';
+import { MLFLOW_LIMITS, MlflowClient } from '../mlflow/index.js';
 import { loadPredictor, type Predictor } from '../model-use/index.js';
-import { loadPlugins } from '../plugins/load-plugins.js';
+import { loadPlugins, type LoadedPlugins } from '../plugins/load-plugins.js';
 import { evaluateAndReport } from '../run/evaluate-phase.js';
 import { bindTask } from '../run/prepare.js';
 import { runTags } from '../run/run-tags.js';
@@ -35,7 +38,7 @@ export async function evaluateCommand(modelRef: string, file: string, opts: Eval
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const split = opts.split ?? 'test';
   const plugins = await loadPlugins(opts.plugin);
-  const exp = await loadExperiment(file, { overrides: opts.set ?? [], extensions: plugins.extensions });
+  const { exp, dataFile } = await loadEvaluationFile(file, opts.set ?? [], plugins);
   const c = exp.config;
   // The same threads as training, so that sums are taken in the same order and the scores agree with the run's.
   await loadBackend('tensorflow', c.training.threads);
@@ -47,11 +50,48 @@ export async function evaluateCommand(modelRef: string, file: string, opts: Eval
     data = await dataset.prepare(c.data, { seed: c.seed, augment: [], variants: c.evaluation.variants, baseDir: path.dirname(exp.file), log });
     const task = bindTask(exp, plugins.registries, data.info.target, false);
     checkFits(predictor, data, task.name, split, exp);
-    await logEvaluation(exp, predictor, data, task, { split, offline: opts.offline, log, modelRef });
+    await logEvaluation(exp, predictor, data, task, { split, offline: opts.offline, log, modelRef, dataFile });
   } finally {
     data?.dispose();
     predictor.dispose();
   }
+}
+
+/**
+ * The experiment `file` names, or, for a data file (no `model:` and no `extends:`), the file loaded as an
+ * experiment with a stand-in model section: the model scored comes from the reference, so the stand-in is
+ * never built; it only lets the file be checked as every experiment is (file:line:col errors, the dataset's
+ * own checks). The first model type the data accepts stands in. Appended lines keep the file's line numbers.
+ */
+async function loadEvaluationFile(file: string, overrides: string[], plugins: LoadedPlugins): Promise<{ exp: LoadedExperiment; dataFile?: DataFileInfo }> {
+  const extensions = plugins.extensions;
+  const text = await fs.readFile(file, 'utf8');
+  let top: unknown;
+  try {
+    top = parseYaml(text);
+  } catch {
+    top = undefined; // the loader reports the syntax error with its position
+  }
+  const keys = top !== null && typeof top === 'object' && !Array.isArray(top) ? Object.keys(top) : [];
+  if (keys.length === 0 || keys.includes('model') || keys.includes('extends')) return { exp: await loadExperiment(file, { overrides, extensions }) };
+  const stem = path.basename(file).replace(/\.ya?ml$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'data';
+  const name = keys.includes('name') ? '' : `\nname: ${JSON.stringify(stem)}`;
+  let first: unknown;
+  for (const type of Object.keys(plugins.registries.models)) {
+    try {
+      const exp = await parseExperimentText(`${text}\n${name}\nmodel: { type: ${JSON.stringify(type)} }\n`, file, { overrides, extensions });
+      return { exp, dataFile: { namesExperiment: keys.includes('experiment') } };
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      first ??= e;
+    }
+  }
+  throw first;
+}
+
+/** What a data file (rather than an experiment) left to the model: the MLflow experiment, unless it names one. */
+interface DataFileInfo {
+  namesExperiment: boolean;
 }
 
 /** Refuses (exit 2) a model the data cannot be scored with: another task, input, target or preprocessing, or no such split. */
@@ -82,23 +122,29 @@ async function logEvaluation(
   predictor: Predictor,
   data: DataBundle,
   task: ReturnType<typeof bindTask>,
-  o: { split: string; offline?: boolean; log: (msg: string) => void; modelRef: string },
+  o: { split: string; offline?: boolean; log: (msg: string) => void; modelRef: string; dataFile?: DataFileInfo },
 ): Promise<void> {
   const c = exp.config;
   const { modelId, runId: sourceRunId } = predictor.info;
   const name = `${c.name}-evaluation`;
+  // A data file has no model type of its own (its stand-in is not the model scored), and, unless it names one,
+  // its evaluation goes to the experiment the model was logged in, as `mlflow.evaluate` logs beside the model.
+  const { 'xp.model': standIn, ...standard } = await runTags(exp, 'tensorflow', task);
+  const experimentId = o.dataFile && !o.dataFile.namesExperiment && modelId && !o.offline ? await modelExperiment(modelId, o.log) : undefined;
   const tags = {
-    ...(await runTags(exp, 'tensorflow', task)),
+    ...standard,
+    ...(o.dataFile ? {} : { 'xp.model': standIn }),
     'mlflow.runName': name,
     'xp.evaluation.model': o.modelRef,
     'xp.evaluation.split': o.split,
     ...(modelId ? { 'xp.evaluation.model_id': modelId } : {}),
     ...(sourceRunId ? { 'xp.evaluation.source_run_id': sourceRunId } : {}),
   };
-  const session = await openTracking({ ...exp, config: { ...c, name } }, { log: o.log, offline: o.offline, tags, marks: {} });
+  const session = await openTracking({ ...exp, config: { ...c, name } }, { log: o.log, offline: o.offline, tags, marks: {}, experimentId });
   const { tracker, runId, url } = session;
   try {
     const { data: dataConfig, evaluation } = redactedConfig(exp);
+    if (o.dataFile) tracker.setTags({ 'xp.evaluation.data_file': 'true' });
     tracker.logParams({
       ...flattenConfig({ model: o.modelRef, split: o.split, data: dataConfig, evaluation, training: { eval_batch_size: c.training.eval_batch_size } }),
       ...(modelId ? { model_id: modelId } : {}),
@@ -130,4 +176,10 @@ async function logEvaluation(
     o.log(`evaluation run ended FAILED: ${url}`);
     throw e;
   }
+}
+
+/** The MLflow experiment id of a logged model. */
+async function modelExperiment(modelId: string, log: (msg: string) => void): Promise<string> {
+  const client = new MlflowClient({ trackingUri: (await trackingTarget(log)).url });
+  return (await client.getLoggedModel(modelId)).experimentId;
 }
