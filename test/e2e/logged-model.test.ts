@@ -1,16 +1,27 @@
 // A tiny run against a real MLflow 3 server logs its model as a LoggedModel (READY, found by MLflow's own
 // search, linked to the run, test metrics carrying its model_id) and registers it (`mlflow.register`), and
-// `xp register` registers it again under another name from the command line.
+// `xp register` registers it again under another name from the command line. MLflow's own Python client
+// (the project's MLflow venv) finds and downloads all of it.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '@xp/runner';
+import { mlflowVenvDir, startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rest, runIdFromUrl, xp } from './helpers.js';
+import { rest, root, runIdFromUrl, xp } from './helpers.js';
 
 interface LoggedModel {
   info: { model_id: string; status: string; source_run_id: string; experiment_id: string; tags?: { key: string; value: string }[] };
-  data: { params?: { key: string; value: string }[]; metrics?: { key: string; model_id?: string; dataset_name?: string; step: number }[] };
+  data: { params?: { key: string; value: string }[]; metrics?: { key: string; value: number; model_id?: string; dataset_name?: string; step: number }[] };
+}
+
+/** What test/e2e/python/read_back_model.py prints. */
+interface PythonReadBack {
+  logged_models: { model_id: string; name: string; status: string; source_run_id: string; tags: Record<string, string>; metrics: { key: string; value: number; model_id: string; dataset_name: string }[] }[];
+  version: { version: string; source: string; run_id: string; aliases: string[] };
+  files: string[];
+  model_info: { flavors: string[]; model_id: string; run_id: string; signature: { inputs: string; outputs: string } };
+  input_example_shapes: Record<string, number[]> | null;
 }
 
 describe('logged model and Model Registry against a real MLflow server', () => {
@@ -64,7 +75,7 @@ describe('logged model and Model Registry against a real MLflow server', () => {
   it('holds the model files, MLmodel (tfjs flavor, model_id, run_id, signature) and an input example', async () => {
     const id = models[0].info.model_id;
     const files = await rest<{ files: { path: string }[] }>(server.url, `/api/2.0/mlflow-artifacts/artifacts?path=${experimentId}/models/${id}/artifacts`);
-    expect(files.files.map((f) => f.path).sort()).toEqual(['MLmodel', 'input_example.json', 'model.json', 'preprocessing.json', 'weights.bin']);
+    expect(files.files.map((f) => f.path).sort()).toEqual(['MLmodel', 'input_example.json', 'model.json', 'preprocessing.json', 'serving_input_example.json', 'weights.bin']);
     const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/models/${id}/artifacts/MLmodel`);
     const mlmodel = await res.text();
     expect(mlmodel).toContain('tfjs:');
@@ -82,6 +93,32 @@ describe('logged model and Model Registry against a real MLflow server', () => {
     );
     expect(byAlias.model_version).toMatchObject({ version: '1', source: `models:/${id}`, run_id: runId });
   });
+
+  it("MLflow's Python client finds the logged model, the alias's version, and downloads models:/<name>@<alias>", async () => {
+    const id = models[0].info.model_id;
+    const python = path.join(mlflowVenvDir(), 'bin', 'python');
+    const script = path.join(root, 'test/e2e/python/read_back_model.py');
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(python, [script, 'xp-e2e', 'xp-e2e-digits', 'champion'], { env: { ...process.env, MLFLOW_TRACKING_URI: server.url }, timeout: 120_000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    const found = JSON.parse(out) as PythonReadBack;
+    expect(found.logged_models.map((m) => [m.model_id, m.name, m.status, m.source_run_id])).toEqual([[id, 'model', 'READY', runId]]);
+    expect(found.logged_models[0].tags).toMatchObject({ 'xp.task': 'sequence', 'xp.model': expect.any(String) });
+    const metrics = found.logged_models[0].metrics;
+    expect(metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['test_exact_match', 'test_loss']));
+    // The same values as the REST API gave, each carrying the model's id and the test dataset.
+    const viaRest = Object.fromEntries((models[0].data.metrics ?? []).map((m) => [m.key, m.value]));
+    for (const m of metrics) expect(m).toEqual({ key: m.key, value: viaRest[m.key], model_id: id, dataset_name: 'mnist_sequences' });
+    expect(found.version).toEqual({ version: '1', source: `models:/${id}`, run_id: runId, aliases: ['champion'] });
+    expect(found.files).toEqual(expect.arrayContaining(['MLmodel', 'model.json', 'weights.bin', 'preprocessing.json', 'input_example.json']));
+    expect(found.model_info).toMatchObject({ flavors: ['tfjs'], model_id: id, run_id: runId });
+    expect(JSON.parse(found.model_info.signature.inputs)).toEqual([{ name: 'image', type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, 28, expect.any(Number), 1] } }]);
+    // MLflow reads the input example back as the signature's named input, one example of the model's input shape.
+    const width = JSON.parse(found.model_info.signature.inputs)[0]['tensor-spec'].shape[2];
+    expect(found.input_example_shapes).toEqual({ image: [1, 28, width, 1] });
+  }, 180_000);
 
   it('xp register <run-id> registers the same model under another name, with an alias', async () => {
     const id = models[0].info.model_id;

@@ -9,6 +9,7 @@ import { trackingTarget } from './run/tracking-target.js';
 import { sweepCommand } from './commands/sweep-command.js';
 import { workerCommand } from './commands/worker-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
+import { evaluateCommand } from './commands/evaluate-command.js';
 import { predictCommand } from './commands/predict-command.js';
 import { registerCommand } from './commands/register-command.js';
 import { ModelInputError } from './model-use/errors.js';
@@ -152,6 +153,21 @@ program
   .option('--batch-size <n>', 'inputs per forward pass', (v) => Number(v))
   .action((model, inputs, opts) =>
     predictCommand(model, inputs, { format: opts.format, topK: opts.topK, batchSize: opts.batchSize })
+      .then(() => process.exit(0))
+      .catch(fail),
+  );
+
+program
+  .command('evaluate')
+  .description("score a trained model on a dataset and log an evaluation run (the task's metrics, carrying the model's id; plots; the dataset and the model as inputs)")
+  .argument('<model>', 'runs:/<run-id>, models:/<name>/<version>, models:/<name>@<alias>, a logged model id (m-…) or a model folder')
+  .argument('<file>', "an experiment YAML, or a data YAML (no model:), whose data (prepared as in training) the model is scored on")
+  .option('--split <name>', 'the split to score', 'test')
+  .option('--set <path=value>', 'override a config value (repeatable)', collect, [])
+  .option('--offline', 'log nothing to a server: keep the evaluation run in the local spool for `xp sync` (the model must be a folder or cached)')
+  .option('--plugin <file>', PLUGIN_HELP, collect, [])
+  .action((model, file, opts) =>
+    evaluateCommand(model, file, { split: opts.split, set: opts.set, plugin: opts.plugin, offline: opts.offline || process.env.XP_OFFLINE === '1' })
       .then(() => process.exit(0))
       .catch(fail),
   );

@@ -72,6 +72,7 @@ function toRun(r: Wire): MlflowRun {
       },
       tags: kvRecord(d.tags),
     })),
+    modelInputs: (r.inputs?.model_inputs ?? []).map((m: Wire) => m.model_id as string),
     outputs: { modelOutputs: (r.outputs?.model_outputs ?? []).map((o: Wire) => ({ modelId: o.model_id, step: Number(o.step ?? 0) })) },
   };
 }
@@ -178,8 +179,8 @@ export class RestStore {
     });
   }
 
-  /** POST runs/log-inputs: dataset inputs. */
-  async logInputs(runId: string, datasets: MlflowDatasetInput[]): Promise<void> {
+  /** POST runs/log-inputs: dataset inputs, and (MLflow 3) logged models the run used, by id. */
+  async logInputs(runId: string, datasets: MlflowDatasetInput[], modelIds: readonly string[] = []): Promise<void> {
     await this.http.request({
       method: 'POST', path: `${API}/runs/log-inputs`,
       json: {
@@ -188,6 +189,7 @@ export class RestStore {
           tags: kvList(tags),
           dataset: { name: d.name, digest: d.digest, source_type: d.sourceType, source: d.source, schema: d.schema, profile: d.profile },
         })),
+        ...(modelIds.length ? { models: modelIds.map((id) => ({ model_id: id })) } : {}),
       },
     });
   }

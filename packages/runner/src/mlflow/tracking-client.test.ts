@@ -142,6 +142,24 @@ describe('MlflowClient experiments and runs', () => {
   });
 });
 
+describe('MlflowClient.logInputs', () => {
+  it('sends a logged model as a run input only when the run does not have it yet (MLflow would link it twice)', async () => {
+    const linked: string[] = [];
+    const { client, seen, json } = await fakeMlflow((r) => {
+      if (r.path.endsWith('/runs/get')) return { body: { run: { info: { run_id: 'r1' }, inputs: { model_inputs: linked.map((model_id) => ({ model_id })) } } } };
+      if (r.path.endsWith('/runs/log-inputs')) linked.push(...((JSON.parse(r.body.toString()) as { models?: { model_id: string }[] }).models ?? []).map((m) => m.model_id));
+      return undefined;
+    });
+    const dataset = { name: 'd', digest: 'abc', sourceType: 'local', source: '{}' };
+    await client.logInputs('r1', [{ dataset }], ['m-1', 'm-1']);
+    await client.logInputs('r1', [{ dataset }], ['m-1']);
+    expect(linked).toEqual(['m-1']);
+    const sent = seen.filter((r) => r.path.endsWith('/runs/log-inputs')).map(json);
+    // Datasets go every time (MLflow keeps one row per dataset); the model once.
+    expect(sent.map((b) => [b.datasets.length, b.models?.length ?? 0])).toEqual([[1, 0], [0, 1], [1, 0]]);
+  });
+});
+
 describe('MlflowClient artifacts', () => {
   it('uploads under the run artifact root that the server reports', async () => {
     const { client, seen } = await fakeMlflow((r) =>

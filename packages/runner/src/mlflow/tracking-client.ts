@@ -119,8 +119,12 @@ export class MlflowClient {
     await this.logBatch(runId, { tags });
   }
 
-  /** Records the datasets a run used (log-inputs), checked against MLflow's dataset limits. */
-  async logInputs(runId: string, given: readonly MlflowDatasetInputSpec[]): Promise<void> {
+  /**
+   * Records the datasets a run used (log-inputs), checked against MLflow's dataset limits, and the logged models
+   * it used. Safe to repeat: MLflow keeps one row per dataset, and a model already among the run's inputs is not
+   * sent again (MLflow would add a second link).
+   */
+  async logInputs(runId: string, given: readonly MlflowDatasetInputSpec[], modelIds: readonly string[] = []): Promise<void> {
     const L = this.limits;
     const inputs = given.map((i): MlflowDatasetInput => ({
       dataset: i.dataset,
@@ -139,6 +143,11 @@ export class MlflowClient {
       }
     }
     for (let i = 0; i < inputs.length; i += L.maxDatasetsPerBatch) await this.store.logInputs(runId, inputs.slice(i, i + L.maxDatasetsPerBatch));
+    if (modelIds.length) {
+      const linked = new Set((await this.store.getRun(runId)).modelInputs ?? []);
+      const fresh = [...new Set(modelIds)].filter((id) => !linked.has(id));
+      if (fresh.length) await this.store.logInputs(runId, [], fresh);
+    }
   }
 
   /** Uploads one file to `<artifactPath>/<basename>` (to the root when `artifactPath` is omitted). */

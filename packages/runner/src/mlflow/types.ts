@@ -77,6 +77,8 @@ export interface MlflowRun {
   info: MlflowRunInfo;
   data: { metrics: MlflowMetric[]; params: Record<string, string>; tags: Record<string, string> };
   inputs: MlflowDatasetInput[];
+  /** MLflow 3: the logged models this run used (runs/log-inputs `models`), e.g. the model an evaluation scored. */
+  modelInputs?: string[];
   /** MLflow 3: the logged models this run produced (runs/outputs). */
   outputs?: { modelOutputs: Array<{ modelId: string; step: number }> };
 }

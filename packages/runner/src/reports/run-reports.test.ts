@@ -72,6 +72,13 @@ describe('logRunReports', () => {
     for (const u of uploads) expect(pngSize(u.bytes).width, u.file).toBeGreaterThan(100);
   });
 
+  it('without epochs (xp evaluate of a trained model) uploads only the task plots, silently', async () => {
+    const { client, uploads } = fakeClient();
+    const paths = await logRunReports(client, 'r1', reportsInput(testEval([3]), []), { warn: (m) => expect.fail(m) });
+    expect(paths).toEqual(['plots/confusion_pos0.png', 'plots/confusion_pos1.png', 'plots/confusion_pos2.png', 'plots/misclassified.png']);
+    expect(uploads).toHaveLength(4);
+  });
+
   it('warns and goes on when a plot fails', async () => {
     const { client, uploads } = fakeClient();
     const warnings: string[] = [];

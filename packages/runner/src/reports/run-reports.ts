@@ -30,16 +30,19 @@ export type ReportsClient = Pick<MlflowClient, 'logArtifact'>;
 
 /**
  * Renders the run's plots and uploads them to `plots/` of the run: learning_curves.png and lr_schedule.png for
- * every task, then the task's own (confusion matrices, misclassified examples, predicted vs true, …). Returns
+ * a run that trained, then the task's own (confusion matrices, misclassified examples, predicted vs true, …). Returns
  * the artifact paths uploaded. Never throws for a plot that fails (it warns and continues) and leaves no tensor
  * behind.
  */
 export async function logRunReports(client: ReportsClient, runId: string, input: RunReportsInput, opts: RunReportsOptions = {}): Promise<string[]> {
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const plots: ReportPlot[] = [
-    { file: 'learning_curves.png', render: () => renderLearningCurves(input.history, input.metric) },
-    { file: 'lr_schedule.png', render: () => renderLrSchedule(input.history) },
-  ];
+  // Without epochs (`xp evaluate` of a trained model) there are no curves to draw, only the task's plots.
+  const plots: ReportPlot[] = input.history.length
+    ? [
+        { file: 'learning_curves.png', render: () => renderLearningCurves(input.history, input.metric) },
+        { file: 'lr_schedule.png', render: () => renderLrSchedule(input.history) },
+      ]
+    : [];
   if (input.test.predictions) plots.push(...input.taskPlots(input));
   else warn('warning: the test evaluation kept no predictions; skipping the task\'s plots');
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'xp-plots-'));

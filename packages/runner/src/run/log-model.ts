@@ -38,7 +38,12 @@ export async function logModel(p: Prepared, tracker: RunTracker, dir: string, op
   tracker.logArtifactDir(dir, 'model');
   if (!opts) return;
   const example = inputExample(p);
-  if (example !== undefined) await fs.writeFile(path.join(dir, 'input_example.json'), JSON.stringify({ inputs: example }));
+  if (example !== undefined) {
+    // MLflow 3's layout: the bare array (what `Model.load_input_example` returns) and, beside it, the same example
+    // as a request body of the scoring protocol (`{"inputs": …}`).
+    await fs.writeFile(path.join(dir, 'input_example.json'), JSON.stringify(example));
+    await fs.writeFile(path.join(dir, 'serving_input_example.json'), JSON.stringify({ inputs: example }));
+  }
   const dataset = { datasetName: p.data.info.name, datasetDigest: p.data.info.digest.slice(0, 36) };
   const seq = tracker.logModel({
     name: LOGGED_MODEL_NAME,
@@ -85,7 +90,7 @@ export function mlmodelTemplate(p: Prepared, hasExample: boolean): Record<string
       outputs: JSON.stringify(p.model.outputs.map(tensorSpec)),
       params: null,
     },
-    ...(hasExample ? { saved_input_example_info: { artifact_path: 'input_example.json', type: 'ndarray', format: 'tf-serving' } } : {}),
+    ...(hasExample ? { saved_input_example_info: { artifact_path: 'input_example.json', type: 'ndarray', serving_input_path: 'serving_input_example.json' } } : {}),
   };
 }
 

@@ -17,7 +17,8 @@ export type JournalOp =
   /** `experimentId`, when the caller knows it, saves the lookup of `experiment` by name. */
   | { op: 'create_run'; experiment: string; experimentId?: string; runName?: string; tags: Record<string, string>; startTime: number }
   | { op: 'log_batch'; metrics?: MlflowMetricInput[]; params?: Record<string, string>; tags?: Record<string, string> }
-  | { op: 'log_inputs'; inputs: MlflowDatasetInputSpec[] }
+  /** `models`: ids of logged models the run used (an evaluation's model). */
+  | { op: 'log_inputs'; inputs: MlflowDatasetInputSpec[]; models?: string[] }
   | { op: 'log_text'; text: string; artifactFile: string }
   /** `file` is relative to the spool folder; uploaded to `<artifactPath>/<its basename>`. */
   | { op: 'log_artifact'; file: string; artifactPath?: string }

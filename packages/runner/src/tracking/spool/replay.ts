@@ -37,7 +37,7 @@ export async function applyEntry(client: MlflowClient, journal: Journal, cursor:
       await client.logBatch(runId, { metrics: entry.metrics, params: entry.params, tags: entry.tags });
       break;
     case 'log_inputs':
-      await client.logInputs(runId, entry.inputs);
+      await client.logInputs(runId, entry.inputs, entry.models);
       break;
     case 'log_text':
       await client.logText(runId, entry.text, entry.artifactFile);

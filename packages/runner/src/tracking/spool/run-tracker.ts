@@ -97,8 +97,9 @@ export class RunTracker {
     if (Object.keys(tags).length) this.push({ op: 'log_batch', tags });
   }
 
-  logInputs(inputs: MlflowDatasetInputSpec[]): void {
-    this.push({ op: 'log_inputs', inputs });
+  /** Datasets the run used, and (by id) the logged models it used. */
+  logInputs(inputs: MlflowDatasetInputSpec[], models: string[] = []): void {
+    this.push({ op: 'log_inputs', inputs, ...(models.length ? { models } : {}) });
   }
 
   logText(text: string, artifactFile: string): void {
