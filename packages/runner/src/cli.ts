@@ -12,6 +12,7 @@ import { doctorCommand } from './commands/doctor-command.js';
 import { registerCommand } from './commands/register-command.js';
 import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
+import { DEFAULT_SERVE_PORT, serveCommand } from './commands/serve-command.js';
 import { syncCommand } from './commands/sync-command.js';
 import { validateCommand } from './commands/validate-command.js';
 
@@ -138,6 +139,24 @@ program
       fail(e);
     }
   });
+
+program
+  .command('serve')
+  .description("answer MLflow's scoring protocol over HTTP (POST /invocations) with a trained model's predictions")
+  .argument('<model>', 'runs:/<run-id>, models:/<name>/<version>, models:/<name>@<alias>, a logged model id (m-…) or a model folder')
+  .option('--port <n>', `port to listen on (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)`, (v) => Number(v))
+  .option('--host <address>', 'address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for every interface)')
+  .option('--max-batch <n>', 'rows per model call when concurrent requests are merged (default 32)', (v) => Number(v))
+  .option('--max-wait-ms <ms>', 'how long a request waits for others to share its model call (default 5)', (v) => Number(v))
+  .option('--no-batching', 'score every request in its own model call')
+  .option('--max-rows <n>', 'rows (images, records) per request at most (default 1024)', (v) => Number(v))
+  .option('--max-body-mb <n>', 'request body size limit in MiB (default 32)', (v) => Number(v))
+  .option('--top-k <k>', 'labels with probabilities per prediction when a request does not say (params.top_k; default 1)', (v) => Number(v))
+  .action((model, opts) =>
+    serveCommand(model, opts)
+      .then(() => process.exit(0))
+      .catch(fail),
+  );
 
 program
   .command('sync')
