@@ -88,6 +88,8 @@ describe('scoring server (fake model)', () => {
     ['an empty JSON body', () => post('', 'application/json'), 400, /no body/],
     ['no body at all', () => fetch(`${base}/invocations`, { method: 'POST' }), 400, /no body/],
     ['an unsupported content type', () => post('x', 'application/xml'), 415, /unsupported content type: application\/xml.*application\/json, text\/csv or multipart/],
+    ['plain text', () => post('{"inputs": []}', 'text/plain'), 415, /unsupported content type: text\/plain/],
+    ['a JSON null', () => post('null', 'application/json'), 400, /must be a JSON object with exactly one of .* got null/],
     ['bad base64', () => json({ inputs: ['%%%'] }), 400, /row 0: the image is not valid base64/],
     ['a wrong shape', () => json({ inputs: [[[1, 2, 3]]] }), 400, /must have shape \[1, 2, 1\]/],
     ['an unknown column', () => json({ dataframe_records: [{ img: b64('x') }] }), 400, /unknown column 'img'/],
@@ -103,6 +105,7 @@ describe('scoring server (fake model)', () => {
     const body = (await res.json()) as { error_code: string; message: string };
     expect(body.message).toMatch(message);
     expect(body.error_code).toBe(status === 413 ? 'REQUEST_LIMIT_EXCEEDED' : 'BAD_REQUEST');
+    if (status === 400) expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect((await json({ inputs: [b64('ok')] })).status).toBe(200);
   });
 

@@ -54,6 +54,8 @@ export async function buildScoringServer(model: ScoringModel, opts: ScoringServe
 
   await app.register(multipart, { limits: { fileSize: opts.bodyLimit, files: opts.maxRows, fields: 0, parts: opts.maxRows }, throwFileSizeLimit: true });
   // Read CSV as text, parsed in the handler so its errors name the model's columns.
+  // fastify reads text/plain by default; MLflow's protocol has no use for it, so it is an unsupported type (415).
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(['text/csv'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -92,7 +94,7 @@ export async function buildScoringServer(model: ScoringModel, opts: ScoringServe
 async function readRequest(req: FastifyRequest, input: ServedInput, limits: { maxRows: number }, bodyLimit: number): Promise<ScoringRequest> {
   if (req.isMultipart()) return readMultipart(req, input, limits, bodyLimit);
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (req.body === undefined || req.body === '' || req.body === null) {
+  if (req.body === undefined || req.body === '') {
     throw new BadRequest(`the request has no body: send JSON (content-type application/json)${input.kind === 'image' ? ', image files (multipart/form-data)' : ', CSV (text/csv)'}`);
   }
   if (type === 'text/csv') return parseCsvBody(req.body as string, input, limits);
