@@ -62,13 +62,23 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const nums = (v: unknown): number[] | undefined =>
   typeof v === 'number' ? [v] : Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
 
+/**
+ * The target as a TargetSpec. A table's preprocessing names its target encoding `target` too (and, spread last
+ * into the file, that is what the file holds): a categorical encoding is a class target, a numeric one a value.
+ */
+function targetSpec(t: Record<string, unknown>): TargetSpec {
+  if (t.kind === 'categorical') return { kind: 'class', classes: t.classes as string[] };
+  if (t.kind === 'numeric') return { kind: 'values', names: [t.name as string], mean: [t.mean as number], std: [t.std as number] };
+  return t as TargetSpec;
+}
+
 /** Types a parsed `preprocessing.json` (`file` names it in errors). Pure. */
 export function parsePreprocessing(raw: Record<string, unknown>, file = 'preprocessing.json'): ModelPreprocessing {
   const bad = (what: string) => new ModelInputError('model', `${file}: ${what}; was the model saved by an older xp? Re-run the experiment to save it again.`);
   if (typeof raw.task !== 'string') throw bad('no `task`');
   if (!isObj(raw.target) || typeof raw.target.kind !== 'string') throw bad('no `target`');
   if (!isObj(raw.input) || typeof raw.input.kind !== 'string' || !Array.isArray(raw.input.shape)) throw bad('no `input`');
-  const out: ModelPreprocessing = { task: raw.task, target: raw.target as TargetSpec, input: raw.input as InputSpec, raw };
+  const out: ModelPreprocessing = { task: raw.task, target: targetSpec(raw.target), input: raw.input as InputSpec, raw };
   if (raw.input.kind === 'image') {
     const img = raw.image;
     const norm = raw.normalize;
