@@ -1,12 +1,14 @@
 /* global process, console, fetch, setTimeout, clearTimeout, performance, Buffer */
-// Latency and throughput of `xp serve`: two real `xp serve` processes on the same model folder, one batching
-// concurrent requests (the default: up to 32 rows per model call, 5 ms wait) and one with --no-batching. Clients
+// Latency and throughput of `xp serve`: real `xp serve` processes on the same model folder, batching concurrent
+// requests (up to 32 rows per model call, one server per --waits value of --max-wait-ms) and one with
+// --no-batching. Clients
 // send one-image requests (`{"inputs": ["<base64 PNG>"]}`) from C concurrent loops, C = 1, 8, 32; each cell is
 // the pooled latencies (p50, p99) and completed requests/s over --rounds rounds, the two servers alternating
 // within each round so a change in background load hits both alike. The servers' own counts of model calls give
 // the mean batch. One run gives the whole table.
 //
-//   npm run bench:serve-latency [-- --model <ref> --images <dir>] [--requests 200] [--rounds 2] [--concurrency 1,8,32] [--out DIR]
+//   npm run bench:serve-latency [-- --model <ref> --images <dir>] [--requests 200] [--rounds 2] [--concurrency 1,8,32]
+//                               [--waits 0,5] [--out DIR]
 //
 // Without --model it writes the model folder `xp run` would log for experiments/mnist-seq/01-baseline.yaml (the
 // real logModel code, untrained weights: latency does not depend on what the weights are) into a temp folder.
@@ -123,8 +125,10 @@ if (!model) {
 }
 const bodies = images.map((b) => JSON.stringify({ inputs: [b] }));
 
+// The batching servers (one per --waits value: how long a request waits for others) and, last, the one without.
+const waits = String(args.waits ?? '0,5').split(',').map(Number);
 const modes = [
-  { name: 'batching (max 32 rows, 5 ms wait)', flags: [] },
+  ...waits.map((w) => ({ name: `batching (≤ 32 rows, wait ${w} ms)`, flags: ['--max-batch', '32', '--max-wait-ms', String(w)] })),
   { name: 'no batching', flags: ['--no-batching'] },
 ];
 const servers = modes.map((m) => ({ ...m, proc: startServe(model, [...m.flags, '--max-rows', '64']) }));
@@ -137,7 +141,7 @@ try {
   }
   for (let r = 0; r < rounds; r++) {
     for (const c of levels) {
-      const order = r % 2 ? [...servers].reverse() : servers;
+      const order = r % 2 ? [...servers].reverse() : servers; // alternate who goes first
       for (const s of order) {
         const m = await load(s.url, bodies, c, Math.max(requests, 4 * c));
         const cell = (results[`${s.name}|${c}`] ??= { latencies: [], requests: 0, seconds: 0, rates: [] });
@@ -173,8 +177,8 @@ for (const c of levels) {
   for (const s of servers) {
     const cell = results[`${s.name}|${c}`];
     const tput = cell.requests / cell.seconds;
-    const none = results[`${servers[1].name}|${c}`];
-    const ratio = s === servers[0] ? `${round(tput / (none.requests / none.seconds), 2)}×` : '';
+    const none = results[`${servers.at(-1).name}|${c}`];
+    const ratio = s !== servers.at(-1) ? `${round(tput / (none.requests / none.seconds), 2)}×` : '';
     const row = { server: s.name, concurrency: c, p50: round(median(cell.latencies)), p99: round(percentile(cell.latencies, 99)), throughput: round(tput), rounds: cell.rates.map((x) => round(x)) };
     json.cells.push(row);
     lines.push(`| ${s.name} | ${c} | ${row.p50} | ${row.p99} | ${row.throughput} | ${ratio} |`);

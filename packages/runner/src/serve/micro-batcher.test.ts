@@ -49,6 +49,15 @@ describe('MicroBatcher', () => {
     expect(calls).toEqual([[1], [2], [3]]);
   });
 
+  it('with maxWaitMs 0 still merges requests that arrived in the same turn of the event loop', async () => {
+    const { calls, run } = fakeRun();
+    const b = new MicroBatcher(run, { maxBatch: 8, maxWaitMs: 0 });
+    await Promise.all([b.submit([1]), b.submit([2]), b.submit([3])]);
+    await new Promise((r) => setTimeout(r, 5));
+    await b.submit([4]);
+    expect(calls).toEqual([[1, 2, 3], [4]]);
+  });
+
   it('queues requests that come while a batch runs into the next batch', async () => {
     const { calls, run } = fakeRun(40);
     const b = new MicroBatcher(run, { maxBatch: 8, maxWaitMs: 0 });

@@ -27,6 +27,7 @@ export class MicroBatcher<I, O> {
   private queuedRows = 0;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  private turn: NodeJS.Immediate | undefined;
   private idle: (() => void)[] = [];
   /** Model calls made and rows scored, for the log and the tests. */
   readonly stats = { calls: 0, rows: 0, largest: 0 };
@@ -59,6 +60,15 @@ export class MicroBatcher<I, O> {
     const waited = Date.now() - this.queue[0].enqueued;
     if (this.queuedRows >= this.opts.maxBatch || waited >= this.opts.maxWaitMs) {
       this.clearTimer();
+      if (this.opts.maxWaitMs === 0 && this.queuedRows < this.opts.maxBatch) {
+        // No wait, but requests whose bytes already arrived are handled in this turn of the event loop: let
+        // them join (a model call blocks the loop, so without this each would arrive to an idle model alone).
+        this.turn ??= setImmediate(() => {
+          this.turn = undefined;
+          if (!this.running && this.queue.length) void this.flush();
+        });
+        return;
+      }
       void this.flush();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
