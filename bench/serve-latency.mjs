@@ -4,8 +4,8 @@
 // --no-batching. Clients
 // send one-image requests (`{"inputs": ["<base64 PNG>"]}`) from C concurrent loops, C = 1, 8, 32; each cell is
 // the pooled latencies (p50, p99) and completed requests/s over --rounds rounds, the two servers alternating
-// within each round so a change in background load hits both alike. The servers' own counts of model calls give
-// the mean batch. One run gives the whole table.
+// within each round so a change in background load hits both alike. Each answer's `x-xp-batch-rows` header (the
+// rows of the model call that answered it) gives the mean batch a request saw. One run gives the whole table.
 //
 //   npm run bench:serve-latency [-- --model <ref> --images <dir>] [--requests 200] [--rounds 2] [--concurrency 1,8,32]
 //                               [--waits 0,5] [--out DIR]
@@ -81,6 +81,7 @@ function startServe(model, extra) {
 /** `n` one-image requests from `c` concurrent loops; every answer must be a 200 with one prediction. */
 async function load(url, bodies, c, n) {
   const latencies = [];
+  const batches = [];
   let next = 0;
   const t0 = performance.now();
   const loop = async () => {
@@ -91,10 +92,11 @@ async function load(url, bodies, c, n) {
       const json = await res.json();
       if (res.status !== 200 || json.predictions?.length !== 1) throw new Error(`HTTP ${res.status}: ${JSON.stringify(json)}`);
       latencies.push(performance.now() - start);
+      batches.push(Number(res.headers.get('x-xp-batch-rows')));
     }
   };
   await Promise.all(Array.from({ length: c }, loop));
-  return { latencies, seconds: (performance.now() - t0) / 1000 };
+  return { latencies, batches, seconds: (performance.now() - t0) / 1000 };
 }
 
 function git(argv) {
@@ -144,8 +146,9 @@ try {
       const order = r % 2 ? [...servers].reverse() : servers; // alternate who goes first
       for (const s of order) {
         const m = await load(s.url, bodies, c, Math.max(requests, 4 * c));
-        const cell = (results[`${s.name}|${c}`] ??= { latencies: [], requests: 0, seconds: 0, rates: [] });
+        const cell = (results[`${s.name}|${c}`] ??= { latencies: [], batches: [], requests: 0, seconds: 0, rates: [] });
         cell.latencies.push(...m.latencies);
+        cell.batches.push(...m.batches);
         cell.requests += m.latencies.length;
         cell.seconds += m.seconds;
         cell.rates.push(m.latencies.length / m.seconds);
@@ -169,8 +172,8 @@ const lines = [
   `xp serve latency at commit \`${commit}\`${dirty}, ${new Date().toISOString()}, ${os.cpus().length} cores, load average ${loadStart.join(' ')} at start and ${loadEnd.join(' ')} at end${loadStart[0] > 0.5 ? ' (**a loaded machine**: compare the rows with each other, not with other machines)' : ''}.`,
   `Command: \`npm run bench:serve-latency${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`; one-image JSON requests (base64 PNG, ${images.length} distinct test images), ${rounds} rounds × ≥ ${requests} requests per cell; client and server on the same machine.`,
   '',
-  '| server | concurrency | p50 latency (ms) | p99 latency (ms) | throughput (req/s) | batching vs none |',
-  '| --- | ---: | ---: | ---: | ---: | ---: |',
+  '| server | concurrency | p50 latency (ms) | p99 latency (ms) | throughput (req/s) | vs no batching | rows per model call |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 const json = { commit, dirty: Boolean(dirty), loadStart, loadEnd, requests, rounds, cells: [], servers: stats };
 for (const c of levels) {
@@ -179,9 +182,10 @@ for (const c of levels) {
     const tput = cell.requests / cell.seconds;
     const none = results[`${servers.at(-1).name}|${c}`];
     const ratio = s !== servers.at(-1) ? `${round(tput / (none.requests / none.seconds), 2)}×` : '';
-    const row = { server: s.name, concurrency: c, p50: round(median(cell.latencies)), p99: round(percentile(cell.latencies, 99)), throughput: round(tput), rounds: cell.rates.map((x) => round(x)) };
+    const meanBatch = cell.batches.reduce((a, b) => a + b, 0) / cell.batches.length;
+    const row = { server: s.name, concurrency: c, p50: round(median(cell.latencies)), p99: round(percentile(cell.latencies, 99)), throughput: round(tput), meanBatch: round(meanBatch, 2), rounds: cell.rates.map((x) => round(x)) };
     json.cells.push(row);
-    lines.push(`| ${s.name} | ${c} | ${row.p50} | ${row.p99} | ${row.throughput} | ${ratio} |`);
+    lines.push(`| ${s.name} | ${c} | ${row.p50} | ${row.p99} | ${row.throughput} | ${ratio} | ${row.meanBatch} |`);
   }
 }
 lines.push('', ...servers.map((s) => `${s.name}: ${stats[s.name].rows} rows in ${stats[s.name].calls} model calls (mean batch ${round(stats[s.name].rows / stats[s.name].calls, 2)}, warm-up included).`));

@@ -164,7 +164,7 @@ program
   .option('--port <n>', `port to listen on (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)`, (v) => Number(v))
   .option('--host <address>', 'address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for every interface)')
   .option('--max-batch <n>', 'rows per model call when concurrent requests are merged (default 32)', (v) => Number(v))
-  .option('--max-wait-ms <ms>', 'how long a request waits for others to share its model call (default 5)', (v) => Number(v))
+  .option('--max-wait-ms <ms>', 'how long a request may wait for others to share its model call (default 0: only requests already waiting share it)', (v) => Number(v))
   .option('--no-batching', 'score every request in its own model call')
   .option('--max-rows <n>', 'rows (images, records) per request at most (default 1024)', (v) => Number(v))
   .option('--max-body-mb <n>', 'request body size limit in MiB (default 32)', (v) => Number(v))

@@ -17,8 +17,10 @@ describe('MicroBatcher', () => {
   it('merges requests that arrive within the wait into one call and splits the answers back', async () => {
     const { calls, run } = fakeRun();
     const b = new MicroBatcher(run, { maxBatch: 10, maxWaitMs: 30 });
-    const answers = await Promise.all([b.submit([1, 2]), b.submit([3]), b.submit([4, 5, 6])]);
+    const told: number[] = [];
+    const answers = await Promise.all([b.submit([1, 2], (n) => told.push(n)), b.submit([3]), b.submit([4, 5, 6], (n) => told.push(n))]);
     expect(answers).toEqual([[2, 4], [6], [8, 10, 12]]);
+    expect(told).toEqual([6, 6]);
     expect(calls).toEqual([[1, 2, 3, 4, 5, 6]]);
     expect(b.stats).toEqual({ calls: 1, rows: 6, largest: 6 });
   });

@@ -18,6 +18,8 @@ interface Pending<I, O> {
   items: I[];
   enqueued: number;
   resolve: (out: O[]) => void;
+  /** Told the rows of the model call that answered this request. */
+  onBatch?: (rows: number) => void;
   reject: (e: unknown) => void;
 }
 
@@ -39,11 +41,14 @@ export class MicroBatcher<I, O> {
     if (!(opts.maxBatch >= 1)) throw new Error(`maxBatch must be ≥ 1, got ${opts.maxBatch}`);
   }
 
-  /** Scores `items` (one request) with others waiting; resolves with one result per item, in order. */
-  submit(items: I[]): Promise<O[]> {
+  /**
+   * Scores `items` (one request) with others waiting; resolves with one result per item, in order. `onBatch`
+   * learns how many rows the model call that answered it had.
+   */
+  submit(items: I[], onBatch?: (rows: number) => void): Promise<O[]> {
     if (items.length === 0) return Promise.resolve([]);
     return new Promise<O[]>((resolve, reject) => {
-      this.queue.push({ items, enqueued: Date.now(), resolve, reject });
+      this.queue.push({ items, enqueued: Date.now(), resolve, reject, onBatch });
       this.queuedRows += items.length;
       this.schedule();
     });
@@ -113,6 +118,7 @@ export class MicroBatcher<I, O> {
       const out = await this.call(batch.flatMap((p) => p.items));
       let at = 0;
       for (const p of batch) {
+        p.onBatch?.(out.length);
         p.resolve(out.slice(at, at + p.items.length));
         at += p.items.length;
       }
@@ -120,7 +126,9 @@ export class MicroBatcher<I, O> {
       if (batch.length === 1) return batch[0].reject(e);
       for (const p of batch) {
         try {
-          p.resolve(await this.call(p.items));
+          const out = await this.call(p.items);
+          p.onBatch?.(out.length);
+          p.resolve(out);
         } catch (err) {
           p.reject(err);
         }

@@ -65,8 +65,12 @@ describe('scoring server (fake model)', () => {
 
   it('batches concurrent requests into fewer model calls, each answered with its own rows', async () => {
     model.calls = [];
-    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => json({ inputs: [b64(`r${i}`)] }).then((r) => r.json())));
+    const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => json({ inputs: [b64(`r${i}`)] })));
+    const answers = await Promise.all(responses.map((r) => r.json()));
     expect(answers).toEqual(Array.from({ length: 6 }, (_, i) => ({ predictions: [{ prediction: `r${i}` }] })));
+    const rows = responses.map((r) => Number(r.headers.get('x-xp-batch-rows')));
+    expect(Math.max(...rows)).toBeGreaterThan(1);
+    expect(Math.max(...rows)).toBeLessThanOrEqual(6);
     expect(model.calls.length).toBeLessThan(6);
     expect(model.calls.reduce((a, b) => a + b, 0)).toBe(6);
     expect(batcher.stats.largest).toBeGreaterThan(1);
@@ -84,7 +88,8 @@ describe('scoring server (fake model)', () => {
   };
 
   it.each([
-    ['malformed JSON', () => post('{"inputs": [', 'application/json'), 400, /not valid JSON/],
+    ['malformed JSON', () => post('{"inputs": [', 'application/json'), 400, /the body is not valid JSON: .*(end|position)/i],
+    ['a __proto__ key', () => post('{"inputs": ["QQ=="], "__proto__": {"x": 1}}', 'application/json'), 400, /not valid JSON: .*prototype/i],
     ['an empty JSON body', () => post('', 'application/json'), 400, /no body/],
     ['no body at all', () => fetch(`${base}/invocations`, { method: 'POST' }), 400, /no body/],
     ['an unsupported content type', () => post('x', 'application/xml'), 415, /unsupported content type: application\/xml.*application\/json, text\/csv or multipart/],

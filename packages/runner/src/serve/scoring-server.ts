@@ -6,6 +6,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { parse as parseCsv } from 'csv-parse/sync';
+import secureJson from 'secure-json-parse';
 import { MicroBatcher, type BatcherOptions } from './micro-batcher.js';
 import { BadRequest, parseCsvRows, parseJsonRequest, type ScoreItem, type ScoringRequest, type ServedInput } from './scoring-request.js';
 
@@ -53,9 +54,20 @@ export async function buildScoringServer(model: ScoringModel, opts: ScoringServe
   const limits = { maxRows: opts.maxRows };
 
   await app.register(multipart, { limits: { fileSize: opts.bodyLimit, files: opts.maxRows, fields: 0, parts: opts.maxRows }, throwFileSizeLimit: true });
-  // Read CSV as text, parsed in the handler so its errors name the model's columns.
   // fastify reads text/plain by default; MLflow's protocol has no use for it, so it is an unsupported type (415).
   app.removeContentTypeParser('text/plain');
+  // JSON through fastify's own safe parser (secure-json-parse: no __proto__/constructor keys), but keeping the
+  // parser's message, which says where the JSON breaks (fastify's default parser drops it).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, secureJson.parse(body as string, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (e) {
+      done(new BadRequest(`the body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+  // CSV as text, parsed in the handler so its errors name the model's columns.
   app.addContentTypeParser(['text/csv'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -79,7 +91,8 @@ export async function buildScoringServer(model: ScoringModel, opts: ScoringServe
     const jobs = request.items.map((item) => ({ item, topK: request.topK ?? opts.topK }));
     let predictions: unknown[];
     try {
-      predictions = await batcher.submit(jobs);
+      // Not part of MLflow's protocol: how many rows the model call that answered had (for tuning batching).
+      predictions = await batcher.submit(jobs, (rows) => reply.header('x-xp-batch-rows', String(rows)));
     } catch (e) {
       const message = model.userError(e, jobs);
       if (message !== undefined) throw new BadRequest(message);
@@ -144,11 +157,6 @@ function clientMessage(err: FastifyError, req: FastifyRequest, opts: ScoringServ
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
       return `the request body is larger than the server's limit of ${opts.bodyLimit} bytes: send fewer rows per request (or start xp serve with a larger --max-body-mb)`;
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'the request has no body: send a JSON object such as {"inputs": [...]}';
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case undefined:
-      return err.message.startsWith('Unexpected') || err instanceof SyntaxError || /JSON/.test(err.message) ? `the body is not valid JSON: ${err.message}` : err.message;
     default:
       return err.message;
   }
