@@ -7,7 +7,7 @@
 // within each round so a change in background load hits both alike. Each answer's `x-xp-batch-rows` header (the
 // rows of the model call that answered it) gives the mean batch a request saw. One run gives the whole table.
 //
-//   npm run bench:serve-latency [-- --model <ref> --images <dir>] [--requests 200] [--rounds 2] [--concurrency 1,8,32]
+//   npm run bench:serve-latency [-- --model <ref> --images <dir>] [--requests 300] [--rounds 3] [--concurrency 1,8,32]
 //                               [--waits 0,5] [--out DIR]
 //
 // Without --model it writes the model folder `xp run` would log for experiments/mnist-seq/01-baseline.yaml (the
@@ -21,8 +21,8 @@ import { intArg, median, parseArgs, percentile, round } from './lib.mjs';
 import { loadExp, ROOT } from './spec.mjs';
 
 const args = parseArgs(process.argv.slice(2));
-const requests = intArg(args, 'requests', 200);
-const rounds = intArg(args, 'rounds', 2);
+const requests = intArg(args, 'requests', 300);
+const rounds = intArg(args, 'rounds', 3);
 const levels = String(args.concurrency ?? '1,8,32').split(',').map(Number);
 const out = path.resolve(String(args.out ?? path.join(ROOT, 'bench', 'out')));
 const xpBin = path.join(ROOT, 'packages/runner/bin/xp.js');
@@ -172,7 +172,7 @@ const lines = [
   `xp serve latency at commit \`${commit}\`${dirty}, ${new Date().toISOString()}, ${os.cpus().length} cores, load average ${loadStart.join(' ')} at start and ${loadEnd.join(' ')} at end${loadStart[0] > 0.5 ? ' (**a loaded machine**: compare the rows with each other, not with other machines)' : ''}.`,
   `Command: \`npm run bench:serve-latency${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`; one-image JSON requests (base64 PNG, ${images.length} distinct test images), ${rounds} rounds × ≥ ${requests} requests per cell; client and server on the same machine.`,
   '',
-  '| server | concurrency | p50 latency (ms) | p99 latency (ms) | throughput (req/s) | vs no batching | rows per model call |',
+  '| server | concurrency | p50 latency (ms) | p99 latency (ms) | throughput (req/s) | throughput vs no batching (rounds) | rows per model call |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
 const json = { commit, dirty: Boolean(dirty), loadStart, loadEnd, requests, rounds, cells: [], servers: stats };
@@ -180,8 +180,10 @@ for (const c of levels) {
   for (const s of servers) {
     const cell = results[`${s.name}|${c}`];
     const tput = cell.requests / cell.seconds;
+    // The ratio to no batching is the median of the per-round ratios: each pairs two servers measured back to back.
     const none = results[`${servers.at(-1).name}|${c}`];
-    const ratio = s !== servers.at(-1) ? `${round(tput / (none.requests / none.seconds), 2)}×` : '';
+    const ratios = cell.rates.map((r, k) => r / none.rates[k]);
+    const ratio = s !== servers.at(-1) ? `${round(median(ratios), 2)}× (${ratios.map((x) => round(x, 2)).join(', ')})` : '';
     const meanBatch = cell.batches.reduce((a, b) => a + b, 0) / cell.batches.length;
     const row = { server: s.name, concurrency: c, p50: round(median(cell.latencies)), p99: round(percentile(cell.latencies, 99)), throughput: round(tput), meanBatch: round(meanBatch, 2), rounds: cell.rates.map((x) => round(x)) };
     json.cells.push(row);
