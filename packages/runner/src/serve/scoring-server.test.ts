@@ -126,3 +126,26 @@ describe('scoring server (fake model)', () => {
     expect(((await res.json()) as { message: string }).message).toMatch(/POST \/invocations/);
   });
 });
+
+describe('scoring server shutdown', () => {
+  it('answers a request in flight when it is closed, then refuses connections', async () => {
+    const slow = new FakeImageModel();
+    const score = slow.score.bind(slow);
+    slow.score = async (jobs) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return score(jobs);
+    };
+    const { app: srv } = await buildScoringServer(slow, { batching: { maxBatch: 4, maxWaitMs: 0 }, maxRows: 4, bodyLimit: 4096, version: '1', topK: 1 });
+    await srv.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(srv.server.address() as AddressInfo).port}`;
+    const inFlight = fetch(`${url}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [b64('late')] }) });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(slow.calls).toEqual([]); // still scoring: the model answers after 300 ms
+    const closed = srv.close();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ predictions: [{ prediction: 'late' }] });
+    await closed;
+    await expect(fetch(`${url}/ping`)).rejects.toThrow();
+  });
+});

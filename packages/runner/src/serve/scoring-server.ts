@@ -70,6 +70,17 @@ export async function buildScoringServer(model: ScoringModel, opts: ScoringServe
   // CSV as text, parsed in the handler so its errors name the model's columns.
   app.addContentTypeParser(['text/csv'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
+  // On close, answers still being computed say `Connection: close`, so their keep-alive sockets end with them
+  // and shutdown does not wait out the keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof BadRequest) return reply.code(err.status).send(errorBody(err.status, err.message));
     const status = err.statusCode ?? 500;
