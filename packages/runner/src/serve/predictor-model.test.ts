@@ -7,6 +7,7 @@ import { PredictorModel } from './predictor-model.js';
 function fakePredictor(input: Predictor['info']['input']) {
   const calls: string[] = [];
   const p = {
+    preprocessing: input.kind === 'table' ? { table: { target: { name: 'label' } } } : {},
     info: { ref: 'fake', dir: '/x', task: 'classification', input, target: { kind: 'class', classes: ['a'] } },
     async predictImages(images: readonly Uint8Array[], opts?: { topK?: number }): Promise<Prediction[]> {
       calls.push(`images x${images.length} top${opts?.topK}`);
@@ -57,7 +58,7 @@ describe('PredictorModel', () => {
   it('serves a table model its columns and refuses unknown columns through the Predictor', async () => {
     const { predictor, calls } = fakePredictor({ kind: 'table', columns: ['x', 'y'], shape: [3] });
     const m = new PredictorModel(predictor);
-    expect(m.input).toEqual({ kind: 'table', columns: ['x', 'y'] });
+    expect(m.input).toEqual({ kind: 'table', columns: ['x', 'y'], ignored: ['label'] });
     const out = await m.score([{ item: { kind: 'row', values: { x: 2 }, where: 'row 0' }, topK: 1 }]);
     expect(out).toEqual([{ prediction: 20 }]);
     expect(calls).toEqual(['rows x1 error']);

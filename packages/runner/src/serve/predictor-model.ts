@@ -18,7 +18,11 @@ export class PredictorModel implements ScoringModel {
 
   constructor(private readonly predictor: Predictor) {
     const input = predictor.info.input;
-    this.input = input.kind === 'image' ? { kind: 'image', column: IMAGE_COLUMN, shape: input.shape } : { kind: 'table', columns: input.columns };
+    const target = predictor.preprocessing.table?.target.name;
+    this.input =
+      input.kind === 'image'
+        ? { kind: 'image', column: IMAGE_COLUMN, shape: input.shape }
+        : { kind: 'table', columns: input.columns, ...(target ? { ignored: [target] } : {}) };
   }
 
   async score(jobs: ScoreJob[]): Promise<Prediction[]> {

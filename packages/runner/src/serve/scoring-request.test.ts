@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BadRequest, parseCsvRows, parseJsonRequest, type ScoreItem, type ServedInput } from './scoring-request.js';
 
 const image: ServedInput = { kind: 'image', column: 'image', shape: [2, 3, 1] };
-const table: ServedInput = { kind: 'table', columns: ['age', 'city'] };
+const table: ServedInput = { kind: 'table', columns: ['age', 'city'], ignored: ['income'] };
 const limits = { maxRows: 4 };
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const tensor = [
@@ -91,6 +91,11 @@ describe('parseJsonRequest and parseCsvRows: table models', () => {
       const rows = parseJsonRequest(body, table, limits).items.map((i) => (i.kind === 'row' ? i.values : undefined));
       expect(rows, JSON.stringify(body)).toEqual(want);
     }
+  });
+
+  it("lets the target's column through (rows of the training file), not read by the model", () => {
+    const { items } = parseJsonRequest({ dataframe_records: [{ age: 1, city: 'x', income: 3 }] }, table, limits);
+    expect(items[0]).toMatchObject({ kind: 'row', values: { age: 1, city: 'x', income: 3 } });
   });
 
   it('refuses unknown columns, wrong row lengths and nested values', () => {

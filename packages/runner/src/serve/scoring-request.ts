@@ -7,8 +7,11 @@
 export type ServedInput =
   /** An image model: each row is one image in column `column` (base64 of an encoded image, or the preprocessed [H,W,C] array). */
   | { kind: 'image'; column: string; shape: readonly [number, number, number] }
-  /** A table model: each row is a record of these raw columns (as in the training CSV). */
-  | { kind: 'table'; columns: readonly string[] };
+  /**
+   * A table model: each row is a record of these raw columns (as in the training CSV); `ignored` columns (the
+   * target's) may be there too and are not read, so rows of the training file can be sent as they are.
+   */
+  | { kind: 'table'; columns: readonly string[]; ignored?: readonly string[] };
 
 /** One input the model scores. `where` names it in errors (`row 3`, `file 'a.png'`). */
 export type ScoreItem =
@@ -162,7 +165,7 @@ function toItem(row: RawRow, i: number, input: ServedInput): ScoreItem {
     if (row.bare.length !== input.columns.length) throw new BadRequest(`${where}: has ${row.bare.length} values for the model's ${input.columns.length} columns (${input.columns.join(', ')})`);
     record = Object.fromEntries(input.columns.map((c, j) => [c, (row.bare as unknown[])[j]]));
   } else {
-    const unknown = Object.keys(row.record).filter((k) => !input.columns.includes(k));
+    const unknown = Object.keys(row.record).filter((k) => !input.columns.includes(k) && !input.ignored?.includes(k));
     if (unknown.length) throw new BadRequest(`${where}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; the model's columns are ${input.columns.join(', ')}`);
     record = row.record;
   }
