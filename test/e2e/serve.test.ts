@@ -2,7 +2,8 @@
 // answers MLflow's scoring protocol with the same predictions `xp predict` prints for the same PNGs (sent as
 // base64 JSON, as a multipart upload, and concurrently so they are batched), accepts the model's own logged
 // input example, refuses each kind of bad request with a 4xx and a reason while it keeps serving, and stops
-// cleanly on SIGTERM.
+// cleanly on SIGTERM. A penguins table model (`xp serve runs:/<id>`) answers rows in every form as `xp predict`
+// does and refuses unknown and missing columns.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,10 +20,38 @@ interface Answer {
   [k: string]: unknown;
 }
 
-describe('xp serve against a real MLflow server', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let tmp: string;
-  let env: Record<string, string>;
+let server: Awaited<ReturnType<typeof startServer>>;
+let tmp: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xp-e2e-serve-'));
+  server = await startServer({ backendStoreUri: `sqlite:///${tmp}/mlflow.db`, artifactsDir: path.join(tmp, 'artifacts') });
+  env = { MLFLOW_TRACKING_URI: server.url, XP_STATE_DIR: path.join(tmp, 'state'), XP_MODEL_CACHE: path.join(tmp, 'models') };
+}, 180_000);
+
+afterAll(async () => {
+  await server?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** `xp serve` on `model`; resolves with it and its URL once it listens. */
+async function startServe(model: string, extra: string[] = []) {
+  const proc = startXp(['serve', model, '--port', '0', ...extra], env);
+  const url = await poll('xp serve to listen', async () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(proc.stderr())?.[1], 180_000);
+  return { proc, url };
+}
+
+async function stopServe(proc: ReturnType<typeof startXp> | undefined) {
+  if (proc && proc.child.exitCode === null) {
+    proc.child.kill('SIGKILL');
+    await proc.done;
+  }
+}
+
+const jsonl = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Answer);
+
+describe('xp serve models:/<name>@<alias> (images) against a real MLflow server', () => {
   let serve: ReturnType<typeof startXp>;
   let base = '';
   const pngs: string[] = [];
@@ -30,9 +59,6 @@ describe('xp serve against a real MLflow server', () => {
   let expectedTop3: Answer[] = [];
 
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xp-e2e-serve-'));
-    server = await startServer({ backendStoreUri: `sqlite:///${tmp}/mlflow.db`, artifactsDir: path.join(tmp, 'artifacts') });
-    env = { MLFLOW_TRACKING_URI: server.url, XP_STATE_DIR: path.join(tmp, 'state'), XP_MODEL_CACHE: path.join(tmp, 'models') };
     const run = await xp(['run', 'test/fixtures/tiny-register.yaml', '--set', 'training.epochs=1'], env);
     if (run.code !== 0) throw new Error(`xp run failed (${run.code}):\n${run.stderr}`);
     runIdFromUrl(run.stdout);
@@ -54,24 +80,16 @@ describe('xp serve against a real MLflow server', () => {
     }
     const pred = await xp(['predict', MODEL, ...pngs, '--format', 'jsonl'], env);
     if (pred.code !== 0) throw new Error(`xp predict failed (${pred.code}):\n${pred.stderr}`);
-    expected = pred.stdout.trim().split('\n').map((l) => JSON.parse(l) as Answer);
+    expected = jsonl(pred.stdout);
     expect(expected).toHaveLength(pngs.length);
     const top = await xp(['predict', MODEL, ...pngs, '--top-k', '3'], env);
     if (top.code !== 0) throw new Error(`xp predict --top-k 3 failed (${top.code}):\n${top.stderr}`);
-    expectedTop3 = top.stdout.trim().split('\n').map((l) => JSON.parse(l) as Answer);
+    expectedTop3 = jsonl(top.stdout);
 
-    serve = startXp(['serve', MODEL, '--port', '0', '--max-rows', '8', '--max-body-mb', '1'], env);
-    base = await poll('xp serve to listen', async () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(serve.stderr())?.[1], 180_000);
+    ({ proc: serve, url: base } = await startServe(MODEL, ['--max-rows', '8', '--max-body-mb', '1']));
   }, 300_000);
 
-  afterAll(async () => {
-    if (serve && serve.child.exitCode === null) {
-      serve.child.kill('SIGKILL');
-      await serve.done;
-    }
-    await server?.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stopServe(serve));
 
   const post = (body: BodyInit, type?: string) => fetch(`${base}/invocations`, { method: 'POST', body, headers: type ? { 'content-type': type } : {} });
   const json = (v: unknown) => post(JSON.stringify(v), 'application/json');
@@ -192,5 +210,73 @@ describe('xp serve against a real MLflow server', () => {
     expect(done.stderr).toMatch(/SIGTERM: finishing the requests in flight/);
     expect(done.stderr).toMatch(/stopped after \d+ rows in \d+ model calls/);
     expect(done.stderr).not.toMatch(/internal error/);
+  });
+});
+
+describe('xp serve runs:/<run-id> (a table model) against a real MLflow server', () => {
+  let serve: ReturnType<typeof startXp> | undefined;
+  let base = '';
+  let rows: Record<string, unknown>[] = [];
+  let expected: Answer[] = [];
+  let csvBody = '';
+
+  beforeAll(async () => {
+    const run = await xp(['run', 'experiments/penguins/01-mlp.yaml', '--set', 'training.epochs=3'], env);
+    if (run.code !== 0) throw new Error(`xp run failed (${run.code}):\n${run.stderr}`);
+    const model = `runs:/${runIdFromUrl(run.stdout)}`;
+    const all = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vega-datasets/data/penguins.json'), 'utf8')) as Record<string, unknown>[];
+    rows = [0, 3, 50, 160, 220, 300, 343].map((i) => all[i]);
+    const file = path.join(tmp, 'penguins.jsonl');
+    fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const pred = await xp(['predict', model, file, '--top-k', '2'], env);
+    if (pred.code !== 0) throw new Error(`xp predict failed (${pred.code}):\n${pred.stderr}`);
+    expected = jsonl(pred.stdout);
+    const columns = Object.keys(rows[0]);
+    csvBody = [columns.join(','), ...rows.map((r) => columns.map((c) => (r[c] === null ? '' : String(r[c]))).join(','))].join('\n') + '\n';
+    ({ proc: serve, url: base } = await startServe(model));
+  }, 300_000);
+
+  afterAll(() => stopServe(serve));
+
+  const post = (body: string, type: string) => fetch(`${base}/invocations`, { method: 'POST', body, headers: { 'content-type': type } });
+
+  it('answers rows (records, split frame, columnar inputs, CSV) with the predictions xp predict gives', async () => {
+    const columns = Object.keys(rows[0]);
+    const bodies: [string, string][] = [
+      [JSON.stringify({ dataframe_records: rows, params: { top_k: 2 } }), 'application/json'],
+      [JSON.stringify({ dataframe_split: { columns, data: rows.map((r) => columns.map((c) => r[c])) }, params: { top_k: 2 } }), 'application/json'],
+      [JSON.stringify({ inputs: Object.fromEntries(columns.map((c) => [c, rows.map((r) => r[c])])), params: { top_k: 2 } }), 'application/json'],
+    ];
+    for (const [body, type] of bodies) {
+      const res = await post(body, type);
+      expect(res.status, await res.clone().text()).toBe(200);
+      const { predictions } = (await res.json()) as { predictions: Answer[] };
+      expect(predictions.map((p) => p.prediction)).toEqual(expected.map((e) => e.prediction));
+      predictions.forEach((p, i) => {
+        expect(p.probability).toBeCloseTo(expected[i].probability!, 5);
+        expect((p.top_k as { label: string }[]).map((t) => t.label)).toEqual((expected[i].top_k as { label: string }[]).map((t) => t.label));
+      });
+    }
+    const res = await post(csvBody, 'text/csv');
+    expect(res.status, await res.clone().text()).toBe(200);
+    const { predictions } = (await res.json()) as { predictions: Answer[] };
+    expect(predictions.map((p) => p.prediction)).toEqual(expected.map((e) => e.prediction));
+  });
+
+  it('answers a row with an unknown or a missing column, and image uploads, with a 400 and the reason', async () => {
+    const { Island: _island, ...noIsland } = rows[0];
+    const cases: [string, () => Promise<Response>, RegExp][] = [
+      ['an unknown column', () => post(JSON.stringify({ dataframe_records: [{ ...rows[0], Wings: 2 }] }), 'application/json'), /row 0: unknown column 'Wings'/],
+      ['a missing column', () => post(JSON.stringify({ dataframe_records: [noIsland] }), 'application/json'), /row 0: .*has no column 'Island'/],
+      ['an image upload', () => fetch(`${base}/invocations`, { method: 'POST', body: (() => { const f = new FormData(); f.append('f', new Blob(['x']), 'a.png'); return f; })() }), /takes table rows, not uploaded files/],
+      ['a nested value', () => post(JSON.stringify({ dataframe_records: [{ ...rows[0], Island: { name: 'Biscoe' } }] }), 'application/json'), /column 'Island' must be a number, a string or null/],
+    ];
+    for (const [what, send, reason] of cases) {
+      const res = await send();
+      const body = (await res.json()) as { message: string };
+      expect(res.status, `${what}: ${body.message}`).toBe(400);
+      expect(body.message, what).toMatch(reason);
+    }
+    expect((await post(JSON.stringify({ dataframe_records: rows.slice(0, 1) }), 'application/json')).status).toBe(200);
   });
 });
