@@ -3,12 +3,13 @@
 // base64 JSON, as a multipart upload, and concurrently so they are batched), accepts the model's own logged
 // input example, refuses each kind of bad request with a 4xx and a reason while it keeps serving, and stops
 // cleanly on SIGTERM. A penguins table model (`xp serve runs:/<id>`) answers rows in every form as `xp predict`
-// does and refuses unknown and missing columns.
+// does (also to MLflow's own Python scoring client) and refuses unknown and missing columns.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-node-gpu';
-import { startServer } from '@xp/runner';
+import { mlflowVenvDir, startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poll, rest, root, runIdFromUrl, startXp, xp } from './helpers.js';
 
@@ -219,6 +220,7 @@ describe('xp serve runs:/<run-id> (a table model) against a real MLflow server',
   let rows: Record<string, unknown>[] = [];
   let expected: Answer[] = [];
   let csvBody = '';
+  let rowsFile = '';
 
   beforeAll(async () => {
     const run = await xp(['run', 'experiments/penguins/01-mlp.yaml', '--set', 'training.epochs=3'], env);
@@ -226,9 +228,9 @@ describe('xp serve runs:/<run-id> (a table model) against a real MLflow server',
     const model = `runs:/${runIdFromUrl(run.stdout)}`;
     const all = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vega-datasets/data/penguins.json'), 'utf8')) as Record<string, unknown>[];
     rows = [0, 3, 50, 160, 220, 300, 343].map((i) => all[i]);
-    const file = path.join(tmp, 'penguins.jsonl');
-    fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
-    const pred = await xp(['predict', model, file, '--top-k', '2'], env);
+    rowsFile = path.join(tmp, 'penguins.jsonl');
+    fs.writeFileSync(rowsFile, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const pred = await xp(['predict', model, rowsFile, '--top-k', '2'], env);
     if (pred.code !== 0) throw new Error(`xp predict failed (${pred.code}):\n${pred.stderr}`);
     expected = jsonl(pred.stdout);
     const columns = Object.keys(rows[0]);
@@ -261,6 +263,17 @@ describe('xp serve runs:/<run-id> (a table model) against a real MLflow server',
     expect(res.status, await res.clone().text()).toBe(200);
     const { predictions } = (await res.json()) as { predictions: Answer[] };
     expect(predictions.map((p) => p.prediction)).toEqual(expected.map((e) => e.prediction));
+  });
+
+  it("MLflow's own scoring client (a pandas frame with missing values as NaN) gets the same predictions", async () => {
+    const python = path.join(mlflowVenvDir(), 'bin', 'python');
+    const script = path.join(root, 'test/e2e/python/score_with_mlflow_client.py');
+    const out = execFileSync(python, [script, base, rowsFile], { encoding: 'utf8', timeout: 120_000 });
+    const { version, predictions } = JSON.parse(out) as { version: string; predictions: Answer[] };
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(rows.some((r) => Object.values(r).includes(null))).toBe(true); // NaN cells were sent
+    expect(predictions.map((p) => p.prediction)).toEqual(expected.map((e) => e.prediction));
+    predictions.forEach((p, i) => expect(p.probability).toBeCloseTo(expected[i].probability!, 5));
   });
 
   it('answers a row with an unknown or a missing column, and image uploads, with a 400 and the reason', async () => {

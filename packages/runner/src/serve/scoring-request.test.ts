@@ -98,6 +98,11 @@ describe('parseJsonRequest and parseCsvRows: table models', () => {
     expect(items[0]).toMatchObject({ kind: 'row', values: { age: 1, city: 'x', income: 3 } });
   });
 
+  it('reads NaN as a missing value (pandas writes it so) and refuses infinities', () => {
+    expect(parseJsonRequest({ dataframe_records: [{ age: Number.NaN, city: 'x' }] }, table, limits).items[0]).toMatchObject({ values: { age: null, city: 'x' } });
+    expect(reason(() => parseJsonRequest({ instances: [[Number.POSITIVE_INFINITY, 'x']] }, table, limits))).toMatch(/row 0: column 'age' is Infinity, not a finite number/);
+  });
+
   it('refuses unknown columns, wrong row lengths and nested values', () => {
     expect(reason(() => parseJsonRequest({ dataframe_records: [{ age: 1, town: 'x' }] }, table, limits))).toMatch(/row 0: unknown column 'town'; the model's columns are age, city/);
     expect(reason(() => parseJsonRequest({ instances: [[1]] }, table, limits))).toMatch(/row 0: has 1 values for the model's 2 columns/);

@@ -169,10 +169,14 @@ function toItem(row: RawRow, i: number, input: ServedInput): ScoreItem {
     if (unknown.length) throw new BadRequest(`${where}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; the model's columns are ${input.columns.join(', ')}`);
     record = row.record;
   }
+  const values: Record<string, unknown> = {};
   for (const [c, v] of Object.entries(record)) {
     if (v !== null && typeof v === 'object') throw new BadRequest(`${where}: column '${c}' must be a number, a string or null, got ${describe(v)}`);
+    if (typeof v === 'number' && !Number.isFinite(v) && !Number.isNaN(v)) throw new BadRequest(`${where}: column '${c}' is ${v}, not a finite number`);
+    // NaN is how pandas (and so MLflow's client) writes a missing value: the model's missing-value rule applies.
+    values[c] = typeof v === 'number' && Number.isNaN(v) ? null : v;
   }
-  return { kind: 'row', values: record, where };
+  return { kind: 'row', values, where };
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -235,5 +239,5 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return `a list of ${v.length}`;
   if (typeof v === 'object') return 'an object';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
-  return `${typeof v} ${JSON.stringify(v)}`;
+  return `${typeof v} ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`;
 }

@@ -89,6 +89,8 @@ describe('scoring server (fake model)', () => {
 
   it.each([
     ['malformed JSON', () => post('{"inputs": [', 'application/json'), 400, /the body is not valid JSON: .*(end|position)/i],
+    ['NaN in an image array (read, then refused)', () => post('{"inputs": [[[[NaN], [1]]]]}', 'application/json'), 400, /row 0: the array holds number NaN at \[0, 0, 0\], not a finite number/],
+    ['a __proto__ key with NaN', () => post('{"inputs": [NaN], "__proto__": {}}', 'application/json'), 400, /not valid JSON/],
     ['a __proto__ key', () => post('{"inputs": ["QQ=="], "__proto__": {"x": 1}}', 'application/json'), 400, /not valid JSON: .*prototype/i],
     ['an empty JSON body', () => post('', 'application/json'), 400, /no body/],
     ['no body at all', () => fetch(`${base}/invocations`, { method: 'POST' }), 400, /no body/],

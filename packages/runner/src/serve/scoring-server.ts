@@ -6,6 +6,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { parse as parseCsv } from 'csv-parse/sync';
+import JSON5 from 'json5';
 import secureJson from 'secure-json-parse';
 import { MicroBatcher, type BatcherOptions } from './micro-batcher.js';
 import { BadRequest, parseCsvRows, parseJsonRequest, type ScoreItem, type ScoringRequest, type ServedInput } from './scoring-request.js';
@@ -64,6 +65,15 @@ export async function buildScoringServer(model: ScoringModel, opts: ScoringServe
     try {
       done(null, secureJson.parse(body as string, { protoAction: 'error', constructorAction: 'error' }));
     } catch (e) {
+      // Python's json module (and so MLflow's client, for a pandas frame with missing values) writes NaN and
+      // Infinity, which MLflow's server reads; JSON5 reads them too (and defines keys as own properties).
+      if (/\b(NaN|Infinity)\b/.test(body as string) && !/__proto__|constructor/.test(body as string)) {
+        try {
+          return done(null, JSON5.parse(body as string));
+        } catch {
+          // report the strict parser's error below
+        }
+      }
       done(new BadRequest(`the body is not valid JSON: ${(e as Error).message}`), undefined);
     }
   });
