@@ -76,7 +76,8 @@ export function parseCsvRows(records: Record<string, string>[], input: ServedInp
   return { items: records.map((r, i) => toItem({ record: r }, i, input)) };
 }
 
-function topKOf(params: unknown): number | undefined {
+/** `params` (`{"top_k": k}`): the top-k asked for, or undefined. */
+export function topKOf(params: unknown): number | undefined {
   if (params === undefined || params === null) return undefined;
   if (typeof params !== 'object' || Array.isArray(params)) throw new BadRequest(`'params' must be an object such as {"top_k": 3}, got ${describe(params)}`);
   const { top_k: k, ...rest } = params as Record<string, unknown>;

@@ -61,6 +61,9 @@ describe('scoring server (fake model)', () => {
     const res = await post(form);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ predictions: [{ prediction: 'first' }, { prediction: 'second' }] });
+    form.append('params', '{"top_k": 2}');
+    const withParams = await post(form);
+    expect(await withParams.json()).toEqual({ predictions: [{ prediction: 'first', top_k: 2 }, { prediction: 'second', top_k: 2 }] });
   });
 
   it('batches concurrent requests into fewer model calls, each answered with its own rows', async () => {
@@ -81,9 +84,10 @@ describe('scoring server (fake model)', () => {
     for (let i = 0; i < 9; i++) form.append('f', new Blob(['x']), `${i}.png`);
     return form;
   };
-  const textField = () => {
+  const textField = (name = 'note', value = 'hello') => {
     const form = new FormData();
-    form.append('note', 'hello');
+    form.append('f', new Blob(['x']), 'x.png');
+    form.append(name, value);
     return form;
   };
 
@@ -102,7 +106,9 @@ describe('scoring server (fake model)', () => {
     ['an unknown column', () => json({ dataframe_records: [{ img: b64('x') }] }), 400, /unknown column 'img'/],
     ['too many rows', () => json({ inputs: Array(9).fill(b64('x')) }), 400, /9 rows in one request, more than the server's limit of 8/],
     ['too many files', () => post(manyFiles()), 400, /more than 8 files in one request/],
-    ['a text field in a multipart upload', () => post(textField()), 400, /not accepted|is not a file/],
+    ['a text field in a multipart upload', () => post(textField()), 400, /multipart field 'note' is not a file/],
+    ['bad params in a multipart upload', () => post(textField('params', '{"top_k": "all"}')), 400, /params.top_k must be a whole number/],
+    ['params that are not JSON in a multipart upload', () => post(textField('params', 'top_k=2')), 400, /the params field is not valid JSON/],
     ['a body over the size limit', () => json({ inputs: ['A'.repeat(5000)] }), 413, /larger than the server's limit of 4096 bytes/],
     ['an image the model cannot read', () => json({ inputs: [b64('BAD')] }), 400, /row 0: not an image/],
     ['a CSV for an image model without the image column', () => post('x,y\n1,2\n', 'text/csv'), 400, /unknown columns 'x', 'y'/],

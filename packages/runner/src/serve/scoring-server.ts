@@ -9,7 +9,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import JSON5 from 'json5';
 import secureJson from 'secure-json-parse';
 import { MicroBatcher, type BatcherOptions } from './micro-batcher.js';
-import { BadRequest, parseCsvRows, parseJsonRequest, type ScoreItem, type ScoringRequest, type ServedInput } from './scoring-request.js';
+import { BadRequest, parseCsvRows, parseJsonRequest, topKOf, type ScoreItem, type ScoringRequest, type ServedInput } from './scoring-request.js';
 
 /** One input to score, with the top-k its request asked for. */
 export interface ScoreJob {
@@ -54,7 +54,7 @@ export async function buildScoringServer(model: ScoringModel, opts: ScoringServe
   const batcher = new MicroBatcher<ScoreJob, unknown>((jobs) => model.score(jobs), opts.batching);
   const limits = { maxRows: opts.maxRows };
 
-  await app.register(multipart, { limits: { fileSize: opts.bodyLimit, files: opts.maxRows, fields: 0, parts: opts.maxRows }, throwFileSizeLimit: true });
+  await app.register(multipart, { limits: { fileSize: opts.bodyLimit, files: opts.maxRows, fields: 1, fieldSize: 4096, parts: opts.maxRows + 1 }, throwFileSizeLimit: true });
   // fastify reads text/plain by default; MLflow's protocol has no use for it, so it is an unsupported type (415).
   app.removeContentTypeParser('text/plain');
   // JSON through fastify's own safe parser (secure-json-parse: no __proto__/constructor keys), but keeping the
@@ -145,14 +145,25 @@ function parseCsvBody(text: string, input: ServedInput, limits: { maxRows: numbe
   return parseCsvRows(records, input, limits);
 }
 
-/** Every file part is one image, in order; other fields are refused. */
+/** Every file part is one image, in order; a `params` field may hold `{"top_k": k}`; other fields are refused. */
 async function readMultipart(req: FastifyRequest, input: ServedInput, limits: { maxRows: number }, bodyLimit: number): Promise<ScoringRequest> {
   if (input.kind !== 'image') throw new BadRequest('this model takes table rows, not uploaded files: send JSON (dataframe_records, …) or CSV');
   const items: ScoreItem[] = [];
   let bytes = 0;
+  let topK: number | undefined;
   try {
     for await (const part of req.parts()) {
-      if (part.type !== 'file') throw new BadRequest(`multipart field '${part.fieldname}' is not a file: upload each image as a file part`);
+      if (part.type !== 'file') {
+        if (part.fieldname !== 'params') throw new BadRequest(`multipart field '${part.fieldname}' is not a file: upload each image as a file part (and params as a field named params)`);
+        let params: unknown;
+        try {
+          params = secureJson.parse(String(part.value), { protoAction: 'error', constructorAction: 'error' });
+        } catch (e) {
+          throw new BadRequest(`the params field is not valid JSON: ${(e as Error).message}`);
+        }
+        topK = topKOf(params);
+        continue;
+      }
       const buf = await part.toBuffer();
       bytes += buf.length;
       if (bytes > bodyLimit) throw new BadRequest(`the uploaded files exceed the server's limit of ${bodyLimit} bytes together: send fewer or smaller images`, 413);
@@ -163,11 +174,11 @@ async function readMultipart(req: FastifyRequest, input: ServedInput, limits: { 
   } catch (e) {
     const code = (e as FastifyError).code;
     if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') throw new BadRequest(`more than ${limits.maxRows} files in one request (the server's limit): split the upload`);
-    if (code === 'FST_FIELDS_LIMIT') throw new BadRequest('multipart fields other than files are not accepted: upload each image as a file part');
+    if (code === 'FST_FIELDS_LIMIT') throw new BadRequest('too many multipart fields: upload each image as a file part, with at most one params field');
     throw e;
   }
   if (!items.length) throw new BadRequest('the multipart upload holds no files: upload at least one image file');
-  return { items };
+  return { items, topK };
 }
 
 /** fastify's own 4xx errors in words a client can act on. */
