@@ -65,7 +65,8 @@ export async function serveCommand(ref: string, opts: ServeOptions = {}): Promis
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const info = predictor.info;
   log(`xp serve: ${info.ref}${info.modelId ? ` (${info.modelId})` : ''}, a ${info.task} model taking ${info.input.kind === 'image' ? `images [${info.input.shape.join(', ')}]` : `rows of ${info.input.columns.length} columns`}`);
-  log(`xp serve: batches of up to ${maxBatch} rows${maxBatch > 1 ? (maxWaitMs ? `, waiting up to ${maxWaitMs} ms` : ' of the requests waiting') : ' (no batching)'}; at most ${maxRows} rows and ${bodyLimit} bytes per request`);
+  const batching = maxBatch > 1 ? `requests waiting share a model call of up to ${maxBatch} rows${maxWaitMs ? ` (each waits up to ${maxWaitMs} ms for company)` : ''}` : 'no batching';
+  log(`xp serve: ${batching}; at most ${maxRows} rows and ${bodyLimit} bytes per request`);
   log(`xp serve: listening on http://${shown}:${addr.port} (POST /invocations; Ctrl-C stops)`);
 
   await new Promise<void>((resolve) => {
