@@ -48,7 +48,7 @@ function errorBody(status: number, message: string) {
   return { error_code: code, message };
 }
 
-/** Builds the server (not yet listening). `app.batcher` exposes batching stats; close with `app.close()`. */
+/** Builds the server (not yet listening) and its batcher (whose `stats` count model calls); close with `app.close()`. */
 export async function buildScoringServer(model: ScoringModel, opts: ScoringServerOptions): Promise<{ app: FastifyInstance; batcher: MicroBatcher<ScoreJob, unknown> }> {
   const app = Fastify({ bodyLimit: opts.bodyLimit, logger: false, return503OnClosing: true, forceCloseConnections: 'idle' });
   const batcher = new MicroBatcher<ScoreJob, unknown>((jobs) => model.score(jobs), opts.batching);
