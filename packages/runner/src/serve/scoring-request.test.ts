@@ -61,6 +61,7 @@ describe('parseJsonRequest: image models', () => {
     ['an empty image', { inputs: [''] }, /row 0: the image is an empty string/],
     ['a number for an image', { inputs: [7] }, /row 0: an image must be base64 text .* got number 7/],
     ['a wrong shape', { inputs: [[[0, 1, 2]]] }, /row 0: an image array must have shape \[2, 3, 1\].*got \[1, 3\]/],
+    ['a deeply nested array', { inputs: [JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`)] }, /got \[1, 1, 1, 1, 1, 1, 1, 1, … \(100000 dimensions\)\]/],
     ['a ragged array', { inputs: [[[[0], [1], [2]], [[3], [4]]]] }, /row 0: the array is ragged: at \[1\] expected a list of 3, got a list of 2/],
     ['a non-number in the array', { inputs: [[[[0], [1], ['x']], [[3], [4], [5]]]] }, /holds the string "x" at \[0, 2, 0\]/],
     ['an unknown column', { dataframe_records: [{ image: b64('A'), label: 3 }] }, /row 0: unknown column 'label'.*takes one column, 'image'/],

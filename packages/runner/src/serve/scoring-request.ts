@@ -188,11 +188,13 @@ function imageItem(value: unknown, where: string, shape: readonly [number, numbe
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'b64' in value) value = (value as { b64: unknown }).b64;
   if (typeof value === 'string') return { kind: 'image', bytes: decodeBase64(value, where), where };
   if (Array.isArray(value)) {
-    const { shape: got, values } = denseArray(value, where);
+    // The shape along first elements first (iterative, however deep the nesting), then the values.
+    const got = leadingShape(value);
     if (got.length !== shape.length || got.some((d, k) => d !== shape[k])) {
-      throw new BadRequest(`${where}: an image array must have shape [${shape.join(', ')}] (height, width, channels, preprocessed as in training), got [${got.join(', ')}]; or send the image file as base64`);
+      const shown = got.length > 8 ? `${got.slice(0, 8).join(', ')}, … (${got.length} dimensions)` : got.join(', ');
+      throw new BadRequest(`${where}: an image array must have shape [${shape.join(', ')}] (height, width, channels, preprocessed as in training), got [${shown}]; or send the image file as base64`);
     }
-    return { kind: 'tensor', shape: got, values, where };
+    return { kind: 'tensor', shape: got, values: denseValues(value, got, where), where };
   }
   throw new BadRequest(`${where}: an image must be base64 text (of a PNG, JPEG, …) or an array of shape [${shape.join(', ')}], got ${describe(value)}`);
 }
@@ -211,10 +213,15 @@ function decodeBase64(text: string, where: string): Buffer {
   return Buffer.from(s, BASE64URL.test(s) && /[-_]/.test(s) ? 'base64url' : 'base64');
 }
 
-/** A rectangular nested array of finite numbers: its shape and values, row-major. */
-function denseArray(v: unknown[], where: string): { shape: number[]; values: Float32Array } {
+/** The lengths along the first elements of a nested array (its shape, if it is rectangular). */
+function leadingShape(v: unknown[]): number[] {
   const shape: number[] = [];
   for (let cur: unknown = v; Array.isArray(cur); cur = cur[0]) shape.push(cur.length);
+  return shape;
+}
+
+/** The values of a nested array of `shape`, row-major; a ragged array or a non-number is a BadRequest. */
+function denseValues(v: unknown[], shape: number[], where: string): Float32Array {
   const size = shape.reduce((a, b) => a * b, 1);
   const values = new Float32Array(size);
   let at = 0;
@@ -230,7 +237,7 @@ function denseArray(v: unknown[], where: string): { shape: number[]; values: Flo
     node.forEach((c, k) => walk(c, depth + 1, [...path, k]));
   };
   walk(v, 0, []);
-  return { shape, values };
+  return values;
 }
 
 /** A short description of a JSON value for messages. */

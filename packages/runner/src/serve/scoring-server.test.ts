@@ -122,6 +122,21 @@ describe('scoring server (fake model)', () => {
     expect((await json({ inputs: [b64('ok')] })).status).toBe(200);
   });
 
+  it('answers odd bodies with a 4xx and a message, never a 5xx', async () => {
+    const bodies = [
+      '[]', '1', '"x"', 'true', '{}', '{"inputs": {}}', '{"inputs": [null]}', '{"inputs": [{}]}', '{"instances": [{"b64": 1}]}',
+      '{"dataframe_split": {"data": [1]}}', '{"dataframe_split": {"columns": [1], "data": [[1]]}}', '{"dataframe_split": {"columns": "image", "data": []}}',
+      '{"inputs": {"image": "x"}}', '{"inputs": [[[[1], [2]]], 5]}', '{"params": 1, "inputs": ["QQ=="]}', '{"params": {"top_k": 1e400}, "inputs": ["QQ=="]}',
+      `{"inputs": [${'['.repeat(20_000)}${']'.repeat(20_000)}]}`, '{"inputs": ["\\ud800"]}', '{"inputs": [-Infinity]}', '{"inputs": [NaN]}', '\u0000',
+    ];
+    for (const body of bodies) {
+      const res = await post(body, 'application/json');
+      expect(res.status, body.slice(0, 60)).toBeGreaterThanOrEqual(400);
+      expect(res.status, body.slice(0, 60)).toBeLessThan(500);
+      expect(((await res.json()) as { message: string }).message.length, body.slice(0, 60)).toBeGreaterThan(10);
+    }
+  });
+
   it('a bad request batched with good ones fails alone', async () => {
     const [good1, bad, good2] = await Promise.all([json({ inputs: [b64('g1')] }), json({ inputs: [b64('BAD')] }), json({ inputs: [b64('g2')] })]);
     expect([good1.status, bad.status, good2.status]).toEqual([200, 400, 200]);
