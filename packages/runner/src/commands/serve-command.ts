@@ -68,6 +68,7 @@ export async function serveCommand(ref: string, opts: ServeOptions = {}): Promis
   const batching = maxBatch > 1 ? `requests waiting share a model call of up to ${maxBatch} rows${maxWaitMs ? ` (each waits up to ${maxWaitMs} ms for company)` : ''}` : 'no batching';
   log(`xp serve: ${batching}; at most ${maxRows} rows and ${bodyLimit} bytes per request`);
   log(`xp serve: listening on http://${shown}:${addr.port} (POST /invocations; Ctrl-C stops)`);
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) log(`xp serve: --host ${host} accepts requests from other machines; there is no authentication`);
 
   await new Promise<void>((resolve) => {
     let stopping = false;
