@@ -1,12 +1,14 @@
 // Micro-batching for `xp serve`: requests that arrive close together are scored in one model call, which is
 // where a batched model is cheaper per row than many calls of one. A request is never split: a batch takes
 // whole requests, oldest first, until the next would push it past `maxBatch` rows (one request bigger than
-// that runs alone). A batch starts when `maxBatch` rows wait or the oldest request has waited `maxWaitMs`.
-// One batch runs at a time (there is one model); requests that come meanwhile wait for the next.
-// Hand-written rather than a library: the few queue libraries on npm batch single items, not requests of
-// several rows whose answers must be split back, and this is ~80 lines.
+// that runs alone). A batch starts when `maxBatch` rows wait or the oldest request has waited `maxWaitMs` (with
+// 0, at the end of the current event-loop turn, so requests already received join). One batch runs at a time
+// (there is one model); requests that come meanwhile wait for the next. If a merged batch fails, each of its
+// requests is scored again alone, so a bad request fails alone.
+// Hand-written rather than a library: the queue libraries on npm batch single items, not requests of several
+// rows whose answers must be split back, and this is about a hundred lines.
 
-/** How requests are merged. `maxBatch: 1` (or `maxWaitMs: 0` with one request waiting) scores each alone. */
+/** How requests are merged. `maxBatch: 1` scores each request alone. */
 export interface BatcherOptions {
   /** Rows per model call at most (a single larger request still runs, alone). */
   maxBatch: number;
