@@ -15,6 +15,7 @@ import { registerCommand } from './commands/register-command.js';
 import { ModelInputError } from './model-use/errors.js';
 import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
+import { DEFAULT_SERVE_PORT, serveCommand } from './commands/serve-command.js';
 import { syncCommand } from './commands/sync-command.js';
 import { validateCommand } from './commands/validate-command.js';
 
@@ -168,6 +169,24 @@ program
   .option('--plugin <file>', PLUGIN_HELP, collect, [])
   .action((model, file, opts) =>
     evaluateCommand(model, file, { split: opts.split, set: opts.set, plugin: opts.plugin, offline: opts.offline || process.env.XP_OFFLINE === '1' })
+      .then(() => process.exit(0))
+      .catch(fail),
+  );
+
+program
+  .command('serve')
+  .description("answer MLflow's scoring protocol over HTTP (POST /invocations) with a trained model's predictions")
+  .argument('<model>', 'runs:/<run-id>, models:/<name>/<version>, models:/<name>@<alias>, a logged model id (m-…) or a model folder')
+  .option('--port <n>', `port to listen on (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)`, (v) => Number(v))
+  .option('--host <address>', 'address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for every interface)')
+  .option('--max-batch <n>', 'rows per model call when concurrent requests are merged (default 32)', (v) => Number(v))
+  .option('--max-wait-ms <ms>', 'how long a request may wait for others to share its model call (default 0: only requests already waiting share it)', (v) => Number(v))
+  .option('--no-batching', 'score every request in its own model call')
+  .option('--max-rows <n>', 'rows (images, records) per request at most (default 1024)', (v) => Number(v))
+  .option('--max-body-mb <n>', 'request body size limit in MiB (default 32)', (v) => Number(v))
+  .option('--top-k <k>', 'labels with probabilities per prediction when a request does not say (params.top_k; default 1)', (v) => Number(v))
+  .action((model, opts) =>
+    serveCommand(model, opts)
       .then(() => process.exit(0))
       .catch(fail),
   );
