@@ -171,7 +171,7 @@ describe('buildLayers', () => {
   it('with slots, refuses a task that asks for one feature vector, and a map whose width does not divide', () => {
     const c = cfg([conv(), { slots: {} }, dense()]);
     const trunk = buildLayers(c, { inputShape: [8, 10, 1] });
-    expect(() => trunk.features()).toThrow(/slots cuts the feature map into sequence positions, which only task: sequence reads/);
+    expect(() => trunk.features()).toThrow(/^model\.layers\[1\] \(slots\): slots cut the feature map into sequence positions, which only task: sequence reads/);
     expect(() => trunk.slots?.(3)).toThrow(ModelConfigError);
     try {
       trunk.slots?.(3);

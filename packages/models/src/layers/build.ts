@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelConfigError } from '../errors.js';
 import { kernelInitializers } from '../init.js';
-import { checkInputShape, once } from '../model-shape.js';
+import { checkInputShape, dotted, once } from '../model-shape.js';
 import type { BuildContext, Initializer, ModelType, Regularizer, Trunk } from '../model-type.js';
 import { layerKinds } from './kinds/index.js';
 import { layersIssues, planLayers, PlanProblem, type LayersPlan, type PlanNode, type SlotsPlan } from './plan.js';
@@ -84,7 +84,7 @@ export function buildLayers(config: LayersConfig, ctx: BuildContext): Trunk {
     ? () => {
         throw new ModelConfigError(
           'XP_CONFIG_MODEL_SHAPE',
-          `model.layers: ${slotsPlan.name} cuts the feature map into sequence positions, which only task: sequence reads; remove the slots entry and what follows it, or end the list with a flatten or global pool`,
+          `${dotted(slotsPlan.pointer)} (${slotsPlan.name}): slots cut the feature map into sequence positions, which only task: sequence reads; remove the slots entry and what follows it, or end the list with a flatten or global pool`,
           { pointer: slotsPlan.pointer },
         );
       }
