@@ -61,6 +61,22 @@ async function loggedModel(runId: string): Promise<tf.LayersModel> {
 }
 
 describe('layers models train through the CLI into MLflow', () => {
+  it('xp validate --summary prints the ResNet-20 preset layer by layer', async () => {
+    const r = await xp(['validate', '--summary', 'experiments/architectures/resnet-20.yaml'], { MLFLOW_TRACKING_URI: server.url });
+    expect(r.code).toBe(0);
+    const rows = r.stdout.split('\n');
+    expect(rows[0]).toMatch(/^experiments\/architectures\/resnet-20\.yaml: ok \(resnet-20, data mnist, model layers, config [0-9a-f]+\)$/);
+    for (const row of [
+      /^stem \(Conv2D\) +\[null, 28, 28, 16\] +144$/,
+      /^stage2_down_projection \(Conv2D\) +\[null, 14, 14, 32\] +544$/,
+      /^stage3_1 \(Add\) +\[null, 7, 7, 64\] +0$/,
+      /^pool \(GlobalAveragePooling2D\) +\[null, 64\] +0$/,
+      /^Total params: 273,466$/,
+    ]) {
+      expect(rows.some((l) => row.test(l)), String(row)).toBe(true);
+    }
+  });
+
   it('the ResNet-20 preset on mnist (a subset, one epoch)', async () => {
     const { runId, run } = await runAndRead('experiments/architectures/resnet-20.yaml', [
       'data.train.count=512', 'data.test.count=128', 'training.epochs=1', 'training.batch_size=64',

@@ -1,15 +1,10 @@
 import '@tensorflow/tfjs-node-gpu';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, loadExperiment } from '@xp/core';
+import { ConfigError } from '@xp/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NO_PLUGINS } from '../../plugins/load-plugins.js';
-import { modelOf, sequenceModel } from '../../testing/experiment.testing.js';
+import { sequenceModel } from '../../testing/experiment.testing.js';
 
 // The sequence task on a `layers` model: the model's own slot split (`slots`) gets only the task's classifier.
-const experiments = fileURLToPath(new URL('../../../../../experiments/', import.meta.url));
-const load = (file: string) => loadExperiment(path.join(experiments, file), { overrides: [], extensions: NO_PLUGINS.extensions });
 
 let built: tf.LayersModel[] = [];
 const keep = (m: tf.LayersModel) => {
@@ -47,16 +42,5 @@ describe('sequence heads on a layers model', () => {
     const error = await sequenceModel({ type: 'layers', layers: [conv(2), { max_pool: {} }, { max_pool: {} }, { max_pool: {} }, { slots: {} }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues[0]).toMatchObject({ path: 'model.layers[4]', message: expect.stringContaining('its width 10 does not divide by the 3 positions') as unknown });
-  });
-});
-
-describe('the multihead-seq preset', () => {
-  it('is mnist-seq 03-multihead as layers: the same layer shapes and the same parameter count', async () => {
-    const reference = keep(modelOf(await load('mnist-seq/03-multihead.yaml')));
-    const preset = keep(modelOf(await load('architectures/multihead-seq.yaml')));
-    expect(preset.countParams()).toBe(reference.countParams());
-    expect(preset.countParams()).toBe(3_310_603);
-    const shapes = (m: tf.LayersModel) => m.layers.filter((l) => l.countParams() > 0).map((l) => [l.outputShape, l.countParams()]);
-    expect(shapes(preset)).toEqual(shapes(reference));
   });
 });
