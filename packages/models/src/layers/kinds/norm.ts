@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { FloatRange, PositiveNumber, Strict, type Static } from '@xp/core';
 import type { LayerKind } from './kind.js';
+import { LayerNorm } from './layer-norm-layer.js';
 
 const epsilon = PositiveNumber({ description: 'Added to the variance to avoid dividing by zero.', default: 0.001 });
 export const BatchNormSchema = Strict(
@@ -25,5 +26,5 @@ export const layerNorm: LayerKind<Static<typeof LayerNormSchema>> = {
   schema: LayerNormSchema,
   summary: 'layer normalisation',
   shape: (input) => ({ out: input, params: 2 * last(input) }),
-  build: (o, { name, trainable }) => [tf.layers.layerNormalization({ epsilon: o.epsilon, name, trainable })],
+  build: (o, { name, trainable }) => [new LayerNorm({ epsilon: o.epsilon, name, trainable })],
 };
