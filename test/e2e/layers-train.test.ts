@@ -101,7 +101,7 @@ describe('layers models train through the CLI into MLflow', () => {
     ]);
     await expectFinished(runId, run, ['loss', 'exact_match', 'val_loss', 'val_exact_match'], ['test_exact_match', 'test_pos0_acc']);
     const model = await loggedModel(runId);
-    expect(model.getLayer('slots_features').outputShape).toEqual([null, 3, 128]);
+    expect(model.getLayer('slots_features').outputShape).toEqual([null, 3, 64]);
     const out = model.predict(tf.zeros([2, 28, 84, 1])) as tf.Tensor;
     expect(out.shape).toEqual([2, 3, 11]);
     tf.dispose(out);

@@ -70,14 +70,14 @@ describe('the examples that extend or write layer lists', () => {
     expect([exp.config.name, exp.config.experiment, exp.config.training.epochs]).toEqual(['04-resnet', 'mnist', 12]);
   });
 
-  it('mnist-seq 08-resnet is 06-final’s recipe on residual stages, one 128-feature slot per position', async () => {
+  it('mnist-seq 08-resnet is 06-final’s recipe on residual stages, one 64-feature slot per position', async () => {
     const exp = await load('mnist-seq/08-resnet.yaml');
     const final = await load('mnist-seq/06-final.yaml');
     expect(exp.config.callbacks).toEqual(final.config.callbacks);
     expect(exp.config.data).toEqual(final.config.data);
     const model = keep(modelOf(exp));
-    expect(model.getLayer('slots_features').outputShape).toEqual([null, 3, 128]);
+    expect(model.getLayer('slots_features').outputShape).toEqual([null, 3, 64]);
     expect(model.getLayer('digits').outputShape).toEqual([null, 3, 11]);
-    expect(model.countParams()).toBe(732_267);
+    expect(model.countParams()).toBe(194_619);
   });
 });
