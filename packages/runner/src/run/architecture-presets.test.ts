@@ -32,6 +32,9 @@ describe('the multihead-seq preset', () => {
     expect(preset.countParams()).toBe(3_310_603);
     const shapes = (m: tf.LayersModel) => m.layers.filter((l) => l.countParams() > 0).map((l) => [l.outputShape, l.countParams()]);
     expect(shapes(preset)).toEqual(shapes(reference));
+    // Kernel initialisers are taken in the same order (convs, slot dense, classifier), so the seeded start is the same net.
+    const values = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+    expect(values(preset)).toEqual(values(reference));
   });
 });
 
