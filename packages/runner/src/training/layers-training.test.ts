@@ -15,6 +15,8 @@ const MODEL = `
       name: stem
       trainable: false
     - batch_norm: {}
+      name: stem_bn
+      trainable: false
     - activation: relu
     - residual:
         - conv2d: { filters: 8, stride: 2, activation: gelu }
@@ -30,20 +32,22 @@ const MODEL = `
 `;
 
 describe('training a layers model', () => {
-  it('lowers the loss with a flat tensor count, and leaves a trainable: false entry bit-identical', async () => {
+  it('lowers the loss with a flat tensor count, and leaves trainable: false entries (a conv, a batch norm) bit-identical', async () => {
     const exp = await parseTestExperiment(
       `name: t\nseed: 3\nmodel:${MODEL.replace(/\n/g, '\n  ')}\n` +
         'data: { type: mnist_sequences, train: { count: 256 }, val: { count: 64 }, test: { count: 64 } }\ntraining: { epochs: 3, batch_size: 32 }\n',
     );
     const { c, data, task, model } = await prepareTest(exp);
     const optimizer = createOptimizer(c.training.optimizer);
-    const frozen = model.getLayer('stem').getWeights().map((w) => Array.from(w.dataSync()));
+    const frozenWeights = () => ['stem', 'stem_bn'].flatMap((n) => model.getLayer(n).getWeights().map((w) => Array.from(w.dataSync())));
+    const frozen = frozenWeights();
     const trained = model.getLayer('residual_0_conv2d_0').getWeights().map((w) => Array.from(w.dataSync()));
     const r = await train({ model, optimizer, task, data, epochs: 3, batchSize: 32, evalBatchSize: 64, validate: true, callbacks: new CallbackList([]) });
     expect(r.history[2].loss).toBeLessThan(r.history[0].loss);
     expect(r.tensorsPerEpoch[2]).toBe(r.tensorsPerEpoch[1]);
     expect(r.tensorsPerEpoch[1]).toBe(r.tensorsPerEpoch[0]);
-    expect(model.getLayer('stem').getWeights().map((w) => Array.from(w.dataSync()))).toEqual(frozen);
+    // the batch norm's moving mean and variance included
+    expect(frozenWeights()).toEqual(frozen);
     expect(model.getLayer('residual_0_conv2d_0').getWeights().map((w) => Array.from(w.dataSync()))).not.toEqual(trained);
     data.dispose();
     model.dispose();
