@@ -11,7 +11,8 @@ export interface PoolSite {
   fix: string;
 }
 
-const dotted = (pointer: string) => pointer.slice(1).split('/').map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : `${i ? '.' : ''}${s}`)).join('');
+/** `/model/blocks/4` as people read it: `model.blocks[4]`. */
+export const dotted = (pointer: string) => pointer.slice(1).split('/').map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : `${i ? '.' : ''}${s}`)).join('');
 
 /**
  * The first 2×2 max-pool of `pools` (in order) that would shrink an [H, W, …] input to nothing, as a config issue at

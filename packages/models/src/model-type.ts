@@ -32,6 +32,12 @@ export interface Trunk {
   flat(): tf.SymbolicTensor;
   /** The trunk's feature vector (flat → dense → dropout, as the model's options say); made on first call, once. */
   features(): tf.SymbolicTensor;
+  /**
+   * Per-position features [positions, F] when the model cuts its feature map into one slot per sequence position
+   * itself (the `layers` model's `slots` entry, with its per-slot layers); the sequence task then adds only its
+   * classifier. Throws a ModelConfigError when the map does not divide into `positions`.
+   */
+  slots?(positions: number): tf.SymbolicTensor;
   /** The next kernel initialiser: heads take theirs after the trunk's, so a seed gives the same model every time. */
   init: () => Initializer;
   kernelRegularizer?: Regularizer;

@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs-node-gpu';
 import { describe, expect, it } from 'vitest';
 import { BaselineCnnSchema } from './baseline-cnn/schema.js';
+import { LayersSchema } from './layers/schema.js';
 import { MlpSchema } from './mlp/schema.js';
 import { MultiheadCnnSchema } from './multihead-cnn/schema.js';
 import { modelTypes } from './registry.js';
 
 describe('model registry', () => {
   it('has every built-in architecture, each with its own schema', () => {
-    expect(Object.keys(modelTypes).sort()).toEqual(['baseline-cnn', 'mlp', 'multihead-cnn']);
+    expect(Object.keys(modelTypes).sort()).toEqual(['baseline-cnn', 'layers', 'mlp', 'multihead-cnn']);
+    expect(modelTypes.layers.schema).toBe(LayersSchema);
     expect(modelTypes['baseline-cnn'].schema).toBe(BaselineCnnSchema);
     expect(modelTypes['multihead-cnn'].schema).toBe(MultiheadCnnSchema);
     expect(modelTypes.mlp.schema).toBe(MlpSchema);

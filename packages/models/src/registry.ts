@@ -2,6 +2,7 @@ import type { ModelType } from './model-type.js';
 import { baselineCnn } from './baseline-cnn/build.js';
 import { multiheadCnn } from './multihead-cnn/build.js';
 import { mlpModel } from './mlp/index.js';
+import { layersModel } from './layers/build.js';
 
 /**
  * Every built-in architecture, keyed by its `model.type` name. Adding a model means adding its folder and one
@@ -13,4 +14,5 @@ export const modelTypes: Readonly<Record<string, ModelType<any>>> = {
   'baseline-cnn': baselineCnn,
   'multihead-cnn': multiheadCnn,
   mlp: mlpModel,
+  layers: layersModel,
 };

@@ -124,6 +124,23 @@ export function buildModel(exp: LoadedExperiment, registries: Registries, inputS
     return tf.model({ inputs: trunk.input, outputs: task.head(trunk), name: c.model.type.replace(/-/g, '_') });
   } catch (e) {
     if (e instanceof ModelConfigError) throw new ConfigError([exp.issueAt(e.pointer ?? '/model', e.message)], { cause: e });
+    const clash = e instanceof Error ? /^The name "([^"]+)" is used \d+ times in the model/.exec(e.message) : null;
+    if (clash) {
+      // A layer name the YAML gave (`name:`) that the task's head also uses: tfjs refuses the model with a plain Error.
+      const message = `model: the layer name '${clash[1]}' is also a layer of the ${task.name} task's head; choose another name`;
+      throw new ConfigError([exp.issueAt(pointerOfName(c.model, clash[1]) ?? '/model', message)], { cause: e });
+    }
     throw e;
   }
+}
+
+/** JSON pointer of the `name:` under `value` (at any depth) that equals `name`, e.g. `/model/layers/3/name`. */
+function pointerOfName(value: unknown, name: string, at = '/model'): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'name' && v === name) return `${at}/name`;
+    const found = pointerOfName(v, name, `${at}/${k}`);
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -104,6 +104,12 @@ export function sharedSlotDigitHeads(
 export function sequenceHeads(trunk: Trunk, positions: number, numClasses: number): tf.SymbolicTensor[] {
   const o = { maxLen: positions, numClasses, init: trunk.init, kernelRegularizer: trunk.kernelRegularizer };
   const style = trunk.heads;
+  if (trunk.slots) {
+    // The model cut its map into slots and read them itself (the `layers` model's `slots` entry): only the classifier is left.
+    const perSlot = trunk.slots(positions);
+    const digits = apply(tf.layers.dense({ units: numClasses, kernelInitializer: o.init(), kernelRegularizer: o.kernelRegularizer, name: 'digits' }), perSlot);
+    return style.lengthHead ? [digits, lengthHead(trunk.flat(), o)] : [digits];
+  }
   if (style.kind === 'shared') {
     if (!trunk.featureMap) throw new ModelConfigError('XP_CONFIG_MODEL_SHAPE', `model ${trunk.type}: shared heads need a feature map; use heads: per_position.`, { pointer: '/model/heads' });
     const digits = sharedSlotDigitHeads(trunk.featureMap, { ...o, hiddenUnits: style.hiddenUnits, dropout: style.dropout });
