@@ -61,7 +61,8 @@ interface Node {
 interface Step {
   output: Symbolic;
   inputs: Symbolic[];
-  trains: boolean;
+  /** Whether the step has weights to train now (read at every call: layers can be frozen and unfrozen between epochs). */
+  trains: () => boolean;
   /** The layers this step computes natively (none when it runs a layer's own tfjs call). */
   nativeLayers: string[];
   /** Whether the step's native op can take and give bf16: a convolution, dense or layout op (see {@link linkBf16Edges}). */
@@ -195,7 +196,7 @@ function convPoolChain(nt: NativeOps, compute: ComputeDtype, conv: Node, consume
   const bias = config(layer).useBias;
   const run: LayerRun = ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias ? (weight(layer, 1) as tf.Tensor1D) : null, needs, edges);
   const last = chain[chain.length - 1];
-  const step: Step = { output: last.output, inputs: conv.inputs, trains: trains(layer), nativeLayers: chain.map((n) => n.layer.name), bf16Capable: true, edges: {}, run };
+  const step: Step = { output: last.output, inputs: conv.inputs, trains: () => trains(layer), nativeLayers: chain.map((n) => n.layer.name), bf16Capable: true, edges: {}, run };
   return { fused: chain, step };
 }
 
@@ -217,9 +218,11 @@ function plan(nt: NativeOps, model: tf.LayersModel, compute: ComputeDtype): Step
       continue;
     }
     const native = nativeLayer(nt, n.layer, compute);
-    const generic: LayerRun = (xs) => n.layer.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
+    // A frozen batch norm normalises with its moving statistics and leaves them alone, as Keras's does.
+    const isBatchNorm = n.layer.getClassName() === 'BatchNormalization';
+    const generic: LayerRun = (xs) => n.layer.apply(xs.length === 1 ? xs[0] : xs, { training: n.layer.trainable || !isBatchNorm }) as tf.Tensor;
     steps.push({
-      output: n.output, inputs: n.inputs, trains: trains(n.layer), nativeLayers: native ? [n.layer.name] : [], bf16Capable: Boolean(native) && takesBf16(n),
+      output: n.output, inputs: n.inputs, trains: () => trains(n.layer), nativeLayers: native ? [n.layer.name] : [], bf16Capable: Boolean(native) && takesBf16(n),
       edges: {}, run: native ?? generic,
     });
   }
@@ -308,7 +311,7 @@ export function trainingForward(model: tf.LayersModel, opts: ForwardOptions = {}
       const ins = s.inputs.map((t) => values.get(t.id) as tf.Tensor);
       const inputNeedsGrad = s.inputs.some((t) => needsGrad.get(t.id));
       values.set(s.output.id, s.run(ins, { input: inputNeedsGrad }, s.edges));
-      needsGrad.set(s.output.id, inputNeedsGrad || s.trains);
+      needsGrad.set(s.output.id, inputNeedsGrad || s.trains());
     }
     const outs = model.outputs.map((t) => values.get(t.id) as tf.Tensor);
     return outs.length === 1 ? outs[0] : outs;
