@@ -65,3 +65,4 @@ export {
   type TargetSpec,
 } from './datasets/dataset-type.js';
 export { tableDataset, TableDataSchema, encodeRows, EncodeError, UNSEEN, type TableConfig, type TablePreprocessing } from './datasets/table/index.js';
+export { decodeToSpec, loadDecoders, type ImageSpec } from './datasets/image_folder/decode.js';

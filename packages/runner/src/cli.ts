@@ -9,7 +9,9 @@ import { trackingTarget } from './run/tracking-target.js';
 import { sweepCommand } from './commands/sweep-command.js';
 import { workerCommand } from './commands/worker-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
+import { predictCommand } from './commands/predict-command.js';
 import { registerCommand } from './commands/register-command.js';
+import { ModelInputError } from './model-use/errors.js';
 import { runCommand } from './commands/run-command.js';
 import { serverCommand } from './commands/server-command.js';
 import { syncCommand } from './commands/sync-command.js';
@@ -19,7 +21,8 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 const PLUGIN_HELP = 'load a local ES module that adds registry entries, e.g. callbacks (repeatable)';
 const debug = process.argv.includes('--debug');
 
-// One line per problem on stderr, and an exit code a script can branch on: 2 for config errors (nothing ran),
+// One line per problem on stderr, and an exit code a script can branch on: 2 for config errors (nothing ran)
+// and for bad input to a trained model (a reference naming nothing, an unreadable image, rows with wrong columns),
 // 128 + n for a run stopped by signal n (its MLflow run ended KILLED), 1 for anything else. The stack trace
 // only with --debug; without it a crash still says where the trace can be had.
 function fail(e: unknown): never {
@@ -31,7 +34,7 @@ function fail(e: unknown): never {
   else process.stderr.write(`xp: error: ${err.message}${debug || e instanceof XpError ? '' : ' (run with --debug for the stack trace)'}\n`);
   if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
   if (e instanceof RunInterruptedError) process.exit(e.exitCode);
-  process.exit(e instanceof XpError && e.code.startsWith('XP_CONFIG') ? 2 : 1);
+  process.exit((e instanceof XpError && e.code.startsWith('XP_CONFIG')) || e instanceof ModelInputError ? 2 : 1);
 }
 
 const program = new Command('xp')
@@ -138,6 +141,20 @@ program
       fail(e);
     }
   });
+
+program
+  .command('predict')
+  .description('predict with a trained model: image files or folders, CSV/JSON Lines rows, or - (stdin); one line per input on stdout')
+  .argument('<model>', 'runs:/<run-id>, models:/<name>/<version>, models:/<name>@<alias>, a logged model id (m-…) or a model folder')
+  .argument('<inputs...>', 'image files or folders, a CSV/TSV/JSON Lines file of rows, or - for stdin')
+  .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+  .option('--top-k <k>', 'also give the k likeliest classes (per position for sequences) with their probabilities', (v) => Number(v))
+  .option('--batch-size <n>', 'inputs per forward pass', (v) => Number(v))
+  .action((model, inputs, opts) =>
+    predictCommand(model, inputs, { format: opts.format, topK: opts.topK, batchSize: opts.batchSize })
+      .then(() => process.exit(0))
+      .catch(fail),
+  );
 
 program
   .command('sync')

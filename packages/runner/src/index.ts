@@ -12,3 +12,4 @@ export * from './run/errors.js';
 export * from './mlflow/index.js';
 export * from './plugins/index.js';
 export * from './reports/index.js';
+export * from './model-use/index.js';

@@ -40,7 +40,10 @@ function toLoggedModel(m: Wire): MlflowLoggedModel {
 }
 
 function toModelVersion(v: Wire): MlflowModelVersion {
-  return { name: v.name, version: String(v.version), source: v.source ?? '', runId: v.run_id || undefined, status: v.status, aliases: v.aliases ?? [] };
+  return {
+    name: v.name, version: String(v.version), source: v.source ?? '', runId: v.run_id || undefined, modelId: v.model_id || undefined, status: v.status,
+    aliases: v.aliases ?? [],
+  };
 }
 
 function toExperiment(e: Wire): MlflowExperiment {
@@ -296,6 +299,23 @@ export class RestStore {
   /** POST registered-models/alias: points `alias` at `version` (moving it if it pointed elsewhere). */
   async setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void> {
     await this.http.request({ method: 'POST', path: `${API}/registered-models/alias`, json: { name, alias, version } });
+  }
+
+  /** GET model-versions/get: one version of a registered model. */
+  async getModelVersion(name: string, version: string): Promise<MlflowModelVersion> {
+    const res = await this.http.request<Wire>({ method: 'GET', path: `${API}/model-versions/get`, params: { name, version } });
+    return toModelVersion(res.model_version);
+  }
+
+  /** GET mlflow-artifacts/artifacts?path=: the direct children of a folder behind the server's artifact proxy. */
+  async listProxiedArtifacts(proxiedPath: string): Promise<MlflowFileInfo[]> {
+    const res = await this.http.request<Wire>({ method: 'GET', path: ARTIFACTS_API, params: { path: proxiedPath } });
+    return (res.files ?? []).map((f: Wire): MlflowFileInfo => ({ path: f.path, isDir: Boolean(f.is_dir), fileSize: num(f.file_size) }));
+  }
+
+  /** GET mlflow-artifacts/artifacts/<proxiedPath>: one file's bytes through the server's artifact proxy. */
+  async downloadProxiedArtifact(proxiedPath: string): Promise<Buffer> {
+    return this.http.request<Buffer>({ method: 'GET', path: `${ARTIFACTS_API}/${encodeArtifactPath(proxiedPath)}`, responseType: 'buffer' });
   }
 
   /** GET registered-models/alias: the version an alias points at. */

@@ -279,6 +279,49 @@ export class MlflowClient {
     await this.store.logOutputs(runId, [{ modelId, step }]);
   }
 
+  /**
+   * Downloads every file of a LoggedModel's artifacts into `localDir` (created), through the server's artifact
+   * proxy; returns the relative paths written.
+   */
+  async downloadLoggedModelArtifacts(model: MlflowLoggedModel, localDir: string): Promise<string[]> {
+    const root = proxiedArtifactRoot(model.artifactUri);
+    const files: string[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      for (const f of await this.store.listProxiedArtifacts(joinArtifactPath(root, rel))) {
+        const child = joinArtifactPath(rel, checkArtifactPath(f.path.split('/').pop() ?? '', 'logged model file', false));
+        if (f.isDir) await walk(child);
+        else files.push(child);
+      }
+    };
+    await walk('');
+    await mapLimit(files, this.uploadConcurrency, async (rel) => {
+      const dest = path.join(localDir, ...rel.split('/'));
+      await fs.mkdir(path.dirname(dest), { recursive: true });
+      await fs.writeFile(dest, await this.store.downloadProxiedArtifact(joinArtifactPath(root, rel)));
+    });
+    return files;
+  }
+
+  /** Downloads every file under a run's artifact folder `artifactPath` into `localDir` (created); returns the relative paths written. */
+  async downloadArtifactDir(runId: string, artifactPath: string, localDir: string): Promise<string[]> {
+    const base = checkArtifactPath(artifactPath, 'downloadArtifactDir: artifactPath');
+    const files: string[] = [];
+    const walk = async (p: string): Promise<void> => {
+      for (const f of await this.listArtifacts(runId, p)) {
+        if (f.isDir) await walk(f.path);
+        else files.push(f.path);
+      }
+    };
+    await walk(base);
+    await mapLimit(files, this.uploadConcurrency, async (p) => {
+      const rel = base ? p.slice(base.length + 1) : p;
+      const dest = path.join(localDir, ...rel.split('/'));
+      await fs.mkdir(path.dirname(dest), { recursive: true });
+      await fs.writeFile(dest, await this.downloadArtifact(runId, p));
+    });
+    return files;
+  }
+
   // ---- Model Registry ---------------------------------------------------------------------------------------
 
   /**

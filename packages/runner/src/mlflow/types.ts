@@ -128,6 +128,8 @@ export interface MlflowModelVersion {
   version: string;
   source: string;
   runId?: string;
+  /** MLflow 3: the LoggedModel this version is (its source is then `models:/<model_id>`). */
+  modelId?: string;
   status?: string;
   aliases: string[];
 }

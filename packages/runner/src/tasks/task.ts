@@ -81,6 +81,42 @@ export interface BoundTask {
   summary(test: EvalResult): string;
 }
 
+/** One label with its probability (a top-k entry). */
+export interface ScoredLabel {
+  label: string;
+  probability: number;
+}
+
+/**
+ * One example's prediction as a user reads it (`xp predict`'s lines, a scoring server's answers). Field names
+ * are snake_case because they are written out as JSON as they are.
+ */
+export interface Prediction {
+  /** A class name, a sequence's text (e.g. the digits `407`), a value in target units, or values by target name. */
+  prediction: string | number | Record<string, number>;
+  /** The model's probability of `prediction` (for a sequence, the product over its positions); absent for values. */
+  probability?: number;
+  /** With top-k > 1, classification: the k likeliest classes, likeliest first. */
+  top_k?: ScoredLabel[];
+  /** With top-k > 1, sequence: per position, the k likeliest classes, likeliest first. */
+  positions?: ScoredLabel[][];
+}
+
+/**
+ * How a task turns a model's raw outputs into predictions, without targets: what `xp predict`, `xp serve` and
+ * the task's own `decode` share. Built from the data's target alone (saved with the model), so a model can be
+ * used without its experiment file.
+ */
+export interface PredictionDecoder {
+  /** Per-example decoded values [B, width] (class ids, or values in target units) and class probabilities, when the task has them. */
+  decode(out: ModelOutputs): { predicted: tf.Tensor; probabilities?: tf.Tensor };
+  /**
+   * One example as the user reads it: `predicted` is its row of `decode`'s values, `probabilities` its row of
+   * probabilities (flattened); `topK` > 1 adds the k likeliest labels.
+   */
+  read(predicted: ArrayLike<number>, probabilities: ArrayLike<number> | undefined, topK: number): Prediction;
+}
+
 /** One task type: the registry entry. `C` is the static type of its options (the `task:` mapping). */
 export interface TaskType<C extends { type: string } = { type: string }> {
   /** Options of `task:` (its `type` is added by the registry). */
@@ -89,6 +125,8 @@ export interface TaskType<C extends { type: string } = { type: string }> {
   accepts: ReadonlyArray<TargetSpec['kind']>;
   /** The headline metric and its direction before any data is read (sweep and early-stopping defaults). */
   headline(config: C, validates: boolean): { metric: string; mode: MetricMode };
+  /** The decoder of predictions for `target` (needs no task options); a task without one cannot be used by `xp predict`. */
+  decoder?(target: TargetSpec): PredictionDecoder;
   /** Binds the options to the data's target. */
   bind(config: C, target: TargetSpec, ctx: { validates: boolean; labelSmoothing: number }): BoundTask;
 }

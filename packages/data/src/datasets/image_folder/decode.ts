@@ -22,6 +22,10 @@ export interface ImageSpec {
   width: number;
   channels: 1 | 3;
   resize: 'pad' | 'crop';
+  /** Where a padded image sits: centred (default), or against the left edge and vertically centred. */
+  align?: 'center' | 'left';
+  /** The fill of padded pixels in [0,1] (default 0, black). */
+  background?: number;
 }
 
 /**
@@ -46,7 +50,10 @@ function toChannels(img: tf.Tensor3D, want: 1 | 3): tf.Tensor3D {
   return colour.shape[2] === 3 ? colour : tf.tile(colour, [1, 1, 3]);
 }
 
-/** Scales to fit (`pad`, then black borders) or to cover (`crop`, then the centre), keeping the aspect ratio. */
+/**
+ * Scales to fit (`pad`, then borders of `background`, the image centred or at the left edge) or to cover
+ * (`crop`, then the centre), keeping the aspect ratio.
+ */
 function fit(img: tf.Tensor3D, spec: ImageSpec): tf.Tensor3D {
   const [h, w] = img.shape;
   const { height: H, width: W } = spec;
@@ -57,8 +64,8 @@ function fit(img: tf.Tensor3D, spec: ImageSpec): tf.Tensor3D {
   const scaled = nh === h && nw === w ? img : tf.image.resizeBilinear(img, [nh, nw], false, true);
   if (spec.resize === 'pad') {
     const top = Math.floor((H - nh) / 2);
-    const left = Math.floor((W - nw) / 2);
-    return tf.pad(scaled, [[top, H - nh - top], [left, W - nw - left], [0, 0]]);
+    const left = spec.align === 'left' ? 0 : Math.floor((W - nw) / 2);
+    return tf.pad(scaled, [[top, H - nh - top], [left, W - nw - left], [0, 0]], spec.background ?? 0);
   }
   return scaled.slice([Math.floor((nh - H) / 2), Math.floor((nw - W) / 2), 0], [H, W, img.shape[2]]);
 }

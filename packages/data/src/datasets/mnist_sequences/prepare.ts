@@ -147,6 +147,11 @@ export async function createDataBundle(
       kind: 'image',
       image: { height: spec.height, width: spec.width, channels: 1 },
       normalize: { mean: spec.mean, std: spec.std },
+      // How a new image is brought to the canvas: digits are drawn from the left edge, vertically centred, on
+      // the background; so an image of fewer digits is scaled to fit and padded on the right.
+      resize: 'pad',
+      align: 'left',
+      background: spec.background,
       sequence: { positions: config.max_len, classes: SEQUENCE_CLASSES, blank: BLANK },
     }),
     dispose: () => {

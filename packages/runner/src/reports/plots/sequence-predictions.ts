@@ -1,5 +1,6 @@
 // Plain-array views of EvalResult.predictions: which sequences are wrong, their true length, their text.
 // Kept free of tensors and plots so the arithmetic is tested on literal arrays.
+import { sequenceLabel } from '../../tasks/sequence/decode.js';
 import { BLANK } from '../../tasks/sequence/metrics.js';
 
 /** Predicted and true class per position, row-major `count × maxLen` (EvalResult.predictions). */
@@ -46,8 +47,7 @@ export function misclassifiedIndices(p: SequencePredictions, limit = Infinity): 
  * can have one) shows as `_`, and an all-blank sequence as `∅`.
  */
 export function sequenceText(classes: Int32Array, maxLen: number, s: number): string {
-  const row = Array.from(classes.subarray(s * maxLen, (s + 1) * maxLen), (c) => (c === BLANK ? '_' : String(c)));
-  return row.join('').replace(/_+$/, '') || '∅';
+  return sequenceLabel(classes.subarray(s * maxLen, (s + 1) * maxLen), CLASS_NAMES, BLANK) || '∅';
 }
 
 /** Per position, an 11×11 count matrix `m[true][pred]`. */

@@ -9,8 +9,9 @@ import { renderMisclassifiedExamples } from '../../reports/plots/misclassified-e
 import { classScores, confusionMatrix, macroF1, accuracy } from '../metrics/classification-metrics.js';
 import { metricKeyNames } from '../metrics/metric-keys.js';
 import { denseHead } from '../dense-head.js';
-import type { BoundTask, EvalResult, ModelOutputs, ReportPlot, TaskType } from '../task.js';
+import type { BoundTask, EvalResult, ReportPlot, TaskType } from '../task.js';
 import { resolveClassWeights } from './class-weights.js';
+import { classificationDecoder, logitsOf } from './decode.js';
 import { classificationCounts, classificationLoss } from './loss.js';
 import { classificationMetrics } from './metrics.js';
 import { classificationOptions, ClassificationSchema, type ClassificationConfig } from './schema.js';
@@ -23,10 +24,6 @@ export { ClassificationSchema, type ClassificationConfig } from './schema.js';
  */
 type ClassTarget = Extract<TargetSpec, { kind: 'class' }> & { trainCounts?: number[] };
 
-/** The logits [B,N] of the model's (first) output. */
-function logitsOf(out: ModelOutputs): tf.Tensor {
-  return Array.isArray(out) ? out[0] : out;
-}
 
 /** Per-class precision, recall, F1 and support of the kept test predictions, with accuracy and macro-F1 (the run adds the logged metrics). */
 export function classificationTestReport(test: EvalResult, classes: readonly string[]): Record<string, unknown> {
@@ -61,6 +58,7 @@ function bind(options: ClassificationConfig, target: TargetSpec, ctx: { validate
   const topK = numClasses > config.top_k ? config.top_k : 0;
   const labelSmoothing = config.label_smoothing ?? ctx.labelSmoothing;
   const classWeights = resolveClassWeights(config.class_weights, classes, (target as ClassTarget).trainCounts);
+  const decoder = classificationDecoder(target);
   return {
     name: 'classification',
     headline: classificationTask.headline(config, ctx.validates),
@@ -72,12 +70,7 @@ function bind(options: ClassificationConfig, target: TargetSpec, ctx: { validate
       classificationLoss(batch.ys, logitsOf(out), training ? { labelSmoothing, classWeights } : {}),
     counts: (out, batch) => classificationCounts(batch.ys, logitsOf(out), topK),
     metrics: (counts, lossSum, n, prefix) => classificationMetrics(counts, lossSum, n, prefix, { keys, topK }),
-    decode: (out, batch) =>
-      tf.tidy(() => {
-        const logits = logitsOf(out);
-        const predicted = tf.reshape(tf.argMax(logits, -1), [-1, 1]).toInt();
-        return { predicted, actual: tf.reshape(batch.ys, [-1, 1]).toInt(), probabilities: tf.softmax(logits) };
-      }),
+    decode: (out, batch) => ({ ...decoder.decode(out), actual: tf.tidy(() => tf.reshape(batch.ys, [-1, 1]).toInt()) }),
     reports(input) {
       const p = input.test.predictions;
       if (!p) return [];
@@ -112,5 +105,9 @@ export const classificationTask: TaskType<ClassificationConfig> = {
   schema: ClassificationSchema,
   accepts: ['class'],
   headline: (_config, validates) => ({ metric: validates ? 'val_accuracy' : 'accuracy', mode: 'max' }),
+  decoder: (target) => {
+    if (target.kind !== 'class') throw new Error(`the classification task learns class targets, not '${target.kind}' targets`);
+    return classificationDecoder(target);
+  },
   bind,
 };

@@ -1,14 +1,14 @@
 // The `regression` task: real-valued targets, standardised by the data. Head Dense(T) on the trunk's
 // features, MSE / MAE / Huber on the standardised target, MAE / RMSE / R² in target units, and plots of
 // predicted vs true and of the residuals.
-import * as tf from '@tensorflow/tfjs';
 import type { TargetSpec } from '@xp/data';
 import type { Trunk } from '@xp/models';
 import { renderPredictedVsTrue, renderResiduals } from '../../reports/plots/regression-plots.js';
 import { metricKeyNames } from '../metrics/metric-keys.js';
 import { meanScores, scoresFromSums, scoresOf, type RegressionScores } from '../metrics/regression-metrics.js';
 import { denseHead } from '../dense-head.js';
-import type { BoundTask, EvalResult, ModelOutputs, TaskType } from '../task.js';
+import type { BoundTask, EvalResult, TaskType } from '../task.js';
+import { predictionOf, regressionDecoder, toTargetUnits } from './decode.js';
 import { regressionCounts, regressionLoss } from './loss.js';
 import { regressionOptions, RegressionSchema, type RegressionConfig } from './schema.js';
 
@@ -16,10 +16,6 @@ export { RegressionSchema, type RegressionConfig } from './schema.js';
 
 type ValuesTarget = Extract<TargetSpec, { kind: 'values' }>;
 
-/** The prediction [B,T] of the model's (first) output. */
-function predictionOf(out: ModelOutputs): tf.Tensor {
-  return Array.isArray(out) ? out[0] : out;
-}
 
 /**
  * `loss`, `mae`, `rmse`, `r2` (means over the targets) and, with more than one target, `mae/<name>`,
@@ -64,12 +60,7 @@ function bind(options: RegressionConfig, target: TargetSpec, ctx: { validates: b
     loss: (out, batch) => regressionLoss(predictionOf(out), batch.ys, lossOptions),
     counts: (out, batch) => regressionCounts(predictionOf(out), batch.ys),
     metrics: (counts, lossSum, n, prefix) => regressionMetrics(counts, lossSum, n, prefix, target, keys),
-    decode: (out, batch) =>
-      tf.tidy(() => {
-        const [mean, std] = [tf.tensor1d(target.mean), tf.tensor1d(target.std)];
-        const units = (x: tf.Tensor) => tf.add(tf.mul(tf.reshape(x, [-1, width]), std), mean);
-        return { predicted: units(predictionOf(out)), actual: units(batch.ys) };
-      }),
+    decode: (out, batch) => ({ predicted: toTargetUnits(predictionOf(out), target), actual: toTargetUnits(batch.ys, target) }),
     reports(input) {
       const p = input.test.predictions;
       if (!p) return [];
@@ -111,5 +102,9 @@ export const regressionTask: TaskType<RegressionConfig> = {
   schema: RegressionSchema,
   accepts: ['values'],
   headline: (_config, validates) => ({ metric: validates ? 'val_rmse' : 'rmse', mode: 'min' }),
+  decoder: (target) => {
+    if (target.kind !== 'values') throw new Error(`the regression task learns value targets, not '${target.kind}' targets`);
+    return regressionDecoder(target);
+  },
   bind,
 };

@@ -8,6 +8,7 @@ import type { Normalization } from '../../reports/plots/sequence-images.js';
 import { confusionMatrices, type SequencePredictions } from '../../reports/plots/sequence-predictions.js';
 import { testReport } from '../../reports/test-report.js';
 import type { BoundTask, EvalResult, ModelOutputs, ReportPlot, TaskType } from '../task.js';
+import { sequenceClasses, sequenceDecoder } from './decode.js';
 import { sequenceHeads } from './heads.js';
 import { asSequenceOutputs, correctCounts, countsToMetrics, sequenceLoss } from './metrics.js';
 import { SequenceTaskSchema, type SequenceTaskConfig } from './schema.js';
@@ -36,7 +37,7 @@ function bind(target: SequenceTarget, validates: boolean, labelSmoothing: number
       sequenceLoss(asSequenceOutputs(out), batch.ys as tf.Tensor2D, lengths(batch), training ? labelSmoothing : 0),
     counts: (out, batch) => correctCounts(asSequenceOutputs(out), batch.ys as tf.Tensor2D, lengths(batch), target.blank),
     metrics: (counts, lossSum, n, prefix) => countsToMetrics(counts, lossSum, n, prefix),
-    decode: (out, batch) => ({ predicted: tf.argMax(asSequenceOutputs(out).digits, -1).toInt(), actual: batch.ys.clone() }),
+    decode: (out, batch) => ({ predicted: sequenceClasses(out), actual: batch.ys.clone() }),
     reports: (input) => {
       const predictions = asSequencePredictions(input.test);
       if (!predictions) return [];
@@ -63,6 +64,10 @@ export const sequenceTask: TaskType<SequenceTaskConfig> = {
   schema: SequenceTaskSchema,
   accepts: ['sequence'],
   headline: (_c, validates) => ({ metric: validates ? 'val_exact_match' : 'exact_match', mode: 'max' }),
+  decoder: (target) => {
+    if (target.kind !== 'sequence') throw new Error(`the sequence task needs sequence targets, got ${target.kind}`);
+    return sequenceDecoder(target);
+  },
   bind: (_c, target, ctx) => {
     if (target.kind !== 'sequence') throw new Error(`the sequence task needs sequence targets, got ${target.kind}`);
     return bind(target, ctx.validates, ctx.labelSmoothing);
