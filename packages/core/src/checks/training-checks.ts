@@ -17,21 +17,20 @@ const nesterovNeedsMomentum: ConfigCheck = (c) => {
     : [];
 };
 
-/** `init_from` is a `runs:/…` URI or a path: another scheme (`models:/`, `s3://`, a typo like `run:/`) would be read as a file name. */
+/**
+ * `init_from` is `runs:/<run-id>[/path]`, `models:/…` or a path: another scheme (`s3://`, a typo like `run:/`)
+ * would be read as a file name. A run id that is not one is caught here, before any server is asked.
+ */
 const initFromForm: ConfigCheck = (c) => {
   const from = (c.model as ModelCommonConfig).init_from;
   if (from === undefined) return [];
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(from)?.[1];
-  if (scheme === undefined) return [];
+  if (scheme === undefined || scheme === 'models') return [];
+  const issue = (message: string) => [{ pointer: '/model/init_from', message: `model.init_from ${JSON.stringify(from)}: ${message}` }];
   if (scheme === 'runs') {
-    return /^runs:\/[^/]+(\/[^/]+)*$/.test(from) ? [] : [{ pointer: '/model/init_from', message: `model.init_from ${JSON.stringify(from)} is not a run URI; write runs:/<run-id> (or runs:/<run-id>/<artifact folder>)` }];
+    return /^runs:\/[0-9a-f]{32}(\/[^/]+)*\/?$/.test(from) ? [] : issue('not a run URI; write runs:/<run-id> with the 32 hex digits of the run id (the end of the run page\'s URL)');
   }
-  return [
-    {
-      pointer: '/model/init_from',
-      message: `model.init_from ${JSON.stringify(from)}: scheme ${scheme}: is not supported; use runs:/<run-id> or a path to a model.json`,
-    },
-  ];
+  return issue(`scheme ${scheme}: is not supported; use runs:/<run-id>, models:/<name>@<alias> (or /<version>), or a path to a model.json`);
 };
 
 /** The unfreeze callback's rate change and lr_schedule would fight over the rate; at_epoch must fall inside training. */

@@ -8,8 +8,8 @@ export const ModelCommonProperties = {
     Type.String({
       minLength: 1,
       description:
-        'Start from the weights of an earlier model: `runs:/<run-id>` (the run\'s logged model, artifact `model/`; `runs:/<run-id>/<path>` for another artifact folder), ' +
-        'or a path to a tfjs `model.json` (or its folder), relative to this file. Each weight is copied when the source has a weight of the same name ' +
+        'Start from the weights of an earlier model: `runs:/<run-id>` (the run\'s logged model; `runs:/<run-id>/<path>` for another artifact folder), ' +
+        '`models:/<name>@<alias>` or `models:/<name>/<version>` (the Model Registry), downloaded once into the model cache, or a path to a tfjs `model.json` (or its folder), relative to this file. Each weight is copied when the source has a weight of the same name ' +
         '(`<layer>/<weight>`) and shape; the rest keep their initialisation. What was loaded, skipped (shape mismatch) or new is printed and logged ' +
         '(artifact `init_from.json`, tag `xp.init_from`).',
     }),
