@@ -75,7 +75,7 @@ describe('init_from a model.json path, and freeze', () => {
       model.dispose();
     }
     expect(lines).toContain('model.freeze: layers conv_0, conv_1 are not trained');
-    expect(lines.find((l) => l.startsWith('  skipped'))).toMatch(/^  skipped \(shape differs; initialised\): dense\/kernel \[\d+,16\] vs \[\d+,8\] in the source, dense\/bias \[16\] vs \[8\]/);
+    expect(lines.find((l) => l.startsWith('  skipped'))).toMatch(/^ {2}skipped \(shape differs; initialised\): dense\/kernel \[\d+,16\] vs \[\d+,8\] in the source, dense\/bias \[16\] vs \[8\]/);
     source.dispose();
   });
 
