@@ -41,6 +41,9 @@ export interface InitReport {
   unused: string[];
 }
 
+const NO_MODEL =
+  'the run has no model (no logged model, no model/model.json): it ran with mlflow.log_model: false or ended before saving it; start from a run that finished with its model';
+
 type Spec = { name: string; shape: number[]; dtype: string };
 
 /** The matching rule: a weight is loaded when the source has one of the same name, shape and dtype. Pure. */
@@ -103,14 +106,10 @@ export async function readInitSource(exp: LoadedExperiment, log: (msg: string) =
       ids = { runId: resolved.runId, modelId: resolved.modelId };
     } catch (e) {
       if (!(e instanceof ModelInputError)) throw e;
-      const noModel = /has no artifacts under/.test(e.message);
-      throw fail(
-        noModel
-          ? `the run has no model (no logged model, no model/ artifacts): it ran with mlflow.log_model: false or ended before saving it; start from a run that finished with its model`
-          : e.message.replace(`'${ref}': `, ''),
-        e,
-      );
+      throw fail(/has no artifacts under/.test(e.message) ? NO_MODEL : e.message.replace(`'${ref}': `, ''), e);
     }
+    // A run without a logged model can still have model/ artifacts (its summary.txt), but no model.json.
+    if (!(await fs.stat(file).catch(() => undefined))) throw fail(NO_MODEL);
   } else {
     const given = path.resolve(path.dirname(exp.file), ref);
     const st = await fs.stat(given).catch(() => undefined);
