@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import '@tensorflow/tfjs-node-gpu';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '@xp/core';
+import { ConfigError, displayPath } from '@xp/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { modelOf, parseTestExperiment } from '../testing/experiment.testing.js';
 import { disposeSource, formatReport, matchWeights, readInitSource, startModel } from './init-from.js';
@@ -89,7 +89,7 @@ describe('init_from a model.json path, and freeze', () => {
     const e = await readInitSource(bad, () => undefined).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ConfigError);
     expect((e as ConfigError).issues[0].message).toBe(
-      `model.init_from nowhere/model.json: no such file or folder (${path.join(tmp, 'nowhere/model.json')}); give runs:/<run-id>, models:/<name>@<alias>, or the path of a model.json relative to this file`,
+      `model.init_from nowhere/model.json: no such file or folder (${displayPath(path.join(tmp, 'nowhere/model.json'))}); give runs:/<run-id>, models:/<name>@<alias>, or the path of a model.json relative to this file`,
     );
   });
 

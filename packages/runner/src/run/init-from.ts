@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, type LoadedExperiment, type ModelCommonConfig } from '@xp/core';
+import { ConfigError, displayPath, type LoadedExperiment, type ModelCommonConfig } from '@xp/core';
 import { ModelInputError, resolveModel } from '../model-use/index.js';
 import { freezeLayers, matchLayers } from '../training/layer-patterns.js';
 import { trackingTarget } from './tracking-target.js';
@@ -113,13 +113,13 @@ export async function readInitSource(exp: LoadedExperiment, log: (msg: string) =
   } else {
     const given = path.resolve(path.dirname(exp.file), ref);
     const st = await fs.stat(given).catch(() => undefined);
-    if (!st) throw fail(`no such file or folder (${given}); give runs:/<run-id>, models:/<name>@<alias>, or the path of a model.json relative to this file`);
+    if (!st) throw fail(`no such file or folder (${displayPath(given)}); give runs:/<run-id>, models:/<name>@<alias>, or the path of a model.json relative to this file`);
     file = st.isDirectory() ? path.join(given, 'model.json') : given;
   }
   try {
     return { ref, ...ids, weights: await readWeights(file) };
   } catch (e) {
-    throw fail(`cannot read its weights from ${file}: ${(e as Error).message.split('\n')[0]}`, e);
+    throw fail(`cannot read its weights from ${displayPath(file)}: ${(e as Error).message.split('\n')[0]}`, e);
   }
 }
 
