@@ -64,6 +64,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const tensorsPerEpoch: number[] = [];
   const batches = Math.ceil(data.count('train') / o.batchSize);
   await o.callbacks.onTrainBegin();
+  // The weights trained from the start come first in the optimizer's list, before any a restored callback
+  // unfreezes, so a resumed run lists them in the order its optimizer state was saved in.
+  trained.current();
   if (o.callbackStates) await o.callbacks.restoreStates(o.callbackStates);
   let epoch = o.initialEpoch ?? 0;
   for (; epoch < o.epochs && !target.stopTraining; epoch++) {
