@@ -87,6 +87,7 @@ describe('fine-tuning from an earlier run (model.init_from, model.freeze) agains
     expect(params['init_from.loaded']).toBe(String(report.loaded.length));
     expect(xpStderrLines(stderr)).toContain(`init_from runs:/${sourceId}: loaded ${report.loaded.length} of ${report.loaded.length} weights (layers conv_0, conv_1, dense, ${report.loaded.at(-1)!.split('/')[0]})`);
     expect(source.info.experiment_id).toBe(run.info.experiment_id);
+    expect(xpStderrLines(stderr)).toContain(`init_from: before training, val_accuracy ${start[0].value.toFixed(4)}, val_loss ${metric(run, 'init_val_loss')!.toFixed(4)} (logged as init_val_* at step 0)`);
   }, 500_000);
 
   it('with model.freeze the frozen layers are bit-identical to the source after training; the others moved', async () => {

@@ -173,7 +173,8 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
         if (Object.hasOwn(data.info.splits, 'val')) {
           const before = await evaluate(model, task, data, 'val', c.training.eval_batch_size, { prefix: 'init_val_' });
           tracker.logMetrics(Object.entries(before.metrics).filter(([, v]) => Number.isFinite(v)).map(([key, value]) => ({ key, value, step: 0, timestamp: Date.now() })));
-          log(`init_from: before training, ${Object.entries(before.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+          const shown = [...new Set([task.headline.metric.replace(/^val_/, ''), 'loss'])].filter((k) => Number.isFinite(before.metrics[`init_val_${k}`]));
+          log(`init_from: before training, ${shown.map((k) => `val_${k} ${before.metrics[`init_val_${k}`].toFixed(4)}`).join(', ')} (logged as init_val_* at step 0)`);
         }
       }
       if (data.info.skipped > 0) {
