@@ -1,5 +1,5 @@
 // Transfer learning against a real MLflow server: a tiny MNIST run, then a fine-tune that starts from it with
-// `--set model.init_from=runs:/<id>`. Before its first update the fine-tune measures the validation split
+// `--set model.init_from=runs:/<id>` (and from the registered model, models:/<name>@<alias>). Before its first update the fine-tune measures the validation split
 // (logged as init_val_* at step 0) and must stand where its source ended; with `model.freeze` the frozen
 // layers' weights in its logged model are bit for bit the source's. A run without a model, or no such run,
 // is a config error (exit 2) naming model.init_from, before any run is created.
@@ -54,7 +54,8 @@ describe('fine-tuning from an earlier run (model.init_from, model.freeze) agains
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xp-e2e-fine-tune-'));
     server = await startServer({ backendStoreUri: `sqlite:///${tmp}/mlflow.db`, artifactsDir: path.join(tmp, 'artifacts') });
     env = { MLFLOW_TRACKING_URI: server.url, XP_STATE_DIR: path.join(tmp, 'state'), XP_MODEL_CACHE: path.join(tmp, 'models') };
-    sourceId = (await runOk([SOURCE])).id;
+    // Registered from the command line, so that the fine-tunes (which extend the source file) do not move the alias.
+    sourceId = (await runOk([SOURCE, '--set', 'mlflow.register={name: xp-e2e-fine-tune-source, alias: champion}'])).id;
   }, 500_000);
 
   afterAll(async () => {
@@ -90,9 +91,13 @@ describe('fine-tuning from an earlier run (model.init_from, model.freeze) agains
     expect(xpStderrLines(stderr)).toContain(`init_from: before training, val_accuracy ${start[0].value.toFixed(4)}, val_loss ${metric(run, 'init_val_loss')!.toFixed(4)} (logged as init_val_* at step 0)`);
   }, 500_000);
 
-  it('with model.freeze the frozen layers are bit-identical to the source after training; the others moved', async () => {
-    const { id, stderr } = await runOk([FINE_TUNE, '--set', `model.init_from=runs:/${sourceId}`, '--set', 'model.freeze=[conv_*]']);
+  it('with model.freeze (source: models:/<name>@<alias>) the frozen layers are bit-identical to the source after training; the others moved', async () => {
+    const { id, stderr } = await runOk([FINE_TUNE, '--set', 'model.init_from=models:/xp-e2e-fine-tune-source@champion', '--set', 'model.freeze=[conv_*]']);
     expect(stderr).toContain('model.freeze: layers conv_0, conv_1 are not trained');
+    const tags = Object.fromEntries(((await getRun(id)).data.tags ?? []).map((t) => [t.key, t.value]));
+    expect(tags['xp.init_from']).toBe('models:/xp-e2e-fine-tune-source@champion');
+    expect(tags['xp.init_from.run_id']).toBe(sourceId);
+    expect(tags['xp.init_from.model_id']).toMatch(/^m-[0-9a-f]+$/);
     const [before, after] = await Promise.all([weightBytes(server.url, sourceId), weightBytes(server.url, id)]);
     for (const name of ['conv_0/kernel', 'conv_0/bias', 'conv_1/kernel', 'conv_1/bias']) expect(after.get(name)!.equals(before.get(name)!), name).toBe(true);
     for (const name of ['dense/kernel', 'dense/bias']) expect(after.get(name)!.equals(before.get(name)!), name).toBe(false);
