@@ -179,4 +179,25 @@ describe('train', () => {
       optimizer.dispose();
     });
   }
+
+  it('a frozen batch norm keeps gamma, beta and its moving statistics (inference mode, as in Keras); an unfrozen one updates them', async () => {
+    const bnModel = '{ type: multihead-cnn, heads: per_position, blocks: [{ filters: [8], batch_norm: true }], dense_units: 16 }';
+    const moved: Record<string, boolean> = {};
+    for (const freeze of [true, false]) {
+      const { data, task, model, optimizer } = await setup('', bnModel);
+      const bn = model.layers.filter((l) => l.getClassName() === 'BatchNormalization').map((l) => l.name);
+      expect(bn.length).toBe(1);
+      if (freeze) expect(freezeLayers(model, bn).frozen).toEqual(bn);
+      const before = weightsOf(model, bn[0]);
+      expect(before).toHaveLength(4); // gamma, beta, moving mean, moving variance
+      await train({ model, optimizer, task, data, epochs: 1, batchSize: 64, evalBatchSize: 64, validate: false, callbacks: new CallbackList([]) });
+      const after = weightsOf(model, bn[0]);
+      moved[String(freeze)] = after.some((w, i) => JSON.stringify(w) !== JSON.stringify(before[i]));
+      if (freeze) expect(after).toEqual(before);
+      data.dispose();
+      model.dispose();
+      optimizer.dispose();
+    }
+    expect(moved).toEqual({ true: false, false: true });
+  });
 });
