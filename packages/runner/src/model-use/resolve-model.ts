@@ -5,11 +5,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { XpError } from '@xp/core';
-import { resolveLoggedModel } from '../commands/register-command.js';
 import { MlflowApiError, MlflowClient, resolveTrackingUri, type MlflowLoggedModel } from '../mlflow/index.js';
 import { LOGGED_MODEL_NAME } from '../run/log-model.js';
 import { ModelInputError } from './errors.js';
 import { parseModelRef, type ModelRef } from './model-ref.js';
+import { resolveLoggedModel } from './run-model.js';
 
 /** How to reach MLflow and where to keep models. */
 export interface ResolveOptions {
@@ -103,9 +103,11 @@ interface Found {
 }
 
 async function findModel(client: MlflowClient, r: ModelRef, ref: string): Promise<Found> {
+  // MLflow answers a missing alias with INVALID_PARAMETER_VALUE, a missing version or model with RESOURCE_DOES_NOT_EXIST.
   const notFound = (what: string) => (e: unknown) => {
-    if (e instanceof MlflowApiError && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || e.status === 404)) throw new ModelInputError('reference', `'${ref}': ${what}`, { cause: e });
-    if (e instanceof MlflowApiError && e.errorCode === 'INVALID_PARAMETER_VALUE') throw new ModelInputError('reference', `'${ref}': ${e.serverMessage || e.message}`, { cause: e });
+    if (e instanceof MlflowApiError && (e.errorCode === 'RESOURCE_DOES_NOT_EXIST' || e.errorCode === 'INVALID_PARAMETER_VALUE' || e.status === 404)) {
+      throw new ModelInputError('reference', `'${ref}': ${what}${e.serverMessage ? ` (MLflow: ${e.serverMessage})` : ''}`, { cause: e });
+    }
     throw e;
   };
   switch (r.kind) {

@@ -248,6 +248,7 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
     await fs.rm(resumeDir, { recursive: true, force: true });
     await tracker.close(CLOSE_WAIT_MS);
     log(client ? `run finished: ${url}` : `run finished offline; \`npx xp sync\` sends it to MLflow (spool: ${url})`);
+    if (client) log(`run id: ${runId}${c.mlflow.log_model ? ` — use its model: npx xp predict runs:/${runId} <images or rows…>` : ''}`);
     return { runId, experimentId, url, status: 'FINISHED', test: testMetrics, history };
   } catch (e) {
     if (interruption.signal) {
