@@ -11,6 +11,7 @@ export interface ClipOptions {
   clipvalue?: number;
 }
 
+/** Whether any of the clipping options is set. */
 export const hasClipping = (o: ClipOptions) => o.clipnorm !== undefined || o.global_clipnorm !== undefined || o.clipvalue !== undefined;
 
 /** g·min(1, c/‖g‖), as tf.clip_by_norm (the max() keeps an all-zero gradient from dividing by zero). */
