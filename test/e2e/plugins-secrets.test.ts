@@ -15,7 +15,7 @@ import { artifact, rest, runIdFromUrl, xp, xpStderrLines, type CliResult } from 
 const PLUGIN = 'experiments/plugins/webhook/webhook-notify.mjs';
 const FILE = 'test/fixtures/plugin-webhook.yaml';
 const SWEEP = 'test/fixtures/sweep/plugin.yaml';
-const UNKNOWN = `${FILE}:9:11: unknown callback type 'webhook_notify' at callbacks[0]; known: early_stopping, reduce_lr_on_plateau, model_checkpoint, terminate_on_nan, csv_logger, lr_schedule`;
+const UNKNOWN = `${FILE}:9:11: unknown callback type 'webhook_notify' at callbacks[0]; known: early_stopping, reduce_lr_on_plateau, model_checkpoint, terminate_on_nan, csv_logger, lr_schedule, unfreeze`;
 // Unique per test run, so finding one anywhere can only mean it leaked.
 const TOKEN = `tok-${randomUUID()}`;
 const SECRET_PATH = `hook-${randomUUID()}`;

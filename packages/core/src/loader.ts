@@ -2,7 +2,7 @@
 // Every stage reports all of its problems at once, each pointing into the file (or option) that set the value.
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { runChecks } from './checks/index.js';
+import { CORE_CHECKS, runChecks } from './checks/index.js';
 import { envSchemaIssues, envValues, redactConfig, redactIssues, type Env, type EnvValue } from './config/env-interpolation.js';
 import { resolveExtends, type ResolvedLayer } from './config/extends.js';
 import { locate } from './config/origins.js';
@@ -96,7 +96,7 @@ function finish(file: string, layer: ResolvedLayer, opts: LoadOptions): LoadedEx
   const config = layer.data as ExperimentConfig;
   // Cross-field rules trust the types, so they only run on a config that passed the schema.
   if (issues.length === 0) {
-    issues = runChecks(config, opts.extensions?.checks ?? []).map((i) => ({ ...locate(layer.origins, i.pointer, 'value'), path: toDotted(i.pointer), message: i.message }));
+    issues = runChecks(config, [...CORE_CHECKS, ...(opts.extensions?.checks ?? [])]).map((i) => ({ ...locate(layer.origins, i.pointer, 'value'), path: toDotted(i.pointer), message: i.message }));
   }
   if (issues.length) throw new ConfigError(sortIssues(redactIssues(issues, env, config), layer.files, overrides));
   const redacted = redactConfig(config, env);

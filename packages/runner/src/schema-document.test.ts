@@ -79,6 +79,8 @@ describe('the editor schemas, over the repository’s files', () => {
     [/^extends-(cycle|missing-file|self)$/, 'the files extends names'],
     [/^set-/, 'the --set arguments of the command line'],
     [/^sweep-param-missing-path$/, 'a sweep path checked against its experiment'],
+    [/^(freeze|unfreeze)-no-match$/, 'layer names, known only once the model is built'],
+    [/^init-from-/, 'the model init_from names (a file, or a run in MLflow)'],
     [/^unknown-callback-type$/, 'a snake_case callback name a --plugin could add: the editor accepts it, `xp validate` refuses it'],
   ];
 

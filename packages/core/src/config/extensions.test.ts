@@ -48,13 +48,13 @@ describe('schema extensions (--plugin entries)', () => {
   it('lists extension types among the known ones', async () => {
     const [message] = await errorOf(['callbacks=[{type: notfy}]'], extensions);
     expect(message).toBe(
-      "unknown callback type 'notfy' at callbacks[0]; did you mean 'notify'? known: early_stopping, reduce_lr_on_plateau, model_checkpoint, terminate_on_nan, csv_logger, lr_schedule, log_every, notify",
+      "unknown callback type 'notfy' at callbacks[0]; did you mean 'notify'? known: early_stopping, reduce_lr_on_plateau, model_checkpoint, terminate_on_nan, csv_logger, lr_schedule, unfreeze, log_every, notify",
     );
   });
 
   it('refuses the same config without the extensions, with the usual message', async () => {
     expect(await errorOf(['callbacks=[{type: log_every}]'])).toEqual([
-      'unknown callback type \'log_every\' at callbacks[0]; known: early_stopping, reduce_lr_on_plateau, model_checkpoint, terminate_on_nan, csv_logger, lr_schedule',
+      'unknown callback type \'log_every\' at callbacks[0]; known: early_stopping, reduce_lr_on_plateau, model_checkpoint, terminate_on_nan, csv_logger, lr_schedule, unfreeze',
     ]);
   });
 

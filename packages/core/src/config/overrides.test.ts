@@ -44,7 +44,7 @@ describe('--set', () => {
 
   it('switches a union type and fills in the new type defaults', async () => {
     const { config } = await loadExperiment(valid, { overrides: ['training.optimizer.type=sgd'] });
-    expect(config.training.optimizer).toEqual({ type: 'sgd', learning_rate: 0.001, momentum: 0 });
+    expect(config.training.optimizer).toEqual({ type: 'sgd', learning_rate: 0.001, momentum: 0, nesterov: false });
   });
 
   it('names the option and suggests the closest key when the parent does not exist', async () => {

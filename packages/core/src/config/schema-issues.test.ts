@@ -87,7 +87,7 @@ describe('schema errors', () => {
     expect(issues[1].message).toBe('backend must be one of: tensorflow, cpu; got the string "gpu"');
     expect(issues[2].message).toBe('model.filters needs at least 1 item(s), got a list ([])');
     expect(issues[3].message).toMatch(/^model.dropout must be < 1, got 1/);
-    expect(issues[4].message).toBe("unknown key 'lr' in training.optimizer (type sgd); allowed keys: type, learning_rate, momentum");
+    expect(issues[4].message).toBe("unknown key 'lr' in training.optimizer (type sgd); allowed keys: type, learning_rate, momentum, nesterov, clipnorm, global_clipnorm, clipvalue");
     expect(issues.some((i) => /then/.test(i.message))).toBe(false);
   });
 });

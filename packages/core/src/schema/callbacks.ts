@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { NonNegativeInt, NonNegativeNumber, PositiveInt, SafeName, StringOptions, Strict } from './fields.js';
+import { NonNegativeInt, NonNegativeNumber, PositiveInt, PositiveNumber, SafeName, StringOptions, Strict } from './fields.js';
 
 // Early stopping and checkpoints judge a run as the task does (its headline, e.g. val_accuracy); a learning-rate
 // plateau is a property of the loss, so that rule watches val_loss unless told otherwise (as in Keras).
@@ -61,6 +61,24 @@ export const CallbackSchemas = {
       min_lr: NonNegativeNumber({ description: 'Final learning rate (cosine/onecycle).', default: 0 }),
     },
     { description: 'Set the learning rate from an epoch-based schedule.' },
+  ),
+  unfreeze: Strict(
+    {
+      at_epoch: PositiveInt({
+        description:
+          'Unfreeze after this many epochs: at the start of epoch at_epoch+1 (1-based, as the progress bar counts; 0-based index at_epoch). Must be below training.epochs.',
+      }),
+      layers: Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Layer names or glob patterns to make trainable (each must match a layer); `["*"]`, the default, unfreezes every layer.',
+        default: ['*'],
+        minItems: 1,
+      }),
+      learning_rate: Type.Optional(PositiveNumber({ description: 'Learning rate from then on (not with lr_factor, nor with an lr_schedule callback, which sets the rate every epoch).' })),
+      lr_factor: Type.Optional(
+        Type.Number({ exclusiveMinimum: 0, description: 'Multiply the learning rate by this from then on, e.g. 0.1 (not with learning_rate, nor with an lr_schedule callback).' }),
+      ),
+    },
+    { description: 'Second stage of a fine-tune: make frozen layers (model.freeze, or a layer\'s trainable: false) trainable again at an epoch, optionally with a new learning rate.' },
   ),
 };
 

@@ -2,6 +2,7 @@ import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { AugmentSchemas, EvalVariantSchemas } from './augment.js';
 import { CallbackSchemas } from './callbacks.js';
 import { discriminated, StringOptions, Strict } from './fields.js';
+import { withModelCommon } from './model-common.js';
 import { TrainingSchema } from './training.js';
 import type { ConfigCheck } from '../checks/check.js';
 import { TrackingSchema } from './tracking.js';
@@ -67,7 +68,7 @@ export function experimentSchema(ext: SchemaExtensions = {}) {
       task: Type.Optional(
         section(ext.tasks, 'What is learned (loss, metrics, head), chosen by `type` from the task registry; `task: classification` is short for `task: { type: classification }`. Inferred from the data when absent.'),
       ),
-      model: section(ext.models, 'Architecture, chosen by `type` from the model registry.'),
+      model: section(ext.models && mapValues(ext.models, withModelCommon), 'Architecture, chosen by `type` from the model registry.'),
       augment: Type.Array(discriminated(AugmentSchemas, { description: 'One augmentation.' }), {
         description: 'Training-only augmentations, applied in order as batched tensor ops.',
         default: [],
@@ -108,6 +109,8 @@ export function experimentSchema(ext: SchemaExtensions = {}) {
     { description: 'An xp experiment.' },
   );
 }
+
+const mapValues = <T, U>(o: Readonly<Record<string, T>>, f: (v: T) => U): Record<string, U> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 
 /** The experiment schema without registries: the generic sections typed, registry sections open. */
 export const ExperimentSchema = experimentSchema();

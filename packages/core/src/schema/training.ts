@@ -3,23 +3,52 @@ import { discriminated, NonNegativeInt, NonNegativeNumber, PositiveInt, Positive
 
 const learningRate = PositiveNumber({ description: 'Initial learning rate.', default: 0.001 });
 
+// Gradient clipping, as Keras's optimizers name it; each optimizer takes these keys.
+const clipping = {
+  clipnorm: Type.Optional(
+    PositiveNumber({ description: "Clip each weight's gradient to this L2 norm (Keras's `clipnorm`): g·min(1, clipnorm/‖g‖). Not with `global_clipnorm`." }),
+  ),
+  global_clipnorm: Type.Optional(
+    PositiveNumber({
+      description: "Clip all gradients together to this global L2 norm (Keras's `global_clipnorm`, tf.clip_by_global_norm): every g·min(1, global_clipnorm/‖all g‖). Not with `clipnorm`.",
+    }),
+  ),
+  clipvalue: Type.Optional(PositiveNumber({ description: "Clip every gradient element to [-clipvalue, clipvalue] (Keras's `clipvalue`), after the norm clipping." })),
+};
+
+const beta1 = Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'First-moment decay.', default: 0.9 });
+const beta2 = Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Second-moment decay.', default: 0.999 });
+const epsilon = PositiveNumber({ description: 'Numerical stabiliser.', default: 1e-7 });
+
 /** Optimizers, keyed by name. */
 export const OptimizerSchemas = {
-  adam: Strict(
+  adam: Strict({ learning_rate: learningRate, beta1, beta2, epsilon, ...clipping }, { description: 'Adam (Kingma & Ba).' }),
+  adamw: Strict(
     {
       learning_rate: learningRate,
-      beta1: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'First-moment decay.', default: 0.9 }),
-      beta2: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Second-moment decay.', default: 0.999 }),
-      epsilon: PositiveNumber({ description: 'Numerical stabiliser.', default: 1e-7 }),
+      weight_decay: NonNegativeNumber({
+        description:
+          "Decoupled weight decay (Loshchilov & Hutter), as Keras's AdamW: before each Adam step every trained weight w becomes w − learning_rate·weight_decay·w, using the current (scheduled) learning rate. Applies to every trained weight, biases and normalisation scales included, as in Keras.",
+        default: 0.004,
+      }),
+      beta1,
+      beta2,
+      epsilon,
+      ...clipping,
     },
-    { description: 'Adam (Kingma & Ba).' },
+    { description: 'AdamW: Adam with decoupled weight decay (Loshchilov & Hutter), Keras\'s semantics and defaults.' },
   ),
   sgd: Strict(
-    { learning_rate: learningRate, momentum: NonNegativeNumber({ description: 'Momentum (0 = plain SGD).', default: 0 }) },
-    { description: 'Stochastic gradient descent, optionally with momentum.' },
+    {
+      learning_rate: learningRate,
+      momentum: NonNegativeNumber({ description: 'Momentum (0 = plain SGD): v ← momentum·v + g, w ← w − learning_rate·v.', default: 0 }),
+      nesterov: Type.Boolean({ description: 'Nesterov momentum: w ← w − learning_rate·(g + momentum·v). Needs momentum > 0.', default: false }),
+      ...clipping,
+    },
+    { description: 'Stochastic gradient descent, optionally with (Nesterov) momentum.' },
   ),
   rmsprop: Strict(
-    { learning_rate: learningRate, decay: NonNegativeNumber({ description: 'Discounting factor.', default: 0.9 }) },
+    { learning_rate: learningRate, decay: NonNegativeNumber({ description: 'Discounting factor.', default: 0.9 }), ...clipping },
     { description: 'RMSProp.' },
   ),
 };

@@ -22,6 +22,11 @@ export interface CallbackTarget {
   getWeights(): Tensor[];
   /** Assigns weights (values are copied; the caller still owns the tensors passed in). */
   setWeights(weights: Tensor[]): void;
+  /**
+   * Makes the layers matching `patterns` (names or globs) trainable, or frozen, from the next epoch on; returns the
+   * names of the layers that changed. Absent where no model is trained (test fakes).
+   */
+  setTrainable?(patterns: readonly string[], trainable: boolean): string[];
 }
 
 /**

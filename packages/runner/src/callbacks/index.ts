@@ -12,5 +12,7 @@ export type { LrScheduleOptions, ScheduleKind } from './lr-schedule.js';
 export { ModelCheckpoint } from './model-checkpoint.js';
 export type { ModelCheckpointOptions, SaveCheckpoint } from './model-checkpoint.js';
 export { CsvLogger } from './csv-logger.js';
+export { Unfreeze } from './unfreeze.js';
+export type { UnfreezeOptions } from './unfreeze.js';
 export { callbacks, createCallback, HEADLINE, resolveMonitor } from './registry.js';
 export type { CallbackDeps, CallbackFactory, CallbackOptions, PluginCallbacks } from './registry.js';

@@ -8,6 +8,7 @@ import { ModelCheckpoint } from './model-checkpoint.js';
 import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
 import { callbacks, createCallback, type CallbackDeps } from './registry.js';
 import { TerminateOnNaN } from './terminate-on-nan.js';
+import { Unfreeze } from './unfreeze.js';
 import { FakeTarget, runEpochs, series } from './testing.js';
 
 const monitor = { monitor: 'val_loss', mode: 'min', min_delta: 0 } as const;
@@ -19,6 +20,7 @@ const configs: CallbackConfig[] = [
   { type: 'terminate_on_nan' },
   { type: 'csv_logger', filename: 'metrics.csv' },
   { type: 'lr_schedule', schedule: 'cosine', warmup_epochs: 0, step_every: 10, gamma: 0.1, min_lr: 0 },
+  { type: 'unfreeze', at_epoch: 3, layers: ['*'] },
 ];
 const deps: CallbackDeps = { runDir: '/runs/r1', totalEpochs: 20, saveCheckpoint: vi.fn(async () => {}), log: vi.fn() };
 
@@ -35,6 +37,7 @@ describe('callback registry', () => {
     [TerminateOnNaN, 'terminate_on_nan'],
     [CsvLogger, 'csv_logger'],
     [LrSchedule, 'lr_schedule'],
+    [Unfreeze, 'unfreeze'],
   ] as const)('builds a %o for %s, named after its key', (cls, type) => {
     const cb = createCallback(configs.find((c) => c.type === type) as CallbackConfig, deps);
     expect(cb).toBeInstanceOf(cls);
@@ -91,7 +94,7 @@ describe('callback registry', () => {
   it('rejects an unknown type, listing the known ones', () => {
     const config = { type: 'swa' } as unknown as CallbackConfig;
     expect(() => createCallback(config, deps)).toThrow(
-      "callbacks[].type: unknown callback 'swa'. Known callbacks: early_stopping, reduce_lr_on_plateau, model_checkpoint, terminate_on_nan, csv_logger, lr_schedule.",
+      "callbacks[].type: unknown callback 'swa'. Known callbacks: early_stopping, reduce_lr_on_plateau, model_checkpoint, terminate_on_nan, csv_logger, lr_schedule, unfreeze.",
     );
   });
 });

@@ -8,6 +8,7 @@ import { ModelCheckpoint } from './model-checkpoint.js';
 import type { MonitorMode } from './monitor.js';
 import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
 import { TerminateOnNaN } from './terminate-on-nan.js';
+import { Unfreeze } from './unfreeze.js';
 
 /** What the runner provides to every callback factory. */
 export interface CallbackDeps {
@@ -56,6 +57,7 @@ export const callbacks: { readonly [K in CallbackName]: CallbackFactory<K> } = {
   csv_logger: (o, d) => new CsvLogger(join(d.runDir, o.filename)),
   lr_schedule: (o, d) =>
     new LrSchedule({ schedule: o.schedule, warmupEpochs: o.warmup_epochs, stepEvery: o.step_every, gamma: o.gamma, minLr: o.min_lr }, d.totalEpochs),
+  unfreeze: (o, d) => new Unfreeze({ atEpoch: o.at_epoch, layers: o.layers, learningRate: o.learning_rate, lrFactor: o.lr_factor, log: d.log }),
 };
 
 /** Factories of callbacks added by `--plugin` modules, by name (see plugins/load-plugins.ts). */

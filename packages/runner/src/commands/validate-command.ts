@@ -5,6 +5,7 @@ import { modelSummary } from '@xp/models';
 import { loadBackend } from '../backend/native-backend.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import type { Registries } from '../registries/registries.js';
+import { disposeSource } from '../run/init-from.js';
 import { checkInputs } from '../run/prepare.js';
 import { sweepHeadline } from '../sweep/sweep-headline.js';
 
@@ -48,11 +49,12 @@ async function checkDataAndModel(exp: LoadedExperiment, registries: Registries):
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   await loadBackend(exp.config.backend === 'cpu' ? 'cpu' : 'tensorflow');
   // The float32 fallback note is for runs; a refusal (precision_fallback: error) still throws.
-  const { model } = await checkInputs(exp, registries, () => undefined);
+  const { model, initSource } = await checkInputs(exp, registries, () => undefined);
   try {
     return model && modelSummary(model).text;
   } finally {
     model?.dispose();
+    disposeSource(initSource);
   }
 }
 

@@ -88,6 +88,8 @@ export async function resolveModel(ref: string, opts: ResolveOptions = {}): Prom
   const dir = await intoCache(cacheRoot, key, async (tmp) => {
     const files = await client.downloadArtifactDir(runId, artifactPath, tmp);
     if (!files.length) throw new ModelInputError('reference', `run ${runId} has no artifacts under '${artifactPath}/'`);
+    // A run without a logged model can still have files there (xp's model/summary.txt): not a model, so not cached.
+    if (!files.includes(`${artifactPath}/model.json`)) throw new ModelInputError('reference', `run ${runId} has no artifacts under '${artifactPath}/' that make a model (no model.json)`);
     return files;
   });
   return { ...base, dir, cached: false };

@@ -73,7 +73,7 @@ describe('loadPlugins', () => {
     cb.onEpochEnd(4);
     expect(deps.log).toHaveBeenCalledWith('count_a 4 2');
     // Without the plugin the registry knows nothing of it.
-    expect(() => createCallback(exp.config.callbacks[0], deps)).toThrow(/unknown callback 'count_a'\. Known callbacks: early_stopping, .*, lr_schedule\.$/);
+    expect(() => createCallback(exp.config.callbacks[0], deps)).toThrow(/unknown callback 'count_a'\. Known callbacks: early_stopping, .*, lr_schedule, unfreeze\.$/);
   });
 
   it('adds datasets, models and tasks to the registries and the schema, next to the built-ins', async () => {

@@ -13,6 +13,7 @@ import type { BoundTask } from '../tasks/task.js';
 import { resolvePrecision } from '../training/native/precision.js';
 import { tfjsLayersReport } from '../training/native/tfjs-layers-report.js';
 import { tfjsLayerClasses } from '../training/native/training-forward.js';
+import { disposeSource, readInitSource, startModel, type InitReport, type InitSource } from './init-from.js';
 
 /** What a run trains: the data, the task bound to it, and the model with the task's head. */
 export interface Prepared {
@@ -25,6 +26,8 @@ export interface Prepared {
   precision: Precision;
   /** The `xp.tfjs_layers` tag: the layer classes the native training step runs on tfjs kernels (see tfjs-layers-report.ts). */
   tfjsLayers: string;
+  /** Where `model.init_from` came from and what it loaded, when the config has one. */
+  initFrom?: { source: Omit<InitSource, 'weights'>; report: InitReport };
   /** Frees the data's and the model's tensors. */
   dispose(): void;
 }
@@ -56,38 +59,47 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
   const checked = await checkInputs(exp, registries, o.log);
   const precision = checked.precision;
   let model: tf.LayersModel | undefined = checked.model;
+  let initReport = checked.initReport;
   let data: DataBundle | undefined;
   try {
     // After the input checks, so that a refused input prints its problems and nothing else.
     o.log(backendBanner(info));
     data = await dataset.prepare(c.data, { seed: c.seed, augment: c.augment, variants: c.evaluation.variants, baseDir, preloaded, log: o.log });
     const task = bindTask(exp, registries, data.info.target, Object.hasOwn(data.info.splits, 'val'));
-    model ??= buildModel(exp, registries, data.info.input.shape, task);
+    if (!model) {
+      model = buildModel(exp, registries, data.info.input.shape, task);
+      initReport = startModel(exp, model, checked.initSource, o.log);
+    }
     const summary = modelSummary(model);
     o.log(`model ${c.model.type}: ${summary.params.toLocaleString('en-US')} parameters; task ${task.name}, headline ${task.headline.metric} (${task.headline.mode})`);
     // Which layers the native training step leaves to tfjs's kernels (the xp.tfjs_layers tag says it too).
     const tfjsLayers = tfjsLayersReport(tfjsLayerClasses(model, { precision }));
     o.log(tfjsLayers.line);
     const [m, d] = [model, data];
-    return { backend: info, data: d, task, model: m, summary, precision, tfjsLayers: tfjsLayers.tag, dispose: () => (d.dispose(), m.dispose()) };
+    const initFrom = checked.initSource && initReport && { source: { ref: checked.initSource.ref, runId: checked.initSource.runId, modelId: checked.initSource.modelId }, report: initReport };
+    return { backend: info, data: d, task, model: m, summary, precision, tfjsLayers: tfjsLayers.tag, initFrom, dispose: () => (d.dispose(), m.dispose()) };
   } catch (e) {
     data?.dispose();
     model?.dispose();
     throw e;
+  } finally {
+    disposeSource(checked.initSource);
   }
 }
 
 /**
  * Every check `xp run` makes of its input before anything is logged, so that `xp validate` makes the same ones: the
  * precision the YAML insists on, the data files (the dataset type's `inspect`, a DataFileError naming file and
- * line), and the model with the task's head when the config alone gives its shape (a shape that cannot work is a
- * config error at its option). Needs the backend loaded. The caller owns (and disposes) the model it returns.
+ * line), the model `model.init_from` names (read here), and the model with the task's head when the config alone
+ * gives its shape (a shape that cannot work, or a freeze pattern that names no layer, is a config error at its
+ * option), started from init_from's weights and frozen as `model.freeze` says. Needs the backend loaded. The
+ * caller owns (and disposes) the model and the init_from source it returns.
  */
 export async function checkInputs(
   exp: LoadedExperiment,
   registries: Registries,
   log: (msg: string) => void,
-): Promise<{ precision: Precision; model?: tf.LayersModel }> {
+): Promise<{ precision: Precision; model?: tf.LayersModel; initSource?: InitSource; initReport?: InitReport }> {
   const c = exp.config;
   const dataset = registries.datasets[c.data.type];
   // A YAML that insists on bfloat16 where it is missing fails here, naming the option.
@@ -96,8 +108,20 @@ export async function checkInputs(
   if (problems.length) throw new DataFileError(problems);
   const shape = dataset.inputShape?.(c.data);
   const target = dataset.target?.(c.data);
-  const model = shape && target ? buildModel(exp, registries, shape, bindTask(exp, registries, target, true)) : undefined;
-  return { precision, model };
+  const initSource = await readInitSource(exp, log);
+  try {
+    const model = shape && target ? buildModel(exp, registries, shape, bindTask(exp, registries, target, true)) : undefined;
+    try {
+      const initReport = model && startModel(exp, model, initSource, log);
+      return { precision, model, initSource, initReport };
+    } catch (e) {
+      model?.dispose();
+      throw e;
+    }
+  } catch (e) {
+    disposeSource(initSource);
+    throw e;
+  }
 }
 
 /** The task the config names (or the data's target implies), bound to that target. */

@@ -20,6 +20,7 @@ import type { BackendName } from '../backend/native-backend.js';
 import { MlflowLogger } from '../tracking/mlflow-logger.js';
 import { createProgress } from '../tracking/progress.js';
 import { systemMetricsCallbacks } from '../tracking/system-metrics.js';
+import { evaluate } from '../training/evaluate.js';
 import { train } from '../training/trainer.js';
 import { createOptimizer } from '../training/optimizer.js';
 import { RunInterruptedError, TrainingDivergedError } from './errors.js';
@@ -91,7 +92,7 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
     // git (commit, dirty tree) runs while the rest starts up.
     // xp.precision: what training runs in (the param training.precision is what was asked; they differ after a fallback).
     // xp.tfjs_layers: the layer classes the native training step runs on tfjs kernels ('none', or 'all' without native ops).
-    const tags = runTags(exp, prepared.backend.name, prepared.task).then((t) => ({ ...t, 'xp.precision': prepared.precision, 'xp.tfjs_layers': prepared.tfjsLayers }));
+    const tags = runTags(exp, prepared.backend.name, prepared.task).then((t) => ({ ...t, 'xp.precision': prepared.precision, 'xp.tfjs_layers': prepared.tfjsLayers, ...initFromTags(prepared) }));
     tags.catch(() => undefined);
     await opts.beforeRun;
     const resumed = opts.resume ? await readResumeState(opts.resume.dir) : undefined;
@@ -163,6 +164,20 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
       tracker.logInputs([datasetInput(data.info)]);
       tracker.logText(exp.resolvedYaml, 'config.resolved.yaml');
       tracker.logText(r.prepared.summary.text, 'model/summary.txt');
+      const init = r.prepared.initFrom;
+      if (init) {
+        // What init_from did, weight by weight; the counts as params so the runs table can show them.
+        tracker.logText(JSON.stringify({ ...init.source, ...init.report }, null, 2), 'init_from.json');
+        tracker.logParams({ 'init_from.loaded': String(init.report.loaded.length), 'init_from.skipped': String(init.report.skipped.length), 'init_from.new': String(init.report.new.length) });
+        // Where the fine-tune starts, before its first update: the validation metrics as init_val_* at step 0
+        // (val_* at step 0 are those after the first epoch).
+        if (Object.hasOwn(data.info.splits, 'val')) {
+          const before = await evaluate(model, task, data, 'val', c.training.eval_batch_size, { prefix: 'init_val_' });
+          tracker.logMetrics(Object.entries(before.metrics).filter(([, v]) => Number.isFinite(v)).map(([key, value]) => ({ key, value, step: 0, timestamp: Date.now() })));
+          const shown = [...new Set([task.headline.metric.replace(/^val_/, ''), 'loss'])].filter((k) => Number.isFinite(before.metrics[`init_val_${k}`]));
+          log(`init_from: before training, ${shown.map((k) => `val_${k} ${before.metrics[`init_val_${k}`].toFixed(4)}`).join(', ')} (logged as init_val_* at step 0)`);
+        }
+      }
       if (data.info.skipped > 0) {
         // `on_bad_file: skip` dropped files: said where a reader of the run looks, not only in the log.
         tracker.setTags({ 'xp.data.skipped_files': String(data.info.skipped) });
@@ -282,6 +297,13 @@ async function bestEffort(log: (msg: string) => void, what: string, fn: () => Pr
   } catch (e) {
     log(`warning: could not ${what}: ${(e as Error).message}`);
   }
+}
+
+/** The run's source model (`model.init_from`): the reference as written, and the run and logged model it resolved to. */
+function initFromTags(p: Prepared): Record<string, string> {
+  const s = p.initFrom?.source;
+  if (!s) return {};
+  return { 'xp.init_from': s.ref, ...(s.runId ? { 'xp.init_from.run_id': s.runId } : {}), ...(s.modelId ? { 'xp.init_from.model_id': s.modelId } : {}) };
 }
 
 /** Params = the flattened resolved config, `${env:…}` values redacted; the description is the run note, not a param. */

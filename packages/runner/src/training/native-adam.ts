@@ -5,6 +5,9 @@
 //
 // The math is tfjs's Adam: w −= lr·m̂/(√v̂ + ε) with bias-corrected moments. ResourceApplyAdam computes
 // w −= lr·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε′), which is the same update when ε′ = ε·√(1−β₂ᵗ); that is the ε passed.
+//
+// With a weight decay (AdamW, Keras's semantics) each updated weight first becomes w − lr·wd·w, as one more
+// kernel on the same resource (ResourceApplyGradientDescent with delta = w).
 import * as tf from '@tensorflow/tfjs';
 import type { NativeOps } from './native/exec.js';
 
@@ -41,6 +44,8 @@ export class NativeAdamOptimizer extends tf.AdamOptimizer {
     beta1: number,
     beta2: number,
     epsilon?: number,
+    /** Decoupled weight decay (AdamW); 0 is Adam. */
+    readonly weightDecay = 0,
   ) {
     super(learningRate, beta1, beta2, epsilon);
   }
@@ -84,6 +89,8 @@ export class NativeAdamOptimizer extends tf.AdamOptimizer {
     tf.tidy(() => {
       const scalars = [beta1Power, beta2Power, this.learningRate, this.beta1, this.beta2, this.epsilon * Math.sqrt(1 - beta2Power)].map((x) => tf.scalar(x));
       const attrs = [this.nt.type('T'), this.nt.bool('use_locking', false), this.nt.bool('use_nesterov', false)];
+      const decay = this.weightDecay > 0 ? tf.scalar(this.learningRate * this.weightDecay) : null;
+      const decayAttrs = [this.nt.type('T'), this.nt.bool('use_locking', false)];
       named.forEach(({ name, tensor: gradient }, i) => {
         if (gradient == null) return;
         const value = tf.engine().registeredVariables[name];
@@ -94,6 +101,7 @@ export class NativeAdamOptimizer extends tf.AdamOptimizer {
         }
         // Someone else (early stopping, a checkpoint) assigned the weight since our last update.
         if (s.synced !== value.dataId) this.assign(s.weight, value);
+        if (decay) this.nt.runN('ResourceApplyGradientDescent', [s.weight, decay, value], decayAttrs, 0);
         this.nt.runN('ResourceApplyAdam', [s.weight, s.m, s.v, ...scalars, gradient], attrs, 0);
         value.assign(this.read(s.weight));
         s.synced = value.dataId;

@@ -14,13 +14,15 @@ import { observeNativeOps } from './native/exec.js';
 import { tfjsLayerClasses } from './native/training-forward.js';
 import { setLearningRate } from './learning-rate.js';
 import { createOptimizer } from './optimizer.js';
+import { freezeLayers } from './layer-patterns.js';
+import { Unfreeze } from '../callbacks/unfreeze.js';
 import { train } from './trainer.js';
 
-async function setup(extra = '', modelYaml = '{ type: baseline-cnn, filters: [8], dense_units: 16 }') {
+async function setup(extra = '', modelYaml = '{ type: baseline-cnn, filters: [8], dense_units: 16 }', optimizer = '{ type: adam }') {
   const exp = await parseTestExperiment(
     `name: t\nmodel: ${modelYaml}\n` +
       `data: { type: mnist_sequences, train: { count: 256 }, val: { count: 64 }, test: { count: 64 } }\n` +
-      `training: { epochs: 3, batch_size: 64 }\n${extra}`,
+      `training: { epochs: 3, batch_size: 64, optimizer: ${optimizer} }\n${extra}`,
   );
   const { c, data, task, model } = await prepareTest(exp);
   return { c, data, task, model, optimizer: createOptimizer(c.training.optimizer) };
@@ -145,5 +147,77 @@ describe('train', () => {
     }
     expect(casts.float32).toBe(0);
     expect(casts.mixed_bfloat16).toBeGreaterThan(0);
+  });
+
+  // The new optimisation options through the training step `xp run` uses (native forward, both precisions).
+  const OPTIMIZERS = {
+    adamw: '{ type: adamw, learning_rate: 0.003, weight_decay: 0.01, global_clipnorm: 1 }',
+    'sgd nesterov + clipnorm': '{ type: sgd, learning_rate: 0.05, momentum: 0.9, nesterov: true, clipnorm: 1 }',
+    'adam + clipvalue': '{ type: adam, learning_rate: 0.003, clipvalue: 0.1 }',
+  };
+  const precisions = bf16Cpu.avx512_bf16 || bf16Cpu.amx_bf16 ? (['float32', 'mixed_bfloat16'] as const) : (['float32'] as const);
+  for (const [name, yaml] of Object.entries(OPTIMIZERS)) {
+    for (const precision of precisions) {
+      it(`${name} trains in ${precision}: loss falls, tensor count flat`, async () => {
+        const { data, task, model, optimizer } = await setup('', undefined, yaml);
+        const r = await train({ model, optimizer, task, data, epochs: 3, batchSize: 64, evalBatchSize: 64, validate: false, callbacks: new CallbackList([]), precision });
+        expect(r.history[2].loss).toBeLessThan(r.history[0].loss);
+        expect(new Set(r.tensorsPerEpoch).size, `tensors per epoch: ${r.tensorsPerEpoch}`).toBe(1);
+        data.dispose();
+        model.dispose();
+        optimizer.dispose();
+      });
+    }
+  }
+
+  const weightsOf = (model: tf.LayersModel, layer: string) => model.getLayer(layer).getWeights().map((w) => Array.from(w.dataSync()));
+
+  for (const opt of ['{ type: adamw, weight_decay: 0.1 }', '{ type: sgd, momentum: 0.9 }']) {
+    it(`frozen layers stay bit-identical; unfreeze trains them from its epoch on with the lower rate (${opt})`, async () => {
+      const { data, task, model, optimizer } = await setup('', '{ type: baseline-cnn, filters: [8, 8], dense_units: 16 }', opt);
+      const frozen = freezeLayers(model, ['conv_*']);
+      expect(frozen).toEqual({ frozen: ['conv_0', 'conv_1'], unmatched: [] });
+      const before = weightsOf(model, 'conv_0');
+      const dense = weightsOf(model, 'dense');
+      const snapshots: number[][][] = [];
+      const lrs: number[] = [];
+      const spy: Callback = { name: 'spy', onEpochEnd: (_e, logs) => void (snapshots.push(weightsOf(model, 'conv_0')), lrs.push(logs.lr)) };
+      const unfreeze = new Unfreeze({ atEpoch: 2, layers: ['conv_0'], lrFactor: 0.1 });
+      const r = await train({ model, optimizer, task, data, epochs: 4, batchSize: 64, evalBatchSize: 64, validate: false, callbacks: new CallbackList([unfreeze, spy]) });
+      expect(snapshots[0]).toEqual(before);
+      expect(snapshots[1]).toEqual(before);
+      expect(snapshots[2]).not.toEqual(before);
+      expect(snapshots[3]).not.toEqual(snapshots[2]);
+      expect(weightsOf(model, 'dense')).not.toEqual(dense);
+      expect(model.getLayer('conv_1').trainable).toBe(false);
+      expect(lrs[2]).toBeCloseTo(lrs[1] * 0.1, 10);
+      // Flat before the unfreeze and after it (it adds the optimizer state of conv_0 once).
+      expect(r.tensorsPerEpoch[1]).toBe(r.tensorsPerEpoch[0]);
+      expect(r.tensorsPerEpoch[3]).toBe(r.tensorsPerEpoch[2]);
+      data.dispose();
+      model.dispose();
+      optimizer.dispose();
+    });
+  }
+
+  it('a frozen batch norm keeps gamma, beta and its moving statistics (inference mode, as in Keras); an unfrozen one updates them', async () => {
+    const bnModel = '{ type: multihead-cnn, heads: per_position, blocks: [{ filters: [8], batch_norm: true }], dense_units: 16 }';
+    const moved: Record<string, boolean> = {};
+    for (const freeze of [true, false]) {
+      const { data, task, model, optimizer } = await setup('', bnModel);
+      const bn = model.layers.filter((l) => l.getClassName() === 'BatchNormalization').map((l) => l.name);
+      expect(bn.length).toBe(1);
+      if (freeze) expect(freezeLayers(model, bn).frozen).toEqual(bn);
+      const before = weightsOf(model, bn[0]);
+      expect(before).toHaveLength(4); // gamma, beta, moving mean, moving variance
+      await train({ model, optimizer, task, data, epochs: 1, batchSize: 64, evalBatchSize: 64, validate: false, callbacks: new CallbackList([]) });
+      const after = weightsOf(model, bn[0]);
+      moved[String(freeze)] = after.some((w, i) => JSON.stringify(w) !== JSON.stringify(before[i]));
+      if (freeze) expect(after).toEqual(before);
+      data.dispose();
+      model.dispose();
+      optimizer.dispose();
+    }
+    expect(moved).toEqual({ true: false, false: true });
   });
 });

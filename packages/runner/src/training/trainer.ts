@@ -9,6 +9,7 @@ import { disposeBatch, type DataBundle } from '@xp/data';
 import type { BoundTask } from '../tasks/task.js';
 import { evaluate } from './evaluate.js';
 import { getLearningRate, setLearningRate } from './learning-rate.js';
+import { matchLayers } from './layer-patterns.js';
 import { trainingForward } from './native/training-forward.js';
 
 /** Progress of the current epoch, for a progress bar. */
@@ -49,24 +50,29 @@ export interface TrainResult {
 /** Trains `model` and returns the per-epoch logs. */
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const { model, optimizer, data, task } = o;
+  const trained = trainedWeights(model, o.precision);
   const target: CallbackTarget = {
     stopTraining: false,
     getLearningRate: () => getLearningRate(optimizer),
     setLearningRate: (lr) => setLearningRate(optimizer, lr),
     getWeights: () => model.getWeights().map((w) => w.clone()),
     setWeights: (ws) => model.setWeights(ws),
+    setTrainable: (patterns, trainable) => trained.setTrainable(patterns, trainable),
   };
   o.callbacks.setTarget(target);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const forward = trainingForward(model, { precision: o.precision });
   const history: Logs[] = [];
   const tensorsPerEpoch: number[] = [];
   const batches = Math.ceil(data.count('train') / o.batchSize);
   await o.callbacks.onTrainBegin();
+  // The weights trained from the start come first in the optimizer's list, before any a restored callback
+  // unfreezes, so a resumed run lists them in the order its optimizer state was saved in.
+  trained.current();
   if (o.callbackStates) await o.callbacks.restoreStates(o.callbackStates);
   let epoch = o.initialEpoch ?? 0;
   for (; epoch < o.epochs && !target.stopTraining; epoch++) {
     await o.callbacks.onEpochBegin(epoch);
+    // A callback may have frozen or unfrozen layers (unfreeze), here or when a resumed run restored it.
+    const { forward, step } = trained.current();
     o.progress?.epochStart(epoch, o.epochs, batches);
     const t0 = performance.now();
     let counts: tf.Tensor1D | null = null;
@@ -76,17 +82,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     for (const batch of data.batches('train', o.batchSize, epoch)) {
       const b = batch.xs.shape[0];
       let batchCounts: tf.Tensor1D | null = null;
-      const cost = optimizer.minimize(
-        () => {
-          const out = forward(batch.xs);
-          batchCounts = tf.keep(task.counts(out, batch));
-          const loss = task.loss(out, batch, true);
-          const reg = model.calculateLosses();
-          return reg.length ? tf.addN([loss, ...reg]) as tf.Scalar : loss;
-        },
-        true,
-        vars,
-      ) as tf.Scalar;
+      const cost = step(optimizer, () => {
+        const out = forward(batch.xs);
+        batchCounts = tf.keep(task.counts(out, batch));
+        const loss = task.loss(out, batch, true);
+        const reg = model.calculateLosses();
+        return reg.length ? (tf.addN([loss, ...reg]) as tf.Scalar) : loss;
+      });
       const next: tf.Tensor1D = counts ? tf.add(counts, batchCounts!) : batchCounts!;
       if (counts) {
         (counts as tf.Tensor).dispose();
@@ -130,4 +132,48 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
   await o.callbacks.onTrainEnd(history.at(-1) ?? {});
   return { history, epochsRun: epoch - (o.initialEpoch ?? 0), stopReason: target.stopReason, tensorsPerEpoch };
+}
+
+/**
+ * The weights training updates, as the layers' `trainable` flags say (model.freeze, a layer's `trainable: false`,
+ * the unfreeze callback), and the forward pass that computes gradients for exactly those.
+ *
+ * The optimizer is always given one list that only grows: every weight that has been trained in this run, in the
+ * order first trained, with no gradient (null) while frozen. tfjs's optimizers and NativeAdamOptimizer keep their
+ * state by position in that list, so a weight that starts training later gets new state instead of another
+ * weight's, and a frozen weight is left exactly as it is (no update, no weight decay).
+ */
+function trainedWeights(model: tf.LayersModel, precision: Precision | undefined) {
+  const seen: tf.Variable[] = [];
+  let changed = true;
+  let state: { forward: ReturnType<typeof trainingForward>; step: (opt: tf.Optimizer, f: () => tf.Scalar) => tf.Scalar } | undefined;
+  return {
+    setTrainable(patterns: readonly string[], trainable: boolean): string[] {
+      const { matched } = matchLayers(
+        model.layers.map((l) => l.name),
+        patterns,
+      );
+      const flipped = matched.map((name) => model.getLayer(name)).filter((l) => l.trainable !== trainable);
+      flipped.forEach((l) => (l.trainable = trainable));
+      if (flipped.length) changed = true;
+      return flipped.map((l) => l.name);
+    },
+    current() {
+      if (changed || !state) {
+        changed = false;
+        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+        for (const v of vars) if (!seen.includes(v)) seen.push(v);
+        const step = (opt: tf.Optimizer, f: () => tf.Scalar): tf.Scalar => {
+          // Everything frozen: the loss is still reported, nothing is updated.
+          if (vars.length === 0) return tf.tidy(f);
+          const { value, grads } = tf.variableGrads(f, vars);
+          opt.applyGradients(seen.map((v) => ({ name: v.name, tensor: grads[v.name] ?? null })) as { name: string; tensor: tf.Tensor }[]);
+          tf.dispose(grads);
+          return value;
+        };
+        state = { forward: trainingForward(model, { precision }), step };
+      }
+      return state;
+    },
+  };
 }
