@@ -155,7 +155,6 @@ describe('train', () => {
     'sgd nesterov + clipnorm': '{ type: sgd, learning_rate: 0.05, momentum: 0.9, nesterov: true, clipnorm: 1 }',
     'adam + clipvalue': '{ type: adam, learning_rate: 0.003, clipvalue: 0.1 }',
   };
-  const precisions = bf16Cpu.avx512_bf16 || bf16Cpu.amx_bf16 ? (['float32', 'mixed_bfloat16'] as const) : (['float32'] as const);
   for (const [name, yaml] of Object.entries(OPTIMIZERS)) {
     for (const precision of precisions) {
       it(`${name} trains in ${precision}: loss falls, tensor count flat`, async () => {
