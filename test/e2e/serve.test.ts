@@ -157,11 +157,11 @@ describe('xp serve models:/<name>@<alias> (images) against a real MLflow server'
     for (const { i, a } of answers) expect(a.prediction).toEqual(expected[i].prediction);
   });
 
-  it("accepts the model's logged input example as it is", async () => {
+  it("accepts the model's logged serving input example (serving_input_example.json) as it is", async () => {
     const reg = await rest<{ model_version: { source: string } }>(server.url, '/api/2.0/mlflow/registered-models/alias?name=xp-e2e-digits&alias=champion');
     const modelId = reg.model_version.source.replace('models:/', '');
     const model = await rest<{ model: { info: { experiment_id: string } } }>(server.url, `/api/2.0/mlflow/logged-models/${modelId}`);
-    const url = `${server.url}/api/2.0/mlflow-artifacts/artifacts/${model.model.info.experiment_id}/models/${modelId}/artifacts/input_example.json`;
+    const url = `${server.url}/api/2.0/mlflow-artifacts/artifacts/${model.model.info.experiment_id}/models/${modelId}/artifacts/serving_input_example.json`;
     const example = await (await fetch(url)).text();
     const res = await post(example, 'application/json');
     expect(res.status, await res.clone().text()).toBe(200);
