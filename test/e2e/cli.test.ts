@@ -25,10 +25,16 @@ describe('xp CLI: validate, bad input, doctor', () => {
       .readdirSync('experiments', { withFileTypes: true })
       .filter((d) => d.isDirectory() && d.name !== 'plugins')
       .flatMap((d) => fs.readdirSync(path.join('experiments', d.name)).filter((f) => f.endsWith('.yaml')).map((f) => path.join('experiments', d.name, f)));
-    const r = await xp(['validate', ...files], env());
+    // The fine-tune example starts from a run the user names (XP_SOURCE_RUN): without one it must refuse, not
+    // silently train from scratch (fine-tune.test.ts runs the same mechanism from a real source run).
+    const needsSource = 'experiments/mnist/05-fine-tune.yaml';
+    const r = await xp(['validate', ...files.filter((f) => f !== needsSource)], env());
     expect(xpStderrLines(r.stderr)).toEqual([]);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n').filter((l) => l.endsWith(')')).length).toBe(files.length);
+    expect(r.stdout.split('\n').filter((l) => l.endsWith(')')).length).toBe(files.length - 1);
+    const unset = await xp(['validate', needsSource], env());
+    expect(unset.code).toBe(2);
+    expect(xpStderrLines(unset.stderr)).toEqual([expect.stringMatching(/^experiments\/mnist\/05-fine-tune\.yaml:\d+:\d+: model\.init_from: environment variable XP_SOURCE_RUN is not set/)]);
   });
 
   it('a type error, an unknown key and a missing key give three file:line:col errors, exit 2, no run', async () => {
