@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { loadExperiment } from '@xp/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { disposedAfterEach } from '../testing/keep-models.testing.js';
 import { NO_PLUGINS } from '../plugins/load-plugins.js';
 import { BUILT_IN } from '../registries/registries.js';
 import { bindTask, buildModel } from './prepare.js';
@@ -14,15 +15,7 @@ import { modelOf } from '../testing/experiment.testing.js';
 const experiments = fileURLToPath(new URL('../../../../experiments/', import.meta.url));
 const load = (file: string) => loadExperiment(path.join(experiments, file), { overrides: [], extensions: NO_PLUGINS.extensions });
 
-let built: tf.LayersModel[] = [];
-const keep = (m: tf.LayersModel) => {
-  built.push(m);
-  return m;
-};
-afterEach(() => {
-  built.forEach((m) => m.dispose());
-  built = [];
-});
+const keep = disposedAfterEach();
 
 describe('the multihead-seq preset', () => {
   it('is mnist-seq 03-multihead as layers: the same layer shapes and the same parameter count', async () => {

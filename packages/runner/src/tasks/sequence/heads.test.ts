@@ -2,7 +2,8 @@ import '@tensorflow/tfjs-node-gpu';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, type ModelConfig } from '@xp/core';
 import { baselineCnn, ModelConfigError, multiheadCnn, type BaselineCnnConfig, type MultiheadCnnConfig, type Trunk } from '@xp/models';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { disposedAfterEach } from '../../testing/keep-models.testing.js';
 import { modelOf, parseTestExperiment, sequenceModel } from '../../testing/experiment.testing.js';
 import { sequenceHeads } from './heads.js';
 
@@ -31,15 +32,7 @@ const shared: MultiheadCnnConfig = {
   dense_dropout: 0.5,
 };
 
-let built: tf.LayersModel[] = [];
-const keep = (m: tf.LayersModel) => {
-  built.push(m);
-  return m;
-};
-afterEach(() => {
-  built.forEach((m) => m.dispose());
-  built = [];
-});
+const keep = disposedAfterEach();
 
 /** The trunk of `config` on a 28×`width` canvas joined to the sequence heads, as the runner joins them. */
 function headed(config: BaselineCnnConfig | MultiheadCnnConfig, positions: number, width = 28 * positions, seed?: number): tf.LayersModel {

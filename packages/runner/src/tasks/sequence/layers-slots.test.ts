@@ -1,20 +1,12 @@
 import '@tensorflow/tfjs-node-gpu';
-import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '@xp/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { disposedAfterEach } from '../../testing/keep-models.testing.js';
 import { sequenceModel } from '../../testing/experiment.testing.js';
 
 // The sequence task on a `layers` model: the model's own slot split (`slots`) gets only the task's classifier.
 
-let built: tf.LayersModel[] = [];
-const keep = (m: tf.LayersModel) => {
-  built.push(m);
-  return m;
-};
-afterEach(() => {
-  built.forEach((m) => m.dispose());
-  built = [];
-});
+const keep = disposedAfterEach();
 
 const conv = (filters: number) => ({ conv2d: { filters, activation: 'relu' } });
 
