@@ -7,25 +7,11 @@ import { NativeOps, nativeOps, observeNativeOps } from './exec.js';
 import { nativeConv2d, nativeConvPool, nativeDense, nativeReshape, nativeTranspose, type ComputeDtype, type GradNeeds } from './layer-ops.js';
 import { bf16Support, resolvePrecision, type Bf16Support } from './precision.js';
 import { trainingForward } from './training-forward.js';
-import { rand, valueAndGrads } from './value-and-grads.testing.js';
+import { rand, relErrors as errors, valueAndGrads } from './value-and-grads.testing.js';
 
 const nt = nativeOps() as NativeOps;
 const flags = cpuBf16Flags();
 const bf16Here = flags.avx512_bf16 || flags.amx_bf16;
-
-/** Worst element error relative to b's largest magnitude, and the relative L2 error, of `a` against `b`. */
-function errors(a: ArrayLike<number>, b: ArrayLike<number>) {
-  expect(a.length).toBe(b.length);
-  let [worst, scale, d2, b2] = [0, 0, 0, 0];
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i] - b[i];
-    worst = Math.max(worst, Math.abs(d));
-    scale = Math.max(scale, Math.abs(b[i]));
-    d2 += d * d;
-    b2 += b[i] * b[i];
-  }
-  return { max: worst / scale, l2: Math.sqrt(d2 / b2) };
-}
 
 /**
  * One layer op under float32 and bfloat16 on the same inputs. Values: every element within 1e-2 of the largest
