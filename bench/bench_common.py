@@ -2,6 +2,7 @@
 one-JSON-line-per-measurement protocol (the same shape as bench/lib.mjs), and the reader of xp's data feed."""
 import argparse
 import json
+import math
 import os
 import resource
 import struct
@@ -34,6 +35,26 @@ def parse_args(runner):
     with open(args.spec) as f:
         args.spec = json.load(f)
     return args
+
+
+def scheduled_lr(c, peak, epoch, total):
+    """xp's `lr_schedule` (packages/runner/src/callbacks/lr-schedule.ts) for 0-based `epoch` of `total`, so Keras
+    and PyTorch follow the recipe's rates epoch for epoch (Keras's CosineDecay is per step, not per epoch)."""
+    kind, min_lr, warmup = c.get('schedule') or 'cosine', c.get('min_lr') or 0.0, c.get('warmup_epochs') or 0
+
+    def cosine(hi, lo, progress):
+        return lo + (hi - lo) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+    if kind == 'onecycle':
+        rise = warmup or max(1, round(0.3 * total))
+        if epoch < rise:
+            return peak / 25 + (peak - peak / 25) * epoch / rise
+        return cosine(peak, min_lr, (epoch - rise) / max(1, total - rise))
+    if epoch < warmup:
+        return peak * (epoch + 1) / (warmup + 1)
+    if kind == 'step':
+        return peak * (c.get('gamma') or 0.1) ** ((epoch - warmup) // (c.get('step_every') or 10))
+    return cosine(peak, min_lr, (epoch - warmup) / max(1, total - warmup))
 
 
 def peak_rss_mb():

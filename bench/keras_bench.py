@@ -13,7 +13,7 @@ mixed-precision guide does it. One JSON line per measurement on stdout.
 import os
 import statistics
 
-from bench_common import (Feed, emit, log, now, parse_args, plan_of, run_main, slice_rates, synthetic_batch,
+from bench_common import (Feed, emit, log, now, parse_args, plan_of, run_main, scheduled_lr, slice_rates, synthetic_batch,
                           unsupported)
 
 ARGS = parse_args('keras')
@@ -154,6 +154,10 @@ def keras_callbacks(recipe):
             out.append(keras.callbacks.EarlyStopping(monitor=c['monitor'], mode=c['mode'], patience=c['patience'],
                                                      min_delta=c['min_delta'],
                                                      restore_best_weights=c['restore_best_weights']))
+        elif c['type'] == 'lr_schedule':
+            peak = recipe['learningRate']
+            out.append(keras.callbacks.LearningRateScheduler(
+                lambda epoch, _lr, c=c: scheduled_lr(c, peak, epoch, recipe['epochs'])))
         else:
             raise ValueError(f"callback '{c['type']}' of the recipe has no Keras mapping in keras_bench.py")
     return out

@@ -62,6 +62,9 @@ export async function buildSpec(recipeOverrides = []) {
       trainCount: recipe.data.train.count,
       valCount: recipe.data.val.count,
       callbacks: recipe.callbacks,
+      // An lr_schedule runs over the recipe's epochs, whatever --max-epochs caps the time-to-accuracy run at.
+      epochs: recipe.training.epochs,
+      learningRate: recipe.training.optimizer.learning_rate,
     },
   };
 }

@@ -12,7 +12,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from bench_common import Feed, emit, log, now, parse_args, plan_of, run_main, slice_rates, synthetic_batch, unsupported
+from bench_common import (Feed, emit, log, now, parse_args, plan_of, run_main, scheduled_lr, slice_rates, synthetic_batch,
+                          unsupported)
 
 ARGS = parse_args('torch')
 if ARGS.precision != 'float32':
@@ -139,7 +140,7 @@ def tta(args):
     torch.manual_seed(recipe['seed'])
     model = SeqCnn(spec, 'final').train()
     opt = adam(spec, model.parameters())
-    sched, stop_patience = None, None
+    sched, stop_patience, schedule = None, None, None
     for c in recipe['callbacks']:
         if c['type'] == 'reduce_lr_on_plateau':
             # threshold_mode 'abs' = Keras's and xp's absolute min_delta.
@@ -148,6 +149,8 @@ def tta(args):
                                                                cooldown=c['cooldown'], min_lr=c['min_lr'])
         elif c['type'] == 'early_stopping':
             stop_patience = (c['patience'], c['min_delta'])
+        elif c['type'] == 'lr_schedule':
+            schedule = c
         else:
             raise ValueError(f"callback '{c['type']}' of the recipe has no PyTorch mapping in torch_bench.py")
     val = Feed(spec, 'val', 1, recipe['evalBatchSize'])
@@ -158,6 +161,9 @@ def tta(args):
     history, reached, best_loss, waited = [], None, float('inf'), 0
     t0 = now()
     for epoch in range(args.max_epochs):
+        if schedule:
+            for g in opt.param_groups:
+                g['lr'] = scheduled_lr(schedule, recipe['learningRate'], epoch, recipe['epochs'])
         loss_sum, n = 0.0, 0
         for xs, ys in train.epoch():
             x, y = to_torch(xs, ys)

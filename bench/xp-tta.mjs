@@ -43,8 +43,9 @@ export async function timeToAccuracy(args, { precisionOf }) {
   // The task carries training.label_smoothing; the model is the trunk plus the task's head, as `xp run` builds it.
   const { model, task } = prepareModel(exp, Object.hasOwn(bundle.info.splits, 'val'));
   const optimizer = createOptimizer(c.training.optimizer);
+  // As in the Python runners (spec.recipe.epochs): an lr_schedule spans the recipe's epochs, not --max-epochs.
   const deps = {
-    runDir: os.tmpdir(), totalEpochs: maxEpochs, log: (m) => process.stderr.write(`${m}\n`), saveCheckpoint: async () => {}, headline: task.headline,
+    runDir: os.tmpdir(), totalEpochs: c.training.epochs, log: (m) => process.stderr.write(`${m}\n`), saveCheckpoint: async () => {}, headline: task.headline,
   };
   const { precision, runner } = precisionOf(args, c.training.precision);
   const stop = targetStop(target, maxMinutes, runner);
