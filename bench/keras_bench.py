@@ -142,8 +142,8 @@ class TargetStop(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def keras_callbacks(recipe):
-    """The recipe's callbacks, mapped onto Keras's own (both use an absolute min_delta)."""
+def keras_callbacks(recipe, peak_lr):
+    """The recipe's callbacks, mapped onto Keras's own (both use an absolute min_delta); `peak_lr` is the optimizer's rate."""
     out = []
     for c in recipe['callbacks']:
         if c['type'] == 'reduce_lr_on_plateau':
@@ -155,9 +155,8 @@ def keras_callbacks(recipe):
                                                      min_delta=c['min_delta'],
                                                      restore_best_weights=c['restore_best_weights']))
         elif c['type'] == 'lr_schedule':
-            peak = recipe['learningRate']
             out.append(keras.callbacks.LearningRateScheduler(
-                lambda epoch, _lr, c=c: scheduled_lr(c, peak, epoch, recipe['epochs'])))
+                lambda epoch, _lr, c=c: scheduled_lr(c, peak_lr, epoch, recipe['epochs'])))
         else:
             raise ValueError(f"callback '{c['type']}' of the recipe has no Keras mapping in keras_bench.py")
     return out
@@ -180,7 +179,7 @@ def tta(args):
     stop = TargetStop(args.target, args.max_minutes)
     log(f'training until val exact match >= {args.target} ({train.header["count"]} sequences/epoch, {len(xv)} val)')
     model.fit(batches(), steps_per_epoch=steps, epochs=args.max_epochs, validation_data=(xv, yv),
-              validation_batch_size=recipe['evalBatchSize'], callbacks=[*keras_callbacks(recipe), stop], shuffle=False, verbose=0)
+              validation_batch_size=recipe['evalBatchSize'], callbacks=[*keras_callbacks(recipe, spec['optimizer']['learning_rate']), stop], shuffle=False, verbose=0)
     train.close()
     best = max(h['val_exact_match'] for h in stop.history)
     emit({'kind': 'tta', 'runner': RUNNER, 'precision': args.precision, 'target': args.target, 'reached': stop.reached is not None,

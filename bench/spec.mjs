@@ -64,7 +64,6 @@ export async function buildSpec(recipeOverrides = []) {
       callbacks: recipe.callbacks,
       // An lr_schedule runs over the recipe's epochs, whatever --max-epochs caps the time-to-accuracy run at.
       epochs: recipe.training.epochs,
-      learningRate: recipe.training.optimizer.learning_rate,
     },
   };
 }

@@ -163,7 +163,7 @@ def tta(args):
     for epoch in range(args.max_epochs):
         if schedule:
             for g in opt.param_groups:
-                g['lr'] = scheduled_lr(schedule, recipe['learningRate'], epoch, recipe['epochs'])
+                g['lr'] = scheduled_lr(schedule, spec['optimizer']['learning_rate'], epoch, recipe['epochs'])
         loss_sum, n = 0.0, 0
         for xs, ys in train.epoch():
             x, y = to_torch(xs, ys)
