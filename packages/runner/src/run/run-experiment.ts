@@ -216,6 +216,7 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
       evalBatchSize: c.training.eval_batch_size,
       validate: Object.hasOwn(data.info.splits, 'val'),
       precision: r.prepared.precision,
+      seed: c.seed,
       callbacks: callbackList,
       progress: createProgress(task.progressFields),
       initialEpoch: resumed?.completedEpochs,

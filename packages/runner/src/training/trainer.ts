@@ -38,6 +38,8 @@ export interface TrainOptions {
   callbackStates?: Record<string, CallbackState>;
   /** The precision of the native step, already resolved (native/precision.ts). Defaults to float32. */
   precision?: Precision;
+  /** The run's seed, which seeds the native dropout masks (with the step); without it they are unseeded. */
+  seed?: number;
 }
 
 export interface TrainResult {
@@ -50,7 +52,7 @@ export interface TrainResult {
 /** Trains `model` and returns the per-epoch logs. */
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const { model, optimizer, data, task } = o;
-  const trained = trainedWeights(model, o.precision);
+  const trained = trainedWeights(model, o.precision, o.seed);
   const target: CallbackTarget = {
     stopTraining: false,
     getLearningRate: () => getLearningRate(optimizer),
@@ -83,7 +85,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const b = batch.xs.shape[0];
       let batchCounts: tf.Tensor1D | null = null;
       const cost = step(optimizer, () => {
-        const out = forward(batch.xs);
+        // The step index is the same in a resumed run as in an uninterrupted one, so are the dropout masks.
+        const out = forward(batch.xs, epoch * batches + i);
         batchCounts = tf.keep(task.counts(out, batch));
         const loss = task.loss(out, batch, true);
         const reg = model.calculateLosses();
@@ -143,7 +146,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
  * state by position in that list, so a weight that starts training later gets new state instead of another
  * weight's, and a frozen weight is left exactly as it is (no update, no weight decay).
  */
-function trainedWeights(model: tf.LayersModel, precision: Precision | undefined) {
+function trainedWeights(model: tf.LayersModel, precision: Precision | undefined, seed: number | undefined) {
   const seen: tf.Variable[] = [];
   let changed = true;
   let state: { forward: ReturnType<typeof trainingForward>; step: (opt: tf.Optimizer, f: () => tf.Scalar) => tf.Scalar } | undefined;
@@ -171,7 +174,7 @@ function trainedWeights(model: tf.LayersModel, precision: Precision | undefined)
           tf.dispose(grads);
           return value;
         };
-        state = { forward: trainingForward(model, { precision }), step };
+        state = { forward: trainingForward(model, { precision, seed }), step };
       }
       return state;
     },

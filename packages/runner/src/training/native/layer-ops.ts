@@ -22,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OpAttr } from '@xp/data';
 import type { NativeOps } from './exec.js';
+import { dropoutSeeds, type SeedPair } from './dropout-seeds.js';
 
 /** Runs `forward` as one tape entry whose gradient w.r.t. `inputs` is `backward(dy, saved)`. */
 export function differentiable(
@@ -335,12 +336,13 @@ export function nativeRelu(nt: NativeOps) {
 
 /**
  * Inverted dropout, tfjs's formula (x · floor(u + keep) / keep, u uniform in [0, 1)) with the uniform draw by
- * TensorFlow's StatelessRandomUniform seeded from Math.random, as tfjs seeds an unseeded dropout: the same
- * distribution, drawn natively instead of one JavaScript random number per element. With `noiseShape` (a shape
+ * TensorFlow's StatelessRandomUniform, seeded by `seeds` (dropout-seeds.ts: from the run seed and the step, or from
+ * Math.random as tfjs seeds an unseeded dropout): tfjs's distribution, drawn natively instead of one JavaScript
+ * random number per element. With `noiseShape` (a shape
  * with 1 on the axes that share a draw, e.g. [N, 1, 1, C] for spatial dropout) the mask is drawn at that shape
  * and broadcast, as tfjs's noise shape does.
  */
-export function nativeDropout(nt: NativeOps, rate: number, noiseShape?: (x: tf.Tensor) => number[]) {
+export function nativeDropout(nt: NativeOps, rate: number, noiseShape?: (x: tf.Tensor) => number[], seeds: SeedPair = dropoutSeeds(undefined, '', { step: 0 })) {
   const T = nt.type('T');
   const uniform: OpAttr[] = [nt.type('dtype'), nt.type('T', 'int32'), nt.type('Tseed', 'int32')];
   const plain: OpAttr[] = [T];
@@ -349,7 +351,7 @@ export function nativeDropout(nt: NativeOps, rate: number, noiseShape?: (x: tf.T
     differentiable(
       [x],
       () => {
-        const seed = tf.tensor1d([Math.floor(Math.random() * 2 ** 31), Math.floor(Math.random() * 2 ** 31)], 'int32');
+        const seed = tf.tensor1d(seeds(), 'int32');
         const u = nt.run('StatelessRandomUniform', [noiseShape ? tf.tensor1d(noiseShape(x), 'int32') : int32Shape(x), seed], uniform);
         const keepT = tf.scalar(keep);
         const mask = nt.run('RealDiv', [nt.run('Floor', [nt.run('AddV2', [u, keepT], plain)], plain), keepT], plain);

@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Precision } from '@xp/core';
 import { allowBf16Outputs } from './bfloat16.js';
+import { dropoutSeeds, type StepClock } from './dropout-seeds.js';
 import { nativeOps, type NativeOps } from './exec.js';
 import { isNativeActivation, nativeActivation } from './activation-ops.js';
 import { nativeLayerNorm } from './layer-norm-op.js';
@@ -131,11 +132,19 @@ const channelsLast = (c: LayerConfig) => c.dataFormat === undefined || c.dataFor
  * A native implementation of `layer`, or null when it has none (the layer then runs its own tfjs call).
  * `activation` replaces the layer's own (a convolution or dense with, say, tanh runs linear, then the tanh op).
  */
-function nativeLayer(nt: NativeOps, layer: Layer, inputRank: number, compute: ComputeDtype, activation = config(layer).activation): LayerRun | null {
+/** Where a layer call sits (its seeds of randomness come from it). */
+interface Site {
+  /** The layer call, unique in the model (layer name and position in the program). */
+  name: string;
+  runSeed: number | undefined;
+  clock: StepClock;
+}
+
+function nativeLayer(nt: NativeOps, layer: Layer, inputRank: number, compute: ComputeDtype, site: Site, activation = config(layer).activation): LayerRun | null {
   const c = config(layer);
   if (c.activityRegularizer) return null;
   if (isNativeActivation(activation) && WITH_ACTIVATION.has(layer.getClassName())) {
-    const linear = nativeLayer(nt, layer, inputRank, compute, 'linear');
+    const linear = nativeLayer(nt, layer, inputRank, compute, site, 'linear');
     const act = nativeActivation(nt, activation);
     // The activation op is float32: the step takes no bf16 edges (takesBf16), so its output is float32 already.
     return linear && ((xs, needs, edges) => act(linear(xs, needs, edges)));
@@ -238,7 +247,7 @@ function nativeLayer(nt: NativeOps, layer: Layer, inputRank: number, compute: Co
           : given == null
             ? undefined
             : (x: tf.Tensor) => given.map((d, i) => d ?? x.shape[i]);
-      const op = nativeDropout(nt, rate, noise);
+      const op = nativeDropout(nt, rate, noise, dropoutSeeds(site.runSeed, site.name, site.clock));
       return ([x]) => op(x);
     }
     default:
@@ -369,7 +378,7 @@ function tfjsStep(n: Node): LayerRun {
 }
 
 /** The steps of the forward pass: fused chains, native layers, and tfjs calls for the rest (all of them without `nt`). */
-function plan(nt: NativeOps | undefined, model: tf.LayersModel, compute: ComputeDtype, tfjsClasses: Set<string>): Step[] | null {
+function plan(nt: NativeOps | undefined, model: tf.LayersModel, compute: ComputeDtype, tfjsClasses: Set<string>, seeding: Omit<Site, 'name'>): Step[] | null {
   const nodes = topologicalNodes(model);
   if (!nodes) return null;
   const g: Graph = { consumers: new Map(), outputs: new Set(model.outputs.map((t) => t.id)), tfjsClasses };
@@ -385,7 +394,7 @@ function plan(nt: NativeOps | undefined, model: tf.LayersModel, compute: Compute
       steps.push(chain.step);
       continue;
     }
-    const run = native && nativeLayer(native, n.layer, n.inputs[0].shape.length, compute);
+    const run = native && nativeLayer(native, n.layer, n.inputs[0].shape.length, compute, { ...seeding, name: `${n.layer.name}#${steps.length}` });
     steps.push({
       output: n.output, inputs: n.inputs, trains: () => trains(n.layer), nativeLayers: run ? [n.layer.name] : [], bf16Capable: Boolean(run) && takesBf16(n),
       edges: {}, run: run || tfjsStep(n),
@@ -418,7 +427,8 @@ function linkBf16Edges(steps: Step[], outputs: Set<number>): void {
 }
 
 /** Forward pass of `model` in training mode on `xs`: the same outputs as `model.apply(xs, { training: true })`. */
-export type TrainingForward = (xs: tf.Tensor | tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+/** A training-mode forward pass; `step` (the training step, counted from 0 over the run) seeds dropout's masks. */
+export type TrainingForward = (xs: tf.Tensor | tf.Tensor[], step?: number) => tf.Tensor | tf.Tensor[];
 
 /** How the training forward computes. */
 export interface ForwardOptions {
@@ -430,34 +440,42 @@ export interface ForwardOptions {
   precision?: Precision;
   /** Layer classes to run on their tfjs call even where a native op exists (to compare the two, as bench/step-profile.mjs does). */
   tfjsClasses?: string[];
+  /**
+   * The run's seed: native dropout then draws its masks from (seed, layer call, step), so a run is reproducible.
+   * Without it, masks come from Math.random, as tfjs's unseeded dropout draws them.
+   */
+  seed?: number;
 }
 
 interface Program {
   nt: NativeOps | undefined;
   steps: Step[] | null;
+  /** The step the next forward pass is for (the dropout seeds read it). */
+  clock: StepClock;
 }
 
 const programs = new WeakMap<tf.LayersModel, Map<string, Program>>();
 
-function programOf(model: tf.LayersModel, opts: ForwardOptions = {}): Step[] | null {
+function programOf(model: tf.LayersModel, opts: ForwardOptions = {}): Program {
   const nt = nativeOps();
   const compute: ComputeDtype = nt && opts.precision === 'mixed_bfloat16' ? 'bfloat16' : 'float32';
   const tfjsClasses = new Set(opts.tfjsClasses ?? []);
-  const key = `${nt ? compute : 'tfjs'} ${[...tfjsClasses].sort().join(',')}`;
+  const key = `${nt ? compute : 'tfjs'} ${[...tfjsClasses].sort().join(',')} ${opts.seed ?? 'unseeded'}`;
   const cache = programs.get(model) ?? new Map<string, Program>();
   programs.set(model, cache);
   let program = cache.get(key);
   if (program === undefined || program.nt !== nt) {
     if (nt && compute === 'bfloat16') allowBf16Outputs(nt.backend);
-    program = { nt, steps: plan(nt, model, compute, tfjsClasses) };
+    const clock: StepClock = { step: 0 };
+    program = { nt, clock, steps: plan(nt, model, compute, tfjsClasses, { runSeed: opts.seed, clock }) };
     cache.set(key, program);
   }
-  return program.steps;
+  return program;
 }
 
 /** The bf16 edges of the training forward under `precision` as 'producer→consumer' layer names (see linkBf16Edges). */
 export function bf16EdgeNames(model: tf.LayersModel, opts: ForwardOptions = {}): string[] {
-  const steps = programOf(model, opts) ?? [];
+  const steps = programOf(model, opts).steps ?? [];
   return steps.filter((s) => s.edges.output).map((s) => {
     const next = steps.find((t) => t.edges.input && t.inputs[0].id === s.output.id);
     return `${s.nativeLayers.at(-1)}→${next?.nativeLayers[0]}`;
@@ -466,7 +484,7 @@ export function bf16EdgeNames(model: tf.LayersModel, opts: ForwardOptions = {}):
 
 /** Names of the layers whose training forward runs native kernels (none off the `tensorflow` backend). */
 export function nativeLayerNames(model: tf.LayersModel, opts: ForwardOptions = {}): string[] {
-  return (programOf(model, opts) ?? []).flatMap((s) => s.nativeLayers);
+  return (programOf(model, opts).steps ?? []).flatMap((s) => s.nativeLayers);
 }
 
 /**
@@ -476,7 +494,7 @@ export function nativeLayerNames(model: tf.LayersModel, opts: ForwardOptions = {
  */
 export function tfjsLayerClasses(model: tf.LayersModel, opts: ForwardOptions = {}): string[] | null {
   if (!nativeOps()) return null;
-  const steps = programOf(model, opts);
+  const steps = programOf(model, opts).steps;
   const layers = steps ? steps.filter((s) => s.nativeLayers.length === 0).map((s) => s.output.sourceLayer) : model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   return [...new Set(layers.map((l) => l.getClassName()))];
 }
@@ -486,9 +504,11 @@ export function tfjsLayerClasses(model: tf.LayersModel, opts: ForwardOptions = {
  * call (`model.apply` for a model with a multi-output layer).
  */
 export function trainingForward(model: tf.LayersModel, opts: ForwardOptions = {}): TrainingForward {
-  const steps = programOf(model, opts);
+  const { steps, clock } = programOf(model, opts);
   if (!steps) return (xs) => model.apply(xs, { training: true }) as tf.Tensor | tf.Tensor[];
-  return (xs) => {
+  return (xs, step) => {
+    // Without a step from the caller, each pass is the next one.
+    clock.step = step ?? clock.step + 1;
     const feeds = Array.isArray(xs) ? xs : [xs];
     const values = new Map<number, tf.Tensor>();
     const needsGrad = new Map<number, boolean>();
