@@ -60,6 +60,7 @@ export {
   type DatasetInfo,
   type DatasetType,
   type InputSpec,
+  type InspectContext,
   type PrepareContext,
   type SplitInfo,
   type TargetSpec,

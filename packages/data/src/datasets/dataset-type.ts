@@ -89,7 +89,20 @@ export interface PrepareContext {
   baseDir: string;
   /** What `preload` (or a warm sweep process) started reading; the type decides what it can reuse. */
   preloaded?: Promise<unknown>;
+  /** What this type's `inspect` kept (its `keep`) in the same run, e.g. images it already decoded. */
+  inspected?: unknown;
   log?: (msg: string) => void;
+}
+
+/** The context of {@link DatasetType.inspect}. */
+export interface InspectContext {
+  /** Directory relative paths in the config are resolved against (the experiment file's). */
+  baseDir: string;
+  /**
+   * Given by `xp run` (not by `xp validate`): what the check read and `prepare` would read again can be handed
+   * over here; it arrives as `ctx.inspected`.
+   */
+  keep?: (inspected: unknown) => void;
 }
 
 /** A problem with the data files found by {@link DatasetType.inspect}: the file, and its row or line when known. */
@@ -108,7 +121,7 @@ export interface DatasetType<C extends { type: string } = { type: string }> {
   /** Starts reading what `prepare` needs while TensorFlow loads; its promise is passed as `ctx.preloaded`. */
   preload?(config: C): Promise<unknown>;
   /** Reads the data files (without training) and returns every problem; `xp validate` and `xp run` both call it. */
-  inspect?(config: C, ctx: { baseDir: string }): Promise<DataIssue[]>;
+  inspect?(config: C, ctx: InspectContext): Promise<DataIssue[]>;
   /** Loads, splits and fits the preprocessing on the training split only; data problems throw a DataFileError (exit 2). */
   prepare(config: C, ctx: PrepareContext): Promise<DataBundle>;
 }

@@ -56,7 +56,7 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
   if (info.name !== 'tensorflow' && backend === 'tensorflow') {
     throw new BackendError(`training needs the native TensorFlow backend but '${info.name}' is active; run \`npx xp doctor\`.`);
   }
-  const checked = await checkInputs(exp, registries, o.log);
+  const checked = await checkInputs(exp, registries, o.log, { keepInspected: true });
   const precision = checked.precision;
   let model: tf.LayersModel | undefined = checked.model;
   let initReport = checked.initReport;
@@ -64,7 +64,7 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
   try {
     // After the input checks, so that a refused input prints its problems and nothing else.
     o.log(backendBanner(info));
-    data = await dataset.prepare(c.data, { seed: c.seed, augment: c.augment, variants: c.evaluation.variants, baseDir, preloaded, log: o.log });
+    data = await dataset.prepare(c.data, { seed: c.seed, augment: c.augment, variants: c.evaluation.variants, baseDir, preloaded, inspected: checked.inspected, log: o.log });
     const task = bindTask(exp, registries, data.info.target, Object.hasOwn(data.info.splits, 'val'));
     if (!model) {
       model = buildModel(exp, registries, data.info.input.shape, task);
@@ -93,18 +93,22 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
  * line), the model `model.init_from` names (read here), and the model with the task's head when the config alone
  * gives its shape (a shape that cannot work, or a freeze pattern that names no layer, is a config error at its
  * option), started from init_from's weights and frozen as `model.freeze` says. Needs the backend loaded. The
- * caller owns (and disposes) the model and the init_from source it returns.
+ * caller owns (and disposes) the model and the init_from source it returns; with `keepInspected` (a run, which
+ * prepares the data next), also what the data check read, for the dataset's `prepare` (its `ctx.inspected`).
  */
 export async function checkInputs(
   exp: LoadedExperiment,
   registries: Registries,
   log: (msg: string) => void,
-): Promise<{ precision: Precision; model?: tf.LayersModel; initSource?: InitSource; initReport?: InitReport }> {
+  opts: { keepInspected?: boolean } = {},
+): Promise<{ precision: Precision; model?: tf.LayersModel; initSource?: InitSource; initReport?: InitReport; inspected?: unknown }> {
   const c = exp.config;
   const dataset = registries.datasets[c.data.type];
   // A YAML that insists on bfloat16 where it is missing fails here, naming the option.
   const precision = resolvePrecision(c.training, log);
-  const problems = (await dataset.inspect?.(c.data, { baseDir: path.dirname(exp.file) })) ?? [];
+  let inspected: unknown;
+  const keep = opts.keepInspected ? (kept: unknown) => void (inspected = kept) : undefined;
+  const problems = (await dataset.inspect?.(c.data, { baseDir: path.dirname(exp.file), keep })) ?? [];
   if (problems.length) throw new DataFileError(problems);
   const shape = dataset.inputShape?.(c.data);
   const target = dataset.target?.(c.data);
@@ -113,7 +117,7 @@ export async function checkInputs(
     const model = shape && target ? buildModel(exp, registries, shape, bindTask(exp, registries, target, true)) : undefined;
     try {
       const initReport = model && startModel(exp, model, initSource, log);
-      return { precision, model, initSource, initReport };
+      return { precision, model, initSource, initReport, inspected };
     } catch (e) {
       model?.dispose();
       throw e;

@@ -42,6 +42,16 @@ export function decodeToSpec(decoders: TfNode, bytes: Uint8Array, spec: ImageSpe
   });
 }
 
+/** {@link decodeToSpec}'s pixels as an array (the tensor disposed). */
+export function decodePixels(decoders: TfNode, bytes: Uint8Array, spec: ImageSpec): Float32Array {
+  const img = decodeToSpec(decoders, bytes, spec);
+  try {
+    return img.dataSync() as Float32Array;
+  } finally {
+    img.dispose();
+  }
+}
+
 /** RGB(A) → luma or gray → RGB; alpha dropped. */
 function toChannels(img: tf.Tensor3D, want: 1 | 3): tf.Tensor3D {
   const [h, w, c] = img.shape;

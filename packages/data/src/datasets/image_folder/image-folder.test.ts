@@ -79,6 +79,37 @@ describe('image_folder: layouts and splits', () => {
     [data, again, other].forEach((d) => d.dispose());
   });
 
+  it("hands inspect's decoded pixels to prepare when asked (xp run), which then decodes nothing again", async () => {
+    const root = await tree('handover', eightEach(['a', 'b']));
+    const kept: unknown[] = [];
+    expect(await imageFolderDataset.inspect!(config(root), { baseDir: tmp, keep: (k) => kept.push(k) })).toEqual([]);
+    expect(kept).toHaveLength(1);
+    const decoded = kept[0] as Map<string, Float32Array>;
+    expect(decoded.size).toBe(16);
+    const plain = await prepare(config(root));
+    const reused = await imageFolderDataset.prepare(config(root), { seed: 1, augment: [], variants: [], baseDir: tmp, inspected: decoded });
+    // The same data, the same digest, and every kept image taken.
+    expect(reused.info.digest).toBe(plain.info.digest);
+    for (const split of ['train', 'val', 'test']) {
+      const [a, b] = [plain, reused].map((d) => d.images!(split, [0, 1]));
+      expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+      tf.dispose([a, b]);
+    }
+    expect(decoded.size).toBe(0);
+    // What prepare reads is the kept pixels: a kept image set to 0.5 everywhere is what the split holds.
+    await imageFolderDataset.inspect!(config(root), { baseDir: tmp, keep: (k) => kept.push(k) });
+    const marked = kept[1] as Map<string, Float32Array>;
+    for (const px of marked.values()) px.fill(0.5);
+    const fromMarked = await imageFolderDataset.prepare(config(root), { seed: 1, augment: [], variants: [], baseDir: tmp, inspected: marked });
+    const img = fromMarked.images!('train', [0]);
+    expect(new Set(img.dataSync())).toEqual(new Set([0.5]));
+    img.dispose();
+    // Without `keep` (xp validate) nothing is kept.
+    await inspect(config(root));
+    expect(kept).toHaveLength(2);
+    [plain, reused, fromMarked].forEach((d) => d.dispose());
+  });
+
   it('uses train/ val/ test/ folders when present, carving only the missing val from train', async () => {
     const root = await tree('splits', {
       ...Object.fromEntries(Object.entries(eightEach(['a', 'b'])).map(([k, v]) => [`train/${k}`, v])),

@@ -6,9 +6,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { CheckIssue } from '@xp/core';
-import type { DataIssue, DatasetType, PrepareContext, SplitInfo } from '../dataset-type.js';
+import type { DataIssue, DatasetType, InspectContext, PrepareContext, SplitInfo } from '../dataset-type.js';
 import { DataFileError } from '../../errors.js';
-import { decodeToSpec, loadDecoders, type ImageSpec } from './decode.js';
+import { decodePixels, loadDecoders, type ImageSpec } from './decode.js';
 import { discover, type Discovery, type ImageEntry, type SplitName } from './discover.js';
 import { residentImageBundle, type Normalization, type ResidentSplit } from './resident-bundle.js';
 import { ImageFolderSchema, type ImageFolderConfig } from './schema.js';
@@ -37,15 +37,22 @@ function checks(config: ImageFolderConfig): CheckIssue[] {
 
 const specOf = (config: ImageFolderConfig): ImageSpec => ({ ...config.image, resize: config.resize });
 
+/**
+ * The pixels of the files `inspect` decoded, by path, handed to `prepare` in the same run (`xp run`), which takes
+ * each once instead of decoding every image a second time.
+ */
+type Decoded = Map<string, Float32Array>;
+
 /** Every file that does not decode, as issues; the folder's own issues first. */
-async function inspect(config: ImageFolderConfig, ctx: { baseDir: string }): Promise<DataIssue[]> {
+async function inspect(config: ImageFolderConfig, ctx: InspectContext): Promise<DataIssue[]> {
   const found = await discover(config, ctx.baseDir, INSPECT_SEED);
   if (found.issues.length) return found.issues;
   const decoders = await loadDecoders();
   const issues: DataIssue[] = [];
   const bad = new Set<string>();
+  const decoded: Decoded | undefined = ctx.keep ? new Map() : undefined;
   for (const e of allEntries(found)) {
-    const why = await tryDecode(decoders, e.file, specOf(config));
+    const why = await tryDecode(decoders, e.file, specOf(config), (pixels) => decoded?.set(e.file, pixels));
     if (why === undefined) continue;
     bad.add(e.file);
     if (config.on_bad_file === 'error') issues.push({ file: e.file, message: `${why} Fix or remove the file, or set data.on_bad_file: skip.` });
@@ -58,30 +65,36 @@ async function inspect(config: ImageFolderConfig, ctx: { baseDir: string }): Pro
       }
     }
   }
+  if (decoded && issues.length === 0) ctx.keep?.(decoded);
   return issues;
 }
 
 const allEntries = (d: Discovery) => [...d.splits.train, ...d.splits.val, ...d.splits.test];
 
-async function tryDecode(decoders: Awaited<ReturnType<typeof loadDecoders>>, file: string, spec: ImageSpec): Promise<string | undefined> {
+async function tryDecode(decoders: Awaited<ReturnType<typeof loadDecoders>>, file: string, spec: ImageSpec, onPixels: (pixels: Float32Array) => void): Promise<string | undefined> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (e) {
     return `cannot read this file (${(e as NodeJS.ErrnoException).code ?? String(e)}).`;
   }
+  let pixels: Float32Array;
   try {
-    decodeToSpec(decoders, bytes, spec).dispose();
-    return undefined;
+    pixels = decodePixels(decoders, bytes, spec);
   } catch (e) {
     return `not a readable PNG, JPEG, BMP or GIF image (${firstLine(e)}).`;
   }
+  onPixels(pixels);
+  return undefined;
 }
 
 const firstLine = (e: unknown) => String(e instanceof Error ? e.message : e).split('\n')[0].slice(0, 200);
 
-/** One split decoded into a resident tensor; bad files are skipped (counted) or thrown, as configured. */
-async function decodeSplit(entries: ImageEntry[], config: ImageFolderConfig, root: string, hash: ReturnType<typeof createHash>) {
+/**
+ * One split decoded into a resident tensor (taking the pixels `inspect` already decoded out of `decoded`); bad
+ * files are skipped (counted) or thrown, as configured.
+ */
+async function decodeSplit(entries: ImageEntry[], config: ImageFolderConfig, root: string, hash: ReturnType<typeof createHash>, decoded: Decoded | undefined) {
   const decoders = await loadDecoders();
   const spec = specOf(config);
   const size = spec.height * spec.width * spec.channels;
@@ -89,10 +102,12 @@ async function decodeSplit(entries: ImageEntry[], config: ImageFolderConfig, roo
   const labels: number[] = [];
   let skipped = 0;
   for (const e of entries) {
-    let img: tf.Tensor3D;
+    let img: Float32Array;
     try {
       const bytes = await readFile(e.file);
-      img = decodeToSpec(decoders, bytes, spec);
+      const kept = decoded?.get(e.file);
+      decoded?.delete(e.file);
+      img = kept ?? decodePixels(decoders, bytes, spec);
       // The digest follows the contents, not just the names: an edited image is a different dataset.
       hash.update(path.relative(root, e.file)).update(String(e.label)).update(bytes);
     } catch (err) {
@@ -103,8 +118,7 @@ async function decodeSplit(entries: ImageEntry[], config: ImageFolderConfig, roo
       const message = `not a readable PNG, JPEG, BMP or GIF image (${firstLine(err)}). Fix or remove the file, or set data.on_bad_file: skip.`;
       throw new DataFileError([{ file: e.file, message }], { cause: err });
     }
-    pixels.set(img.dataSync(), labels.length * size);
-    img.dispose();
+    pixels.set(img, labels.length * size);
     labels.push(e.label);
   }
   const n = labels.length;
@@ -135,7 +149,7 @@ async function prepare(config: ImageFolderConfig, ctx: PrepareContext) {
     for (const s of ['train', 'val', 'test'] as const) {
       if (found.splits[s].length === 0) continue;
       const hash = createHash('sha256');
-      const out = await decodeSplit(found.splits[s], config, found.root, hash);
+      const out = await decodeSplit(found.splits[s], config, found.root, hash, ctx.inspected instanceof Map ? (ctx.inspected as Decoded) : undefined);
       splits[s] = out.split;
       skipped += out.skipped;
       const counts = new Array<number>(found.classes.length).fill(0);
