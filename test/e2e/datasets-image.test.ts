@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-node-gpu';
 import { startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, rest, runIdFromUrl, xp } from './helpers.js';
+import { artifact, loggedModelFile, rest, runIdFromUrl, xp } from './helpers.js';
 
 interface Run {
   info: { run_id: string; status: string };
@@ -68,7 +68,7 @@ async function expectClassificationRun(runId: string, run: Run, o: { dataset: st
 
   const dir = path.join(tmp, `model-${runId}`);
   fs.mkdirSync(dir, { recursive: true });
-  for (const f of ['model.json', 'weights.bin']) fs.writeFileSync(path.join(dir, f), await artifact(server.url, runId, `model/${f}`));
+  for (const f of ['model.json', 'weights.bin']) fs.writeFileSync(path.join(dir, f), await loggedModelFile(server.url, runId, f));
   const model = await tf.loadLayersModel(`file://${dir}/model.json`);
   const out = model.predict(tf.zeros([3, ...o.input])) as tf.Tensor;
   expect(out.shape).toEqual([3, o.classes]);

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-node-gpu';
 import { startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRows, type TablePreprocessing } from '@xp/data';
-import { artifact, rest, root, runIdFromUrl, xp, type CliResult } from './helpers.js';
+import { artifact, loggedModelFile, rest, root, runIdFromUrl, xp, type CliResult } from './helpers.js';
 
 interface Run {
   info: { run_id: string; status: string };
@@ -119,7 +119,7 @@ describe.each(Object.entries(EXAMPLES))('table example %s through xp run into ML
   it('logs a model that loads and predicts from rows encoded with the logged preprocessing', async () => {
     const dir = path.join(tmp, 'model');
     fs.mkdirSync(dir, { recursive: true });
-    for (const f of ['model.json', 'weights.bin', 'preprocessing.json']) fs.writeFileSync(path.join(dir, f), await artifact(server.url, runId, `model/${f}`));
+    for (const f of ['model.json', 'weights.bin', 'preprocessing.json']) fs.writeFileSync(path.join(dir, f), await loggedModelFile(server.url, runId, f));
     const pre = JSON.parse(fs.readFileSync(path.join(dir, 'preprocessing.json'), 'utf8')) as TablePreprocessing;
     const rows = (JSON.parse(fs.readFileSync(path.join(root, ex.data), 'utf8')) as Record<string, unknown>[]).filter((r) => r[pre.target.name] != null);
     // Rows with a missing feature cannot be encoded under missing: drop; the others can, unseen categories included.

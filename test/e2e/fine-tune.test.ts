@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, rest, runIdFromUrl, xp, xpStderrLines } from './helpers.js';
+import { artifact, loggedModelFile, rest, runIdFromUrl, xp, xpStderrLines } from './helpers.js';
 
 const SOURCE = 'test/fixtures/fine-tune/source.yaml';
 const FINE_TUNE = 'test/fixtures/fine-tune/fine-tune.yaml';
@@ -19,10 +19,10 @@ interface Manifest {
   weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[];
 }
 
-/** The raw bytes of each weight of a run's logged model (model/model.json + model/weights.bin), by name. */
+/** The raw bytes of each weight of a run's logged model (its model.json + weights.bin), by name. */
 async function weightBytes(base: string, runId: string): Promise<Map<string, Buffer>> {
-  const manifest = JSON.parse((await artifact(base, runId, 'model/model.json')).toString('utf8')) as Manifest;
-  const bin = await artifact(base, runId, 'model/weights.bin');
+  const manifest = JSON.parse((await loggedModelFile(base, runId, 'model.json')).toString('utf8')) as Manifest;
+  const bin = await loggedModelFile(base, runId, 'weights.bin');
   const out = new Map<string, Buffer>();
   let offset = 0;
   for (const w of manifest.weightsManifest.flatMap((g) => g.weights)) {

@@ -60,6 +60,18 @@ export async function artifact(base: string, runId: string, p: string): Promise<
   return Buffer.from(await res.arrayBuffer());
 }
 
+/** Downloads one file of the logged model a run output (its first), through the server's artifact proxy. */
+export async function loggedModelFile(base: string, runId: string, file: string): Promise<Buffer> {
+  const run = (await rest<{ run: { outputs?: { model_outputs?: { model_id: string }[] } } }>(base, `/api/2.0/mlflow/runs/get?run_id=${runId}`)).run;
+  const id = run.outputs?.model_outputs?.[0]?.model_id;
+  if (!id) throw new Error(`run ${runId} has no logged model`);
+  const model = (await rest<{ model: { info: { artifact_uri: string } } }>(base, `/api/2.0/mlflow/logged-models/${id}`)).model;
+  const where = model.info.artifact_uri.replace(/^mlflow-artifacts:\/+/, '');
+  const res = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${where}/${file}`);
+  if (!res.ok) throw new Error(`logged model ${id} file ${file}: HTTP ${res.status}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
 /** Extracts the run id from the URL `xp run` prints. */
 export function runIdFromUrl(url: string): string {
   const m = /#\/experiments\/(\d+)\/runs\/([0-9a-f]{32})/.exec(url);

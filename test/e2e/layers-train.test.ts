@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-node-gpu';
 import { startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, rest, runIdFromUrl, xp } from './helpers.js';
+import { loggedModelFile, rest, runIdFromUrl, xp } from './helpers.js';
 
 interface Run {
   info: { run_id: string; status: string };
@@ -56,7 +56,7 @@ async function expectFinished(runId: string, run: Run, perEpoch: string[], final
 async function loggedModel(runId: string): Promise<tf.LayersModel> {
   const dir = path.join(tmp, `model-${runId}`);
   fs.mkdirSync(dir, { recursive: true });
-  for (const f of ['model.json', 'weights.bin']) fs.writeFileSync(path.join(dir, f), await artifact(server.url, runId, `model/${f}`));
+  for (const f of ['model.json', 'weights.bin']) fs.writeFileSync(path.join(dir, f), await loggedModelFile(server.url, runId, f));
   return tf.loadLayersModel(`file://${dir}/model.json`);
 }
 

@@ -83,6 +83,9 @@ describe('logged model and Model Registry against a real MLflow server', () => {
     expect(mlmodel).toContain(`model_id: ${id}`);
     expect(mlmodel).toContain(`run_id: ${runId}`);
     expect(mlmodel).toMatch(/inputs: '\[\{"type":"tensor".*"shape":\[-1,28,\d+,1\]/);
+     // Uploaded once: the run's own model/ artifacts hold only the layer table, not a second copy of the files.
+    const runFiles = await rest<{ files?: { path: string }[] }>(server.url, `/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=model`);
+    expect((runFiles.files ?? []).map((f) => f.path)).toEqual(['model/summary.txt']);
   });
 
   it('mlflow.register created version 1 of the registered model, models:/<model_id>, with the alias', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-node-gpu';
 import { startServer } from '@xp/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, rest, runIdFromUrl, xp } from './helpers.js';
+import { artifact, loggedModelFile, rest, runIdFromUrl, xp } from './helpers.js';
 
 interface Run {
   info: { run_id: string; status: string; experiment_id: string; run_name: string };
@@ -132,7 +132,7 @@ describe('xp run against a real MLflow server (sqlite store)', () => {
   it('logs a model that tf.loadLayersModel loads and that predicts [B,3,11]', async () => {
     const dir = path.join(tmp, 'model');
     fs.mkdirSync(dir, { recursive: true });
-    for (const f of ['model.json', 'weights.bin']) fs.writeFileSync(path.join(dir, f), await artifact(server.url, runId, `model/${f}`));
+    for (const f of ['model.json', 'weights.bin']) fs.writeFileSync(path.join(dir, f), await loggedModelFile(server.url, runId, f));
     const model = await tf.loadLayersModel(`file://${dir}/model.json`);
     const out = model.predict(tf.zeros([2, 28, 84, 1])) as tf.Tensor;
     expect(out.shape).toEqual([2, 3, 11]);

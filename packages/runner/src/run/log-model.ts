@@ -1,8 +1,10 @@
-// Phase 5 of a run: the trained model as an artifact — the tfjs files plus `preprocessing.json`, everything
-// needed to feed it new inputs and read its outputs without the experiment file (normalisation, image size,
-// a table's column encoders, class names, the task and its target) — and, in MLflow 3, as a LoggedModel of
-// the experiment: the same files plus `MLmodel` and an input example, its params and tags, linked to the run
-// as its output, with the test metrics carrying its model_id; optionally registered (`mlflow.register`).
+// Phase 5 of a run: the trained model as an MLflow 3 LoggedModel of the experiment — the tfjs files plus
+// `preprocessing.json`, everything needed to feed it new inputs and read its outputs without the experiment file
+// (normalisation, image size, a table's column encoders, class names, the task and its target), `MLmodel` and an
+// input example, its params and tags, linked to the run as its output, with the test metrics carrying its
+// model_id; optionally registered (`mlflow.register`). The files are uploaded once, as the LoggedModel's, not
+// also among the run's artifacts: MLflow 3's own `log_model` does the same, and its UI shows them from the run's
+// Models tab.
 import { createRequire } from 'node:module';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -28,15 +30,13 @@ export interface LogModelOptions {
 }
 
 /**
- * Saves the model and its preprocessing under `dir`, journals them as the run's `model/` artifacts, and journals
- * the LoggedModel (created, filled, finalized and linked when the journal is sent; see replay.ts).
+ * Saves the model and its preprocessing under `dir` and journals them as the LoggedModel (created, filled,
+ * finalized and linked when the journal is sent; see replay.ts).
  */
-export async function logModel(p: Prepared, tracker: RunTracker, dir: string, opts?: LogModelOptions): Promise<void> {
+export async function logModel(p: Prepared, tracker: RunTracker, dir: string, opts: LogModelOptions): Promise<void> {
   await saveModel(p.model, dir);
   const preprocessing = { task: p.task.name, target: p.data.info.target, input: p.data.info.input, ...p.data.preprocessing() };
   await fs.writeFile(path.join(dir, 'preprocessing.json'), JSON.stringify(preprocessing, null, 2));
-  tracker.logArtifactDir(dir, 'model');
-  if (!opts) return;
   const example = inputExample(p);
   if (example !== undefined) {
     // MLflow 3's layout: the bare array (what `Model.load_input_example` returns) and, beside it, the same example

@@ -236,7 +236,7 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
     const testAt = Date.now();
     const testStep = history.length;
     const testMetrics = await evaluateAndReport(exp, r.prepared, { tracker, runId, history, log, checkInterrupted: () => interruptedCheck(interruption), timestamp: testAt });
-    // 5. the model: run artifacts and an MLflow 3 LoggedModel (registered when `mlflow.register` says so).
+    // 5. the model: an MLflow 3 LoggedModel (registered when `mlflow.register` says so).
     if (c.mlflow.log_model) {
       await logModel(r.prepared, tracker, path.join(runDir, 'model'), {
         params: flatParams(exp),
