@@ -3,7 +3,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TopLevelSpec } from 'vega-lite';
 import { imageDataUris } from './image-uris.js';
-import type { GridCell } from './misclassified-grid.js';
+import { imageGridSpec, type GridCell } from './image-grid.js';
 import { renderVegaLite, type RenderedChart } from './render.js';
 
 const LINE = 16;
@@ -16,41 +16,21 @@ const CHAR_PX = 7.5;
  * as wide as the longest label (class names can be long, unlike the sequence grid's digits).
  */
 export function misclassifiedExamplesSpec(cells: readonly GridCell[], layout: { imageHeight: number; imageWidth: number; zoom: number; columns: number }, title: string): TopLevelSpec {
-  const imgW = layout.imageWidth * layout.zoom;
-  const imgH = layout.imageHeight * layout.zoom;
+  const imageWidth = layout.imageWidth * layout.zoom;
+  const imageHeight = layout.imageHeight * layout.zoom;
   const longest = Math.max(0, ...cells.map((c) => Math.max(c.truth.length + 5, c.pred.length + 5)));
-  const cellW = Math.ceil(Math.max(imgW, longest * CHAR_PX)) + GAP;
-  const cellH = imgH + 2 * LINE + GAP;
-  const columns = Math.max(1, Math.min(layout.columns, cells.length));
-  const values = cells.map((c, i) => ({
-    ...c,
-    x: (i % columns) * cellW + (cellW - imgW) / 2,
-    y: Math.floor(i / columns) * cellH,
-    cx: (i % columns) * cellW + cellW / 2,
-    t: `true ${c.truth}`,
-    p: `pred ${c.pred}`,
-  }));
-  const px = (field: string) => ({ field, type: 'quantitative' as const, scale: null, axis: null });
-  const text = (field: string, dy: number, color: string) => ({
-    mark: { type: 'text' as const, baseline: 'top' as const, align: 'center' as const, dy, fontSize: 12, color, aria: false },
-    encoding: { x: px('cx'), y: px('y'), text: { field, type: 'nominal' as const } },
-  });
-  return {
-    title,
-    data: { values },
-    width: columns * cellW,
-    height: Math.max(1, Math.ceil(cells.length / columns)) * cellH,
-    config: { view: { stroke: null } },
-    layer: [
-      {
-        // aria off: the aria-label would repeat every data URI in the SVG
-        mark: { type: 'image', width: imgW, height: imgH, align: 'left', baseline: 'top', aspect: false, aria: false },
-        encoding: { x: px('x'), y: px('y'), url: { field: 'url', type: 'nominal' } },
-      },
-      text('t', imgH + 3, 'black'),
-      text('p', imgH + 3 + LINE, '#b22222'),
-    ],
+  const geometry = {
+    imageWidth,
+    imageHeight,
+    cellWidth: Math.ceil(Math.max(imageWidth, longest * CHAR_PX)) + GAP,
+    cellHeight: imageHeight + 2 * LINE + GAP,
+    columns: Math.max(1, Math.min(layout.columns, cells.length)),
   };
+  const lines = [
+    { text: (c: GridCell) => `true ${c.truth}`, dy: imageHeight + 3, color: 'black' },
+    { text: (c: GridCell) => `pred ${c.pred}`, dy: imageHeight + 3 + LINE, color: '#b22222' },
+  ];
+  return imageGridSpec(cells, geometry, lines, title);
 }
 
 /** What {@link renderMisclassifiedExamples} needs. */

@@ -2,17 +2,10 @@
 // what kind of mistakes the model makes (merged digits, a dropped last digit, 4 vs 9 …).
 import type { TopLevelSpec } from 'vega-lite';
 import type { DataBundle } from '@xp/data';
+import { imageGridSpec, type GridCell } from './image-grid.js';
 import { renderVegaLite, type RenderedChart } from './render.js';
 import { sequenceImageUris, type Normalization } from './sequence-images.js';
 import { misclassifiedIndices, sequenceCount, sequenceText, type SequencePredictions } from './sequence-predictions.js';
-
-/** One cell of the grid. */
-export interface GridCell {
-  /** Image URL, normally a PNG data URI. */
-  url: string;
-  truth: string;
-  pred: string;
-}
 
 /** Layout of the grid. */
 export interface GridLayout {
@@ -31,37 +24,16 @@ const GAP = 12;
 /** The grid's Vega-Lite spec: image marks placed in pixels (no scales), a text label under each. */
 export function misclassifiedGridSpec(cells: readonly GridCell[], layout: GridLayout, title: string): TopLevelSpec {
   const zoom = layout.zoom ?? 2;
-  const imgW = layout.imageWidth * zoom;
-  const imgH = layout.imageHeight * zoom;
-  const cellW = Math.max(imgW, 150) + GAP;
-  const cellH = imgH + LABEL_HEIGHT + GAP;
-  const columns = Math.max(1, Math.min(layout.columns ?? 4, cells.length));
-  const values = cells.map((c, i) => ({
-    ...c,
-    x: (i % columns) * cellW + (cellW - imgW) / 2,
-    y: Math.floor(i / columns) * cellH,
-    cx: (i % columns) * cellW + cellW / 2,
-    label: `true ${c.truth} / pred ${c.pred}`,
-  }));
-  const px = (field: string) => ({ field, type: 'quantitative' as const, scale: null, axis: null });
-  return {
-    title,
-    data: { values },
-    width: columns * cellW,
-    height: Math.max(1, Math.ceil(cells.length / columns)) * cellH,
-    config: { view: { stroke: null } },
-    layer: [
-      {
-        // aria off: the aria-label would repeat every data URI in the SVG
-        mark: { type: 'image', width: imgW, height: imgH, align: 'left', baseline: 'top', aspect: false, aria: false },
-        encoding: { x: px('x'), y: px('y'), url: { field: 'url', type: 'nominal' } },
-      },
-      {
-        mark: { type: 'text', baseline: 'top', align: 'center', dy: imgH + 4, fontSize: 12, aria: false },
-        encoding: { x: px('cx'), y: px('y'), text: { field: 'label', type: 'nominal' } },
-      },
-    ],
+  const imageWidth = layout.imageWidth * zoom;
+  const imageHeight = layout.imageHeight * zoom;
+  const geometry = {
+    imageWidth,
+    imageHeight,
+    cellWidth: Math.max(imageWidth, 150) + GAP,
+    cellHeight: imageHeight + LABEL_HEIGHT + GAP,
+    columns: Math.max(1, Math.min(layout.columns ?? 4, cells.length)),
   };
+  return imageGridSpec(cells, geometry, [{ text: (c) => `true ${c.truth} / pred ${c.pred}`, dy: imageHeight + 4 }], title);
 }
 
 /** What {@link renderMisclassifiedGrid} needs. */
