@@ -118,9 +118,10 @@ describe('interrupted and crashed runs', () => {
   });
 
   it('xp run --resume continues the KILLED run in place: steps continue once each, optimizer/LR state restored, same result as an uninterrupted run', async () => {
-    // No dropout and seeded data, so an uninterrupted run with the same seed is the reference.
+    // Seeded data, init and dropout masks (by run seed and step, so the resumed epochs draw the masks the
+    // uninterrupted run drew): an uninterrupted run with the same seed is the reference.
     const RESUMABLE = sets([
-      'training.epochs=6', 'data.train.count=512', 'data.val.count=64', 'data.test.count=128', 'model.filters=[8]', 'model.dense_units=16',
+      'training.epochs=6', 'data.train.count=512', 'data.val.count=64', 'data.test.count=128', 'model.filters=[8]', 'model.dense_units=16', 'model.dropout=0.5',
       'callbacks=[{type: reduce_lr_on_plateau, monitor: loss, patience: 1, factor: 0.5, min_delta: 0.5}, {type: csv_logger}]',
     ]);
     const whole = await xp(['run', 'test/fixtures/tiny.yaml', ...RESUMABLE], env());
@@ -150,10 +151,11 @@ describe('interrupted and crashed runs', () => {
     // The plateau callback's state and the learning rate came back: the same schedule as the uninterrupted run.
     const lr = async (id: string) => (await history(id, 'lr')).sort((a, b) => a.step - b.step).map((m) => m.value);
     expect(await lr(runId)).toEqual(await lr(wholeId));
-    // Same weights, Adam moments and batches, so the same training up to float noise between processes.
+    // Same weights, Adam moments, batches and dropout masks, so the same training. (Masks drawn afresh after the
+    // resume moved the epoch losses by 0.16–0.75 %; with the masks of the same steps they were bit-identical.)
     const byStep = async (id: string, key: string) => (await history(id, key)).sort((a, b) => a.step - b.step).map((m) => m.value);
     const [a, b] = [await byStep(wholeId, 'loss'), await byStep(runId, 'loss')];
-    for (let i = 0; i < 6; i++) expect(Math.abs(a[i] - b[i]) / a[i]).toBeLessThan(0.01);
+    for (let i = 0; i < 6; i++) expect(Math.abs(a[i] - b[i]) / a[i]).toBeLessThan(1e-5);
     const test = async (id: string) => (await history(id, 'test_exact_match'))[0].value;
     expect(Math.abs((await test(runId)) - (await test(wholeId)))).toBeLessThanOrEqual(0.02);
     // The local CSV log was restored too: one row per epoch.
