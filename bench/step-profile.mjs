@@ -4,6 +4,8 @@
 //   tfjs        — the step as tfjs-layers and tfjs-node run it: model.apply, tf.losses.softmaxCrossEntropy, tfjs Adam;
 //   xp          — the runner's step: trainingForward (native layer kernels), native loss, createOptimizer's optimizer;
 //   xp-bf16     — the same under training.precision mixed_bfloat16 (bf16 convolutions and matmuls);
+//   xp-fused, xp-bf16-fused — xp and xp-bf16 with convolutions as oneDNN's fused kernel (ForwardOptions.fusedConv,
+//                 XP_FUSED_CONV=1 in a run);
 //   xp-fallback — xp with the layer classes of --fallback (default BatchNormalization) on their tfjs calls, as
 //                 the step ran before those layers had native ops.
 // A variant may name its model as `<variant>@<model>`: `baseline` or `final`, and `<model>+bn` for the same model
@@ -11,7 +13,7 @@
 // With --kernels it also lists the kernels one full step of each runs (count, total ms), to attribute the cost.
 //
 //   node bench/step-profile.mjs [--model baseline|final] [--batch 128] [--steps 20] [--kernels] [--top 25]
-//                               [--variants tfjs,xp,xp-bf16,xp-fallback] [--fallback Class1,Class2]
+//                               [--variants tfjs,xp,xp-bf16,xp-fallback,xp-fused,xp-bf16-fused] [--fallback Class1,Class2]
 //                               (default variants tfjs,xp; times are compared with the first)
 //
 // The phases are cumulative (each includes the previous ones); the differences are the phases' own costs.
@@ -66,9 +68,10 @@ async function variant(label) {
   const tfjs = name === 'tfjs';
   const optimizer = tfjs ? tf.train.adam(spec.optimizer.learning_rate, spec.optimizer.beta1, spec.optimizer.beta2, spec.optimizer.epsilon) : createOptimizer(spec.optimizer);
   const vars = model.trainableWeights.map((w) => w.read());
-  const precision = name === 'xp-bf16' ? 'mixed_bfloat16' : 'float32';
+  const precision = name.startsWith('xp-bf16') ? 'mixed_bfloat16' : 'float32';
   const tfjsClasses = name === 'xp-fallback' ? fallback : [];
-  const fwd = tfjs ? (x) => model.apply(x, { training: true }) : trainingForward(model, { precision, tfjsClasses });
+  const fusedConv = name.endsWith('-fused');
+  const fwd = tfjs ? (x) => model.apply(x, { training: true }) : trainingForward(model, { precision, tfjsClasses, fusedConv });
   const forward = () => asSequenceOutputs(fwd(xs));
   const lossOf = tfjs ? tfjsLoss : (out) => sequenceLoss(out, ys, lengths, 0);
   const step = () => {
@@ -107,7 +110,9 @@ function timeIt(f) {
 
 const names = String(args.variants ?? 'tfjs,xp').split(',');
 for (const n of names) {
-  if (!['tfjs', 'xp', 'xp-bf16', 'xp-fallback'].includes(n.split('@')[0])) throw new Error(`--variants: unknown '${n}'; expected tfjs, xp, xp-bf16 or xp-fallback, optionally @<model>`);
+  if (!['tfjs', 'xp', 'xp-bf16', 'xp-fallback', 'xp-fused', 'xp-bf16-fused'].includes(n.split('@')[0])) {
+    throw new Error(`--variants: unknown '${n}'; expected tfjs, xp, xp-bf16, xp-fallback, xp-fused or xp-bf16-fused, optionally @<model>`);
+  }
 }
 const variants = [];
 for (const n of names) variants.push(await variant(n));

@@ -20,6 +20,7 @@
 // by scripts/check-gpu-build.sh, so that a check never replaces the working addon).
 /* global process, console, URL */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -52,6 +53,11 @@ if (variant !== 'cpu' && variant !== 'gpu') {
   process.exit(1);
 }
 const TF_WHEEL = variant === 'gpu' ? 'tensorflow' : 'tensorflow-cpu';
+
+// xp's patch of the addon's C++ source (applied by patch-package in setup.sh): an addon built from other source
+// is rebuilt, and the build cache is keyed by it.
+const PATCH_FILE = path.join(root, 'patches', `@tensorflow+tfjs-node-gpu+${pkg.version}.patch`);
+const bindingPatch = fs.existsSync(PATCH_FILE) ? createHash('sha256').update(fs.readFileSync(PATCH_FILE)).digest('hex').slice(0, 12) : 'none';
 
 function log(msg) {
   console.log(`[xp setup] ${msg}`);
@@ -206,7 +212,7 @@ for whl in sys.argv[2:]:
 }
 
 function cachedBindingDir() {
-  const abiKey = `tfjs-node-gpu-${pkg.version}-node-abi${process.versions.modules}-${TF_WHEEL}-${TF_WHEEL_VERSION}-${process.arch}`;
+  const abiKey = `tfjs-node-gpu-${pkg.version}-node-abi${process.versions.modules}-${TF_WHEEL}-${TF_WHEEL_VERSION}-${process.arch}-patch-${bindingPatch}`;
   return path.join(cacheDir, 'bindings', abiKey);
 }
 
@@ -238,7 +244,7 @@ function fromWheel() {
   }
   if (!addonWorks()) throw new Error('the addon built from the wheel does not load; run `npx xp doctor` for details.');
   writeMarker('wheel', {
-    variant, libtensorflow: `${TF_WHEEL}==${TF_WHEEL_VERSION} from PyPI`, libDir: path.join(tfDir, 'lib'),
+    variant, bindingPatch, libtensorflow: `${TF_WHEEL}==${TF_WHEEL_VERSION} from PyPI`, libDir: path.join(tfDir, 'lib'),
     ...(cuda ? { cuda: cuda.cuda, cudnn: cuda.cudnn, cudaDir: path.join(tfDir, 'nvidia'), cudaWheels: cuda.wheels } : {}),
   });
   log(`libtensorflow came from the ${TF_WHEEL} ${TF_WHEEL_VERSION} wheel${cuda ? `, CUDA ${cuda.cuda} and cuDNN ${cuda.cudnn} from the nvidia-*-cu12 wheels` : ''}.`);
@@ -255,7 +261,9 @@ function readMarker() {
 function main() {
   const marker = readMarker();
   // Markers written before variants existed were all the cpu variant (or the download).
-  if (bindingPaths().length > 0 && marker && (marker.variant ?? 'cpu') === variant && addonWorks()) {
+  // An addon built from the wheel before the current patch is rebuilt (the downloaded one is prebuilt, unpatched).
+  const patched = marker?.source !== 'wheel' || marker.bindingPatch === bindingPatch;
+  if (bindingPaths().length > 0 && marker && (marker.variant ?? 'cpu') === variant && patched && addonWorks()) {
     log(`native TensorFlow addon ready (${variant} variant, libtensorflow from the ${marker.source}).`);
     return;
   }

@@ -13,6 +13,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
+# The addon's source carries xp's patch (patches/: list-valued string and type attributes, which TensorFlow's
+# fused oneDNN kernels need); patch-package re-applies it idempotently, before the addon is built.
+npx patch-package --error-on-fail >/dev/null
 node scripts/setup-native-tf.mjs
 bash scripts/setup-mlflow.sh
 

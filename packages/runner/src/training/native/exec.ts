@@ -64,6 +64,15 @@ export class NativeOps {
   str(name: string, value: string): OpAttr {
     return { name, type: this.backend.binding.TF_ATTR_STRING, value };
   }
+  /** A list(string) attribute: only xp's patched addon passes it (see hasFusedConv). */
+  strList(name: string, values: string[]): OpAttr {
+    return { name, type: this.backend.binding.TF_ATTR_STRING, value: values };
+  }
+  /** A list(type) attribute: only xp's patched addon passes it (see hasFusedConv). */
+  typeList(name: string, dtypes: NativeDtype[]): OpAttr {
+    const one = (d: NativeDtype) => this.type(name, d).value as number;
+    return { name, type: this.backend.binding.TF_ATTR_TYPE, value: dtypes.map(one) };
+  }
 
   bool(name: string, value: boolean): OpAttr {
     return { name, type: this.backend.binding.TF_ATTR_BOOL, value };

@@ -131,19 +131,81 @@ function convAttrs(nt: NativeOps, spec: Conv2dSpec, compute: ComputeDtype): OpAt
 }
 
 /**
- * conv2d → bias → optional ReLU, as Conv2D/BiasAdd/Relu forward and their TensorFlow gradients backward, in
- * `compute`; `edges` says which sides stay bf16 (see the top of this module).
+ * The attributes of oneDNN's fused convolution (`_MklNativeFusedConv2D`: conv2d, bias and optional ReLU in one
+ * kernel, what TensorFlow's graph rewrite runs for Conv2D→BiasAdd→Relu). Its `fused_ops` and `TArgs` are lists,
+ * which tfjs-node's addon passes only with xp's patch (patches/); {@link hasFusedConv} says whether it can run.
  */
-export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec, compute: ComputeDtype = 'float32') {
+function fusedConvAttrs(nt: NativeOps, spec: Conv2dSpec, compute: ComputeDtype): OpAttr[] {
+  return [
+    ...convAttrs(nt, spec, compute),
+    nt.int('num_args', 1),
+    nt.typeList('TArgs', [compute]),
+    nt.strList('fused_ops', spec.relu ? ['BiasAdd', 'Relu'] : ['BiasAdd']),
+    nt.float('epsilon', 0.0001),
+    nt.float('leakyrelu_alpha', 0.2),
+    nt.str('_kernel', 'MklNameChangeOp'),
+  ];
+}
+
+const fusedConvAvailable = new WeakMap<NativeOps, boolean>();
+
+/**
+ * Whether oneDNN's fused convolution runs here: oneDNN is on, and the addon passes list attributes (xp's patch,
+ * applied when setup builds the addon; a downloaded prebuilt addon lacks it).
+ */
+export function hasFusedConv(nt: NativeOps): boolean {
+  if (process.env.TF_ENABLE_ONEDNN_OPTS === '0') return false;
+  let ok = fusedConvAvailable.get(nt);
+  if (ok === undefined) {
+    const [x, k, b] = [tf.ones([1, 2, 2, 1]), tf.ones([1, 1, 1, 1]), tf.zeros([1])];
+    try {
+      const y = nt.run('_MklNativeFusedConv2D', [x, k, b], fusedConvAttrs(nt, { strides: [1, 1], padding: 'valid', relu: true }, 'float32'));
+      ok = y.dataSync()[0] === 1;
+      y.dispose();
+    } catch {
+      ok = false;
+    }
+    tf.dispose([x, k, b]);
+    fusedConvAvailable.set(nt, ok);
+  }
+  return ok;
+}
+
+/**
+ * The convolution and its bias and optional ReLU, forward: one fused oneDNN kernel when `fused` and the layer has
+ * a bias (bf16's BiasAdd and Relu are slow Eigen kernels, 2–3× the convolution itself on this CPU), else
+ * Conv2D, BiasAdd and Relu.
+ */
+function convForward(nt: NativeOps, spec: Conv2dSpec, compute: ComputeDtype, fused: boolean) {
   const conv = convAttrs(nt, spec, compute);
+  const fusedA = fused ? fusedConvAttrs(nt, spec, compute) : [];
   const tail = biasRelu(nt, spec.relu, compute);
+  return {
+    conv,
+    tail,
+    /** The convolution's output before the bias and ReLU (for `pooled`), or after them (`withTail`). */
+    run(xc: tf.Tensor, kc: tf.Tensor, b: tf.Tensor | null, withTail: boolean, castBias: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
+      if (withTail && fused && b) return nt.run('_MklNativeFusedConv2D', [xc, kc, castBias(b)], fusedA);
+      const z = nt.run('Conv2D', [xc, kc], conv);
+      return withTail ? tail.apply(z, b) : z;
+    },
+  };
+}
+
+/**
+ * conv2d → bias → optional ReLU, as Conv2D/BiasAdd/Relu forward (one fused oneDNN kernel with `fused`) and their
+ * TensorFlow gradients backward, in `compute`; `edges` says which sides stay bf16 (see the top of this module).
+ */
+export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec, compute: ComputeDtype = 'float32', fused = false) {
+  const fwd = convForward(nt, spec, compute, fused);
+  const { conv, tail } = fwd;
   return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds, edges?: Bf16Edges): tf.Tensor4D => {
     const cast = boundaryCasts(nt, compute, edges);
     return differentiable(
       layerInputs(x, kernel, b, needs),
       () => {
         const [xc, kc] = [cast.input(x), cast.in(kernel)];
-        const y = tail.apply(nt.run('Conv2D', [xc, kc], conv), b);
+        const y = fwd.run(xc, kc, b, true, cast.in);
         return { value: cast.output(y), save: [xc, kc, y] };
       },
       (dy, [xc, kc, y]) => {
@@ -223,24 +285,29 @@ export function nativeMaxPool(nt: NativeOps, spec: MaxPoolSpec) {
 }
 
 /**
- * conv2d → bias → optional ReLU → max pool, computed as conv2d → max pool → bias → ReLU: max pooling commutes
- * with adding a per-channel constant and with ReLU (both monotonic), so the result and every gradient are the
- * same, but the bias, the ReLU and the ReLU gradient touch a quarter of the elements (for 2×2 pooling).
+ * conv2d → bias → optional ReLU → max pool. Max pooling commutes with adding a per-channel constant and with ReLU
+ * (both monotonic), so the result and every gradient are the same whichever comes first. Unfused, it is computed
+ * as conv2d → max pool → bias → ReLU: the bias, the ReLU and the ReLU gradient touch a quarter of the elements
+ * (for 2×2 pooling). With `fused`, the fused oneDNN convolution adds the bias and the ReLU on the way out (cheaper
+ * still), then pools; the backward pass is the same either way, on the pooled output: the ReLU gradient masks by
+ * it, the bias gradient sums it, and the pooling gradient routes it to the window winners, which the ReLU and the
+ * bias do not change (a window whose maximum is cut to 0 by the ReLU passes no gradient at all).
  * Needs {@link hasMklMaxPool}. In `compute`, with `edges` as {@link nativeConv2d}.
  */
-export function nativeConvPool(nt: NativeOps, conv: Conv2dSpec, pool: MaxPoolSpec, compute: ComputeDtype = 'float32') {
-  const convA = convAttrs(nt, conv, compute);
+export function nativeConvPool(nt: NativeOps, conv: Conv2dSpec, pool: MaxPoolSpec, compute: ComputeDtype = 'float32', fused = false) {
+  const fwd = convForward(nt, conv, compute, fused);
+  const { conv: convA, tail } = fwd;
   const poolA = maxPoolAttrs(nt, pool, compute);
-  const tail = biasRelu(nt, conv.relu, compute);
   return (x: tf.Tensor4D, kernel: tf.Tensor4D, b: tf.Tensor1D | null, needs: GradNeeds, edges?: Bf16Edges): tf.Tensor4D => {
     const cast = boundaryCasts(nt, compute, edges);
+    const tailFirst = fused && b !== null;
     return differentiable(
       layerInputs(x, kernel, b, needs),
       () => {
         const [xc, kc] = [cast.input(x), cast.in(kernel)];
-        const z = nt.run('Conv2D', [xc, kc], convA);
+        const z = fwd.run(xc, kc, b, tailFirst, cast.in);
         const [p, workspace] = nt.runN('_MklNativeMaxPool', [z], poolA, 2);
-        const y = tail.apply(p, b);
+        const y = tailFirst ? p : tail.apply(p, b);
         return { value: cast.output(y), save: [xc, kc, z, p, workspace, y] };
       },
       (dy, [xc, kc, z, p, workspace, y]) => {

@@ -26,6 +26,7 @@ import { nativeDepthwiseConv2d, nativeSeparableConv2d } from './depthwise-ops.js
 import { nativeAdd, nativeConcat } from './merge-ops.js';
 import { nativeAvgPool, nativeGlobalPool } from './pool-ops.js';
 import {
+  hasFusedConv,
   hasMklMaxPool,
   nativeConv2d,
   nativeConvPool,
@@ -132,12 +133,18 @@ const channelsLast = (c: LayerConfig) => c.dataFormat === undefined || c.dataFor
  * A native implementation of `layer`, or null when it has none (the layer then runs its own tfjs call).
  * `activation` replaces the layer's own (a convolution or dense with, say, tanh runs linear, then the tanh op).
  */
-/** Where a layer call sits (its seeds of randomness come from it). */
-interface Site {
-  /** The layer call, unique in the model (layer name and position in the program). */
-  name: string;
+/** What every native op of a program is built with, besides the compute type. */
+interface PlanContext {
   runSeed: number | undefined;
   clock: StepClock;
+  /** Convolutions with a bias run as oneDNN's fused kernel (ForwardOptions.fusedConv, where it runs). */
+  fusedConv: boolean;
+}
+
+/** Where a layer call sits (its seeds of randomness come from it). */
+interface Site extends PlanContext {
+  /** The layer call, unique in the model (layer name and position in the program). */
+  name: string;
 }
 
 function nativeLayer(nt: NativeOps, layer: Layer, inputRank: number, compute: ComputeDtype, site: Site, activation = config(layer).activation): LayerRun | null {
@@ -152,7 +159,7 @@ function nativeLayer(nt: NativeOps, layer: Layer, inputRank: number, compute: Co
   const bias = () => (c.useBias ? (weight(layer, 1) as tf.Tensor1D) : null);
   const conv = convSpec(layer, 'Conv2D', activation);
   if (conv) {
-    const op = nativeConv2d(nt, conv, compute);
+    const op = nativeConv2d(nt, conv, compute, site.fusedConv);
     return ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias(), needs, edges);
   }
   const pool = poolSpec(nt, layer);
@@ -280,6 +287,8 @@ interface Graph {
   outputs: Set<number>;
   /** Layer classes kept on their tfjs call (ForwardOptions.tfjsClasses). */
   tfjsClasses: Set<string>;
+  /** PlanContext.fusedConv. */
+  fusedConv: boolean;
 }
 
 /** The one layer call that reads `n`'s output, when nothing else does and it is not a model output. */
@@ -325,7 +334,9 @@ function convPoolChain(nt: NativeOps, compute: ComputeDtype, conv: Node, g: Grap
   if (!spec) return null;
   const { chain, relu, pool } = absorbTail(nt, conv, g, { relu: !spec.relu, pool: true });
   if (chain.length === 1) return null;
-  const op = pool ? nativeConvPool(nt, { ...spec, relu: spec.relu || relu }, pool, compute) : nativeConv2d(nt, { ...spec, relu: spec.relu || relu }, compute);
+  const op = pool
+    ? nativeConvPool(nt, { ...spec, relu: spec.relu || relu }, pool, compute, g.fusedConv)
+    : nativeConv2d(nt, { ...spec, relu: spec.relu || relu }, compute, g.fusedConv);
   const layer = conv.layer;
   const bias = config(layer).useBias;
   return fusedStep(chain, ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias ? (weight(layer, 1) as tf.Tensor1D) : null, needs, edges), true);
@@ -378,10 +389,10 @@ function tfjsStep(n: Node): LayerRun {
 }
 
 /** The steps of the forward pass: fused chains, native layers, and tfjs calls for the rest (all of them without `nt`). */
-function plan(nt: NativeOps | undefined, model: tf.LayersModel, compute: ComputeDtype, tfjsClasses: Set<string>, seeding: Omit<Site, 'name'>): Step[] | null {
+function plan(nt: NativeOps | undefined, model: tf.LayersModel, compute: ComputeDtype, tfjsClasses: Set<string>, context: PlanContext): Step[] | null {
   const nodes = topologicalNodes(model);
   if (!nodes) return null;
-  const g: Graph = { consumers: new Map(), outputs: new Set(model.outputs.map((t) => t.id)), tfjsClasses };
+  const g: Graph = { consumers: new Map(), outputs: new Set(model.outputs.map((t) => t.id)), tfjsClasses, fusedConv: context.fusedConv };
   for (const n of nodes) for (const x of n.inputs) g.consumers.set(x.id, [...(g.consumers.get(x.id) ?? []), n]);
   const done = new Set<Node>();
   const steps: Step[] = [];
@@ -394,7 +405,7 @@ function plan(nt: NativeOps | undefined, model: tf.LayersModel, compute: Compute
       steps.push(chain.step);
       continue;
     }
-    const run = native && nativeLayer(native, n.layer, n.inputs[0].shape.length, compute, { ...seeding, name: `${n.layer.name}#${steps.length}` });
+    const run = native && nativeLayer(native, n.layer, n.inputs[0].shape.length, compute, { ...context, name: `${n.layer.name}#${steps.length}` });
     steps.push({
       output: n.output, inputs: n.inputs, trains: () => trains(n.layer), nativeLayers: run ? [n.layer.name] : [], bf16Capable: Boolean(run) && takesBf16(n),
       edges: {}, run: run || tfjsStep(n),
@@ -445,6 +456,12 @@ export interface ForwardOptions {
    * Without it, masks come from Math.random, as tfjs's unseeded dropout draws them.
    */
   seed?: number;
+  /**
+   * Convolutions with a bias as oneDNN's fused kernel (conv, bias and ReLU in one; see layer-ops.ts), where the
+   * addon can run it (hasFusedConv). Off unless XP_FUSED_CONV=1 until its figures are measured: it changes bf16
+   * rounding (the bias and ReLU are applied before the output is rounded to bf16), so it moves training numbers.
+   */
+  fusedConv?: boolean;
 }
 
 interface Program {
@@ -460,14 +477,15 @@ function programOf(model: tf.LayersModel, opts: ForwardOptions = {}): Program {
   const nt = nativeOps();
   const compute: ComputeDtype = nt && opts.precision === 'mixed_bfloat16' ? 'bfloat16' : 'float32';
   const tfjsClasses = new Set(opts.tfjsClasses ?? []);
-  const key = `${nt ? compute : 'tfjs'} ${[...tfjsClasses].sort().join(',')} ${opts.seed ?? 'unseeded'}`;
+  const fusedConv = Boolean(nt && (opts.fusedConv ?? process.env.XP_FUSED_CONV === '1') && hasFusedConv(nt));
+  const key = `${nt ? compute : 'tfjs'} ${[...tfjsClasses].sort().join(',')} ${opts.seed ?? 'unseeded'} ${fusedConv ? 'fused' : ''}`;
   const cache = programs.get(model) ?? new Map<string, Program>();
   programs.set(model, cache);
   let program = cache.get(key);
   if (program === undefined || program.nt !== nt) {
     if (nt && compute === 'bfloat16') allowBf16Outputs(nt.backend);
     const clock: StepClock = { step: 0 };
-    program = { nt, clock, steps: plan(nt, model, compute, tfjsClasses, { runSeed: opts.seed, clock }) };
+    program = { nt, clock, steps: plan(nt, model, compute, tfjsClasses, { runSeed: opts.seed, clock, fusedConv }) };
     cache.set(key, program);
   }
   return program;
