@@ -7,7 +7,7 @@ import { NativeOps, nativeOps, observeNativeOps } from './exec.js';
 import { nativeConv2d, nativeConvPool, nativeDense, nativeReshape, nativeTranspose, type ComputeDtype, type GradNeeds } from './layer-ops.js';
 import { bf16Support, resolvePrecision, type Bf16Support } from './precision.js';
 import { trainingForward } from './training-forward.js';
-import { rand, relErrors as errors, valueAndGrads } from './value-and-grads.testing.js';
+import { opsRun, rand, relErrors as errors, valueAndGrads } from './value-and-grads.testing.js';
 
 const nt = nativeOps() as NativeOps;
 const flags = cpuBf16Flags();
@@ -80,18 +80,6 @@ describe.skipIf(!bf16Here)('mixed bfloat16 layer ops (this CPU has AVX512-BF16/A
         ], relu);
       });
     }
-  }
-
-  /** The native ops `f` runs, by name. */
-  function opsRun(f: () => void): string[] {
-    const ran: string[] = [];
-    observeNativeOps((name) => ran.push(name));
-    try {
-      f();
-    } finally {
-      observeNativeOps(null);
-    }
-    return ran;
   }
 
   const convSpec = { relu: true, padding: 'same' as const, strides: [1, 1] as [number, number] };

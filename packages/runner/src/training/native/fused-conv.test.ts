@@ -2,26 +2,14 @@ import '@tensorflow/tfjs-node-gpu';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { allowBf16Outputs } from './bfloat16.js';
-import { NativeOps, nativeOps, observeNativeOps } from './exec.js';
+import { NativeOps, nativeOps } from './exec.js';
 import { hasFusedConv, nativeConv2d, nativeConvPool, type Conv2dSpec, type MaxPoolSpec } from './layer-ops.js';
 import { trainingForward } from './training-forward.js';
-import { expectBf16Close, expectNear, rand, relErrors, valueAndGrads } from './value-and-grads.testing.js';
+import { expectBf16Close, expectNear, opsRun, rand, relErrors, valueAndGrads } from './value-and-grads.testing.js';
 
 const nt = nativeOps() as NativeOps;
 // bf16 results are float32-labelled handles (bfloat16.ts), as training-forward sets up for a bf16 program.
 allowBf16Outputs(nt.backend);
-
-/** The native ops `f` runs, by name. */
-function opsRun(f: () => void): string[] {
-  const ran: string[] = [];
-  observeNativeOps((name) => ran.push(name));
-  try {
-    f();
-  } finally {
-    observeNativeOps(null);
-  }
-  return ran;
-}
 
 const pool2: MaxPoolSpec = { pool: [2, 2], strides: [2, 2], padding: 'valid' };
 

@@ -1,6 +1,7 @@
 // Test helpers (excluded from the build, see tsconfig.json) shared by the native layer-op tests.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
+import { observeNativeOps } from './exec.js';
 
 /** A seeded uniform tensor in [-1, 1). */
 export const rand = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
@@ -57,4 +58,16 @@ export function expectBf16Close(f: (compute: 'float32' | 'bfloat16') => (...xs: 
     if (kinkedL2 !== undefined) expect(e.l2).toBeLessThan(kinkedL2);
     else expect(e.max).toBeLessThan(1e-2);
   });
+}
+
+/** The native ops `f` runs, by name, in order. */
+export function opsRun(f: () => void): string[] {
+  const ran: string[] = [];
+  observeNativeOps((name) => ran.push(name));
+  try {
+    f();
+  } finally {
+    observeNativeOps(null);
+  }
+  return ran;
 }
