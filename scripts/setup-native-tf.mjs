@@ -211,9 +211,16 @@ for whl in sys.argv[2:]:
   return info;
 }
 
+const abiKey = `tfjs-node-gpu-${pkg.version}-node-abi${process.versions.modules}-${TF_WHEEL}-${TF_WHEEL_VERSION}-${process.arch}`;
+
 function cachedBindingDir() {
-  const abiKey = `tfjs-node-gpu-${pkg.version}-node-abi${process.versions.modules}-${TF_WHEEL}-${TF_WHEEL_VERSION}-${process.arch}-patch-${bindingPatch}`;
-  return path.join(cacheDir, 'bindings', abiKey);
+  return path.join(cacheDir, 'bindings', `${abiKey}-patch-${bindingPatch}`);
+}
+
+/** Whether this machine built the addon from the wheel before, with any patch (so the download failed here). */
+function builtFromWheelBefore() {
+  const dir = path.join(cacheDir, 'bindings');
+  return fs.existsSync(dir) && fs.readdirSync(dir).some((d) => d.startsWith(abiKey) && fs.existsSync(path.join(dir, d, 'lib')));
 }
 
 function fromWheel() {
@@ -271,7 +278,7 @@ function main() {
   // The gpu variant is the 2.21 wheel: the download is TensorFlow 2.9.1 for CUDA 11.2 / cuDNN 8.1.
   if (variant === 'gpu' && forced !== 'download') return fromWheel();
   // A machine that already built the addon from the wheel (the download failed there before) reuses it.
-  const wheelBuiltBefore = fs.existsSync(path.join(cachedBindingDir(), 'lib'));
+  const wheelBuiltBefore = builtFromWheelBefore();
   if (forced !== 'wheel' && !(wheelBuiltBefore && forced !== 'download') && tryDownload()) return;
   if (forced === 'download') throw new Error('XP_TF_SOURCE=download was set but the download failed.');
   fromWheel();
