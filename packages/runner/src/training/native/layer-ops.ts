@@ -180,12 +180,14 @@ function convForward(nt: NativeOps, spec: Conv2dSpec, compute: ComputeDtype, fus
   const conv = convAttrs(nt, spec, compute);
   const fusedA = fused ? fusedConvAttrs(nt, spec, compute) : [];
   const tail = biasRelu(nt, spec.relu, compute);
+  // The bias is a weight: its cast in never depends on the op's bf16 edges.
+  const toCompute = boundaryCasts(nt, compute).in;
   return {
     conv,
     tail,
-    /** The convolution's output before the bias and ReLU (for `pooled`), or after them (`withTail`). */
-    run(xc: tf.Tensor, kc: tf.Tensor, b: tf.Tensor | null, withTail: boolean, castBias: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
-      if (withTail && fused && b) return nt.run('_MklNativeFusedConv2D', [xc, kc, castBias(b)], fusedA);
+    /** The convolution's output, with the bias and ReLU applied when `withTail`, else before them. */
+    run(xc: tf.Tensor, kc: tf.Tensor, b: tf.Tensor | null, withTail: boolean): tf.Tensor {
+      if (withTail && fused && b) return nt.run('_MklNativeFusedConv2D', [xc, kc, toCompute(b)], fusedA);
       const z = nt.run('Conv2D', [xc, kc], conv);
       return withTail ? tail.apply(z, b) : z;
     },
@@ -205,7 +207,7 @@ export function nativeConv2d(nt: NativeOps, spec: Conv2dSpec, compute: ComputeDt
       layerInputs(x, kernel, b, needs),
       () => {
         const [xc, kc] = [cast.input(x), cast.in(kernel)];
-        const y = fwd.run(xc, kc, b, true, cast.in);
+        const y = fwd.run(xc, kc, b, true);
         return { value: cast.output(y), save: [xc, kc, y] };
       },
       (dy, [xc, kc, y]) => {
@@ -305,7 +307,7 @@ export function nativeConvPool(nt: NativeOps, conv: Conv2dSpec, pool: MaxPoolSpe
       layerInputs(x, kernel, b, needs),
       () => {
         const [xc, kc] = [cast.input(x), cast.in(kernel)];
-        const z = fwd.run(xc, kc, b, tailFirst, cast.in);
+        const z = fwd.run(xc, kc, b, tailFirst);
         const [p, workspace] = nt.runN('_MklNativeMaxPool', [z], poolA, 2);
         const y = tailFirst ? p : tail.apply(p, b);
         return { value: cast.output(y), save: [xc, kc, z, p, workspace, y] };
