@@ -3,9 +3,10 @@
 // (so background load hits all alike):
 //   tfjs        — the step as tfjs-layers and tfjs-node run it: model.apply, tf.losses.softmaxCrossEntropy, tfjs Adam;
 //   xp          — the runner's step: trainingForward (native layer kernels), native loss, createOptimizer's optimizer;
-//   xp-bf16     — the same under training.precision mixed_bfloat16 (bf16 convolutions and matmuls);
-//   xp-fused, xp-bf16-fused — xp and xp-bf16 with convolutions as oneDNN's fused kernel (ForwardOptions.fusedConv,
-//                 XP_FUSED_CONV=1 in a run);
+//   xp-bf16     — the same under training.precision mixed_bfloat16 (bf16 convolutions and matmuls), with
+//                 convolution, bias and ReLU as separate ops (training.conv_kernel: separate);
+//   xp-fused, xp-bf16-fused — xp and xp-bf16 with convolutions as oneDNN's fused kernel (ForwardOptions.fusedConv;
+//                 training.conv_kernel: fused, and xp-bf16-fused is what `auto` runs in bf16);
 //   xp-fallback — xp with the layer classes of --fallback (default BatchNormalization) on their tfjs calls, as
 //                 the step ran before those layers had native ops.
 // A variant may name its model as `<variant>@<model>`: `baseline` or `final`, and `<model>+bn` for the same model

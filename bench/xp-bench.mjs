@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { backendBanner, loadBackend } from '../packages/runner/dist/backend/native-backend.js';
 import { CallbackList } from '../packages/runner/dist/callbacks/callback-list.js';
+import { resolveConvKernel } from '../packages/runner/dist/training/native/conv-kernel.js';
 import { resolvePrecision } from '../packages/runner/dist/training/native/precision.js';
 import { train } from '../packages/runner/dist/training/trainer.js';
 import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
@@ -20,11 +21,13 @@ const log = (m) => process.stderr.write(`[xp-bench] ${m}\n`);
 
 /**
  * `--precision mixed_bfloat16` (xp-bf16; default: `configured`, the recipe's): resolved as `xp run` resolves training.precision, but never falling back,
- * so a number labelled bf16 is one. Returns the precision and the runner's name in the records.
+ * so a number labelled bf16 is one. `--conv-kernel auto|fused|separate` (default: the recipe's, `auto`) as
+ * training.conv_kernel. Returns the precision, whether convolutions fuse, and the runner's name in the records.
  */
-function precisionOf(args, configured = 'float32') {
+function precisionOf(args, configured = 'float32', configuredKernel = 'auto') {
   const precision = resolvePrecision({ precision: args.precision ?? configured, precision_fallback: 'error' }, log);
-  return { precision, runner: precision === 'mixed_bfloat16' ? 'xp-bf16' : 'xp' };
+  const fusedConv = resolveConvKernel(args['conv-kernel'] ?? configuredKernel, precision, log);
+  return { precision, fusedConv, runner: precision === 'mixed_bfloat16' ? 'xp-bf16' : 'xp' };
 }
 
 /**
@@ -76,12 +79,12 @@ function planFrom(args, d) {
  * tensor count before, after the epoch (+ Adam's two scalars and two slots per weight) and after the optimizer
  * is disposed: `leaked` is what training left behind.
  */
-async function timedEpoch(spec, model, task, source, batchSize, plan, precision = 'float32') {
+async function timedEpoch(spec, model, task, source, batchSize, plan, precision = 'float32', fusedConv = false) {
   const before = tf.memory().numTensors;
   const optimizer = createOptimizer(spec.optimizer);
   const timer = batchTimer();
   const result = await train({
-    model, optimizer, task, data: source, epochs: 1, batchSize, evalBatchSize: 512, validate: false, callbacks: new CallbackList([timer]), precision,
+    model, optimizer, task, data: source, epochs: 1, batchSize, evalBatchSize: 512, validate: false, callbacks: new CallbackList([timer]), precision, fusedConv,
   });
   optimizer.dispose();
   const rates = sliceRates(timer.ends, plan, batchSize);
@@ -94,12 +97,12 @@ async function throughput(args, backend) {
   const which = args.model ?? 'final';
   const batchSize = intArg(args, 'batch', BENCH_BATCH);
   const plan = planFrom(args, { warmup: 10, slices: 7, sliceBatches: 8 });
-  const { precision, runner } = backend === 'cpu' ? { precision: 'float32', runner: 'tfjs-cpu' } : precisionOf(args);
+  const { precision, fusedConv, runner } = backend === 'cpu' ? { precision: 'float32', fusedConv: false, runner: 'tfjs-cpu' } : precisionOf(args);
   const { model, task } = await benchModel(which);
   const source = syntheticSource(spec, batchSize, plan.batches);
-  const { rates, tensors } = await timedEpoch(spec, model, task, source, batchSize, plan, precision);
+  const { rates, tensors } = await timedEpoch(spec, model, task, source, batchSize, plan, precision, fusedConv);
   emit({
-    kind: 'throughput', runner, model: which, precision, batch: batchSize, params: model.countParams(),
+    kind: 'throughput', runner, model: which, precision, conv_kernel: fusedConv ? 'fused' : 'separate', batch: batchSize, params: model.countParams(),
     seq_per_s: round(median(rates), backend === 'cpu' ? 2 : 1), slices: rates.map((r) => round(r, 2)), plan, tensors,
     threads: backend === 'cpu' ? { js: 'one JavaScript thread (the cpu backend does not use TF threads)' } : threadInfo(),
   });

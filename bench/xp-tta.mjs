@@ -47,15 +47,15 @@ export async function timeToAccuracy(args, { precisionOf }) {
   const deps = {
     runDir: os.tmpdir(), totalEpochs: c.training.epochs, log: (m) => process.stderr.write(`${m}\n`), saveCheckpoint: async () => {}, headline: task.headline,
   };
-  const { precision, runner } = precisionOf(args, c.training.precision);
+  const { precision, fusedConv, runner } = precisionOf(args, c.training.precision, c.training.conv_kernel);
   const stop = targetStop(target, maxMinutes, runner);
   try {
     const result = await train({
       model, optimizer, task, data: bundle, epochs: maxEpochs, batchSize: c.training.batch_size, evalBatchSize: c.training.eval_batch_size,
-      validate: true, precision, callbacks: new CallbackList([...c.callbacks.map((cb) => createCallback(cb, deps)), stop]),
+      validate: true, precision, fusedConv, callbacks: new CallbackList([...c.callbacks.map((cb) => createCallback(cb, deps)), stop]),
     });
     emit({
-      kind: 'tta', runner, precision, target, reached: Boolean(stop.reached), seconds: stop.reached?.s ?? null, epochs: stop.reached?.epoch ?? result.epochsRun,
+      kind: 'tta', runner, precision, conv_kernel: fusedConv ? 'fused' : 'separate', target, reached: Boolean(stop.reached), seconds: stop.reached?.s ?? null, epochs: stop.reached?.epoch ?? result.epochsRun,
       best_val_exact_match: Math.max(...stop.history.map((h) => h.val_exact_match)), train_count: c.data.train.count, val_count: c.data.val.count,
       params: model.countParams(), stop_reason: stop.reached ? 'target' : (result.stopReason ?? 'max epochs/minutes'), threads: threadInfo(),
     });

@@ -42,6 +42,7 @@ describe('xp run against a real MLflow server (sqlite store)', () => {
     const tags = Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
     expect(tags['xp.backend']).toBe('tensorflow');
     expect(tags['xp.precision']).toBe('float32'); // training.precision's default
+    expect(tags['xp.conv_kernel']).toBe('separate'); // training.conv_kernel's default
     // The baseline CNN has no layer without a native op: the step says so, and so does the tag.
     expect(cli.stderr).toContain('training step: every layer on native TensorFlow kernels\n');
     expect(tags['xp.tfjs_layers']).toBe('none');
@@ -65,6 +66,22 @@ describe('xp run against a real MLflow server (sqlite store)', () => {
     expect(params['model.type']).toBe('baseline-cnn');
     expect(params['model.filters']).toBe('[32,64]');
     expect(params['training.optimizer.learning_rate']).toBe('0.001');
+    expect(params['training.conv_kernel']).toBe('separate');
+  });
+
+  it('trains in mixed_bfloat16 with fused convolutions (conv_kernel auto), and records both', async () => {
+    const sets = ['training.epochs=1', 'training.precision=mixed_bfloat16', 'training.precision_fallback=error', 'training.conv_kernel=auto'];
+    const bf16 = await xp(['run', 'test/fixtures/tiny.yaml', ...sets.flatMap((s) => ['--set', s])], {
+      MLFLOW_TRACKING_URI: server.url,
+      XP_STATE_DIR: path.join(tmp, 'state-bf16'),
+    });
+    expect(bf16.code, bf16.stderr).toBe(0);
+    const r = (await rest<{ run: Run }>(server.url, `/api/2.0/mlflow/runs/get?run_id=${runIdFromUrl(bf16.stdout)}`)).run;
+    const tags = Object.fromEntries((r.data.tags ?? []).map((t) => [t.key, t.value]));
+    const params = Object.fromEntries((r.data.params ?? []).map((p) => [p.key, p.value]));
+    expect([r.info.status, tags['xp.precision'], tags['xp.conv_kernel'], params['training.conv_kernel']]).toEqual(['FINISHED', 'mixed_bfloat16', 'fused', 'auto']);
+    const loss = (r.data.metrics ?? []).find((m) => m.key === 'loss');
+    expect(Number.isFinite(loss?.value)).toBe(true);
   });
 
   it('logs one metric point per epoch with steps, for train and val', async () => {

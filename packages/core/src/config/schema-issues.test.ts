@@ -56,7 +56,7 @@ describe('schema errors', () => {
     const [issue] = await issuesOf('name: x\nmodel: { type: baseline-cnn }\ntraining:\n  zzz: 1\ndata: { type: mnist_sequences }\n');
     expect(issue).toMatchObject({ line: 4, col: 3, path: 'training.zzz' });
     expect(issue.message).toBe(
-      "unknown key 'zzz' in training; allowed keys: epochs, batch_size, eval_batch_size, optimizer, label_smoothing, precision, precision_fallback, threads",
+      "unknown key 'zzz' in training; allowed keys: epochs, batch_size, eval_batch_size, optimizer, label_smoothing, precision, precision_fallback, conv_kernel, threads",
     );
   });
 

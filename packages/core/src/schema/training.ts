@@ -57,6 +57,10 @@ export const OptimizerSchemas = {
 export const PRECISIONS = ['float32', 'mixed_bfloat16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
+/** How the native training step runs a convolution that has a bias (see training.conv_kernel). */
+export const CONV_KERNELS = ['auto', 'fused', 'separate'] as const;
+export type ConvKernel = (typeof CONV_KERNELS)[number];
+
 /** The `training` section. */
 export const TrainingSchema = Strict(
   {
@@ -77,6 +81,14 @@ export const TrainingSchema = Strict(
         'What `precision: mixed_bfloat16` does where bfloat16 is not available: `float32` trains in float32 (and logs it), ' +
         '`error` fails before training, naming training.precision.',
       default: 'float32',
+    }),
+    conv_kernel: StringOptions(CONV_KERNELS, {
+      description:
+        'How a convolution with a bias (and ReLU) runs on the native backend: `fused` as oneDNN\'s one conv+bias+ReLU kernel, ' +
+        '`separate` as three TensorFlow ops. `auto` fuses under mixed_bfloat16, where TensorFlow\'s bfloat16 bias and ReLU kernels ' +
+        'are slow (13 % faster steps on 06-final\'s model, bench/ratio.mjs), and keeps float32 separate (no gain measured). Only ' +
+        'the rounding differs (bfloat16 rounds once, after the ReLU). Where the fused kernel cannot run, xp runs them separately and says so.',
+      default: 'separate',
     }),
     threads: Strict(
       {

@@ -10,6 +10,7 @@ import { ModelConfigError, modelSummary, type ModelSummary } from '@xp/models';
 import { backendBanner, BackendError, loadBackend, type BackendInfo, type BackendName } from '../backend/native-backend.js';
 import { taskNameFor, type Registries } from '../registries/registries.js';
 import type { BoundTask } from '../tasks/task.js';
+import { resolveConvKernel } from '../training/native/conv-kernel.js';
 import { resolvePrecision } from '../training/native/precision.js';
 import { tfjsLayersReport } from '../training/native/tfjs-layers-report.js';
 import { tfjsLayerClasses } from '../training/native/training-forward.js';
@@ -24,6 +25,8 @@ export interface Prepared {
   summary: ModelSummary;
   /** What training computes in: `training.precision`, or float32 after a fallback on a CPU without bfloat16. */
   precision: Precision;
+  /** Whether convolutions run as oneDNN's fused kernel (`training.conv_kernel` resolved for this precision and machine). */
+  fusedConv: boolean;
   /** The `xp.tfjs_layers` tag: the layer classes the native training step runs on tfjs kernels (see tfjs-layers-report.ts). */
   tfjsLayers: string;
   /** Where `model.init_from` came from and what it loaded, when the config has one. */
@@ -58,6 +61,7 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
   }
   const checked = await checkInputs(exp, registries, o.log, { keepInspected: true });
   const precision = checked.precision;
+  const fusedConv = resolveConvKernel(c.training.conv_kernel, precision, o.log);
   let model: tf.LayersModel | undefined = checked.model;
   let initReport = checked.initReport;
   let data: DataBundle | undefined;
@@ -77,7 +81,7 @@ export async function prepare(exp: LoadedExperiment, registries: Registries, o: 
     o.log(tfjsLayers.line);
     const [m, d] = [model, data];
     const initFrom = checked.initSource && initReport && { source: { ref: checked.initSource.ref, runId: checked.initSource.runId, modelId: checked.initSource.modelId }, report: initReport };
-    return { backend: info, data: d, task, model: m, summary, precision, tfjsLayers: tfjsLayers.tag, initFrom, dispose: () => (d.dispose(), m.dispose()) };
+    return { backend: info, data: d, task, model: m, summary, precision, fusedConv, tfjsLayers: tfjsLayers.tag, initFrom, dispose: () => (d.dispose(), m.dispose()) };
   } catch (e) {
     data?.dispose();
     model?.dispose();

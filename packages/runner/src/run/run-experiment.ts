@@ -91,8 +91,9 @@ export async function runExperiment(exp: LoadedExperiment, opts: RunOptions = {}
   try {
     // git (commit, dirty tree) runs while the rest starts up.
     // xp.precision: what training runs in (the param training.precision is what was asked; they differ after a fallback).
+    // xp.conv_kernel: how convolutions ran (`fused` or `separate`; the param training.conv_kernel is what was asked).
     // xp.tfjs_layers: the layer classes the native training step runs on tfjs kernels ('none', or 'all' without native ops).
-    const tags = runTags(exp, prepared.backend.name, prepared.task).then((t) => ({ ...t, 'xp.precision': prepared.precision, 'xp.tfjs_layers': prepared.tfjsLayers, ...initFromTags(prepared) }));
+    const tags = runTags(exp, prepared.backend.name, prepared.task).then((t) => ({ ...t, 'xp.precision': prepared.precision, 'xp.conv_kernel': prepared.fusedConv ? 'fused' : 'separate', 'xp.tfjs_layers': prepared.tfjsLayers, ...initFromTags(prepared) }));
     tags.catch(() => undefined);
     await opts.beforeRun;
     const resumed = opts.resume ? await readResumeState(opts.resume.dir) : undefined;
@@ -216,6 +217,7 @@ async function trackedRun(r: TrackedRun): Promise<RunOutcome> {
       evalBatchSize: c.training.eval_batch_size,
       validate: Object.hasOwn(data.info.splits, 'val'),
       precision: r.prepared.precision,
+      fusedConv: r.prepared.fusedConv,
       seed: c.seed,
       callbacks: callbackList,
       progress: createProgress(task.progressFields),

@@ -10,7 +10,7 @@ import type { BoundTask } from '../tasks/task.js';
 import { evaluate } from './evaluate.js';
 import { getLearningRate, setLearningRate } from './learning-rate.js';
 import { matchLayers } from './layer-patterns.js';
-import { trainingForward } from './native/training-forward.js';
+import { trainingForward, type ForwardOptions } from './native/training-forward.js';
 
 /** Progress of the current epoch, for a progress bar. */
 export interface ProgressReporter {
@@ -38,6 +38,8 @@ export interface TrainOptions {
   callbackStates?: Record<string, CallbackState>;
   /** The precision of the native step, already resolved (native/precision.ts). Defaults to float32. */
   precision?: Precision;
+  /** Whether convolutions run as oneDNN's fused kernel (native/conv-kernel.ts, already resolved). Defaults to false. */
+  fusedConv?: boolean;
   /** The run's seed, which seeds the native dropout masks (with the step); without it they are unseeded. */
   seed?: number;
 }
@@ -52,7 +54,7 @@ export interface TrainResult {
 /** Trains `model` and returns the per-epoch logs. */
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const { model, optimizer, data, task } = o;
-  const trained = trainedWeights(model, o.precision, o.seed);
+  const trained = trainedWeights(model, { precision: o.precision, seed: o.seed, fusedConv: o.fusedConv });
   const target: CallbackTarget = {
     stopTraining: false,
     getLearningRate: () => getLearningRate(optimizer),
@@ -146,7 +148,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
  * state by position in that list, so a weight that starts training later gets new state instead of another
  * weight's, and a frozen weight is left exactly as it is (no update, no weight decay).
  */
-function trainedWeights(model: tf.LayersModel, precision: Precision | undefined, seed: number | undefined) {
+function trainedWeights(model: tf.LayersModel, forwardOptions: ForwardOptions) {
   const seen: tf.Variable[] = [];
   let changed = true;
   let state: { forward: ReturnType<typeof trainingForward>; step: (opt: tf.Optimizer, f: () => tf.Scalar) => tf.Scalar } | undefined;
@@ -174,7 +176,7 @@ function trainedWeights(model: tf.LayersModel, precision: Precision | undefined,
           tf.dispose(grads);
           return value;
         };
-        state = { forward: trainingForward(model, { precision, seed }), step };
+        state = { forward: trainingForward(model, forwardOptions), step };
       }
       return state;
     },

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { allowBf16Outputs } from './bfloat16.js';
 import { NativeOps, nativeOps } from './exec.js';
+import { resolveConvKernel } from './conv-kernel.js';
 import { hasFusedConv, nativeConv2d, nativeConvPool, type Conv2dSpec, type MaxPoolSpec } from './layer-ops.js';
 import { trainingForward } from './training-forward.js';
 import { expectBf16Close, expectNear, opsRun, rand, relErrors, valueAndGrads } from './value-and-grads.testing.js';
@@ -89,6 +90,20 @@ describe("oneDNN's fused convolution (conv, bias and ReLU in one kernel)", () =>
     const [x, k] = [rand([1, 4, 4, 2], 51), rand([3, 3, 2, 2], 52)];
     expect(opsRun(() => tf.dispose(op(x as tf.Tensor4D, k as tf.Tensor4D, null, { input: false })))).toEqual(['Conv2D', 'Relu']);
     tf.dispose([x, k]);
+  });
+
+  it("a run's training.conv_kernel resolves against this backend: fused here, separate when oneDNN is off", () => {
+    const lines: string[] = [];
+    expect(resolveConvKernel('auto', 'mixed_bfloat16', (m) => lines.push(m))).toBe(true);
+    const saved = process.env.TF_ENABLE_ONEDNN_OPTS;
+    process.env.TF_ENABLE_ONEDNN_OPTS = '0';
+    try {
+      expect(resolveConvKernel('fused', 'float32', (m) => lines.push(m))).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.TF_ENABLE_ONEDNN_OPTS;
+      else process.env.TF_ENABLE_ONEDNN_OPTS = saved;
+    }
+    expect(lines).toHaveLength(1);
   });
 
   it('trainingForward uses it when asked (ForwardOptions.fusedConv), with the same output, and leaves nothing behind', () => {

@@ -458,8 +458,8 @@ export interface ForwardOptions {
   seed?: number;
   /**
    * Convolutions with a bias as oneDNN's fused kernel (conv, bias and ReLU in one; see layer-ops.ts), where the
-   * addon can run it (hasFusedConv). Off unless XP_FUSED_CONV=1 until its figures are measured: it changes bf16
-   * rounding (the bias and ReLU are applied before the output is rounded to bf16), so it moves training numbers.
+   * addon can run it (hasFusedConv). A run resolves it from training.conv_kernel (conv-kernel.ts); off by default here.
+   * It changes bf16 rounding (the bias and ReLU are applied before the output is rounded to bf16).
    */
   fusedConv?: boolean;
 }
@@ -477,7 +477,7 @@ function programOf(model: tf.LayersModel, opts: ForwardOptions = {}): Program {
   const nt = nativeOps();
   const compute: ComputeDtype = nt && opts.precision === 'mixed_bfloat16' ? 'bfloat16' : 'float32';
   const tfjsClasses = new Set(opts.tfjsClasses ?? []);
-  const fusedConv = Boolean(nt && (opts.fusedConv ?? process.env.XP_FUSED_CONV === '1') && hasFusedConv(nt));
+  const fusedConv = Boolean(nt && opts.fusedConv && hasFusedConv(nt));
   const key = `${nt ? compute : 'tfjs'} ${[...tfjsClasses].sort().join(',')} ${opts.seed ?? 'unseeded'} ${fusedConv ? 'fused' : ''}`;
   const cache = programs.get(model) ?? new Map<string, Program>();
   programs.set(model, cache);
