@@ -129,10 +129,6 @@ const isReluActivation = (layer: Layer) =>
 
 const channelsLast = (c: LayerConfig) => c.dataFormat === undefined || c.dataFormat === 'channelsLast';
 
-/**
- * A native implementation of `layer`, or null when it has none (the layer then runs its own tfjs call).
- * `activation` replaces the layer's own (a convolution or dense with, say, tanh runs linear, then the tanh op).
- */
 /** What every native op of a program is built with, besides the compute type. */
 interface PlanContext {
   runSeed: number | undefined;
@@ -147,6 +143,10 @@ interface Site extends PlanContext {
   name: string;
 }
 
+/**
+ * A native implementation of `layer`, or null when it has none (the layer then runs its own tfjs call).
+ * `activation` replaces the layer's own (a convolution or dense with, say, tanh runs linear, then the tanh op).
+ */
 function nativeLayer(nt: NativeOps, layer: Layer, inputRank: number, compute: ComputeDtype, site: Site, activation = config(layer).activation): LayerRun | null {
   const c = config(layer);
   if (c.activityRegularizer) return null;
@@ -287,8 +287,6 @@ interface Graph {
   outputs: Set<number>;
   /** Layer classes kept on their tfjs call (ForwardOptions.tfjsClasses). */
   tfjsClasses: Set<string>;
-  /** PlanContext.fusedConv. */
-  fusedConv: boolean;
 }
 
 /** The one layer call that reads `n`'s output, when nothing else does and it is not a model output. */
@@ -329,14 +327,14 @@ function fusedStep(fused: Node[], run: LayerRun, bf16Capable: boolean): { fused:
  * Conv2D [→ ReLU] [→ MaxPooling2D] starting at `conv`, at least two of them (a lone convolution is nativeLayer's):
  * the nodes and the fused step, else null.
  */
-function convPoolChain(nt: NativeOps, compute: ComputeDtype, conv: Node, g: Graph) {
+function convPoolChain(nt: NativeOps, compute: ComputeDtype, conv: Node, g: Graph, { fusedConv }: PlanContext) {
   const spec = convSpec(conv.layer);
   if (!spec) return null;
   const { chain, relu, pool } = absorbTail(nt, conv, g, { relu: !spec.relu, pool: true });
   if (chain.length === 1) return null;
   const op = pool
-    ? nativeConvPool(nt, { ...spec, relu: spec.relu || relu }, pool, compute, g.fusedConv)
-    : nativeConv2d(nt, { ...spec, relu: spec.relu || relu }, compute, g.fusedConv);
+    ? nativeConvPool(nt, { ...spec, relu: spec.relu || relu }, pool, compute, fusedConv)
+    : nativeConv2d(nt, { ...spec, relu: spec.relu || relu }, compute, fusedConv);
   const layer = conv.layer;
   const bias = config(layer).useBias;
   return fusedStep(chain, ([x], needs, edges) => op(x as tf.Tensor4D, weight(layer, 0) as tf.Tensor4D, bias ? (weight(layer, 1) as tf.Tensor1D) : null, needs, edges), true);
@@ -392,14 +390,14 @@ function tfjsStep(n: Node): LayerRun {
 function plan(nt: NativeOps | undefined, model: tf.LayersModel, compute: ComputeDtype, tfjsClasses: Set<string>, context: PlanContext): Step[] | null {
   const nodes = topologicalNodes(model);
   if (!nodes) return null;
-  const g: Graph = { consumers: new Map(), outputs: new Set(model.outputs.map((t) => t.id)), tfjsClasses, fusedConv: context.fusedConv };
+  const g: Graph = { consumers: new Map(), outputs: new Set(model.outputs.map((t) => t.id)), tfjsClasses };
   for (const n of nodes) for (const x of n.inputs) g.consumers.set(x.id, [...(g.consumers.get(x.id) ?? []), n]);
   const done = new Set<Node>();
   const steps: Step[] = [];
   for (const n of nodes) {
     if (done.has(n)) continue;
     const native = nt && !tfjsClasses.has(n.layer.getClassName()) ? nt : undefined;
-    const chain = native && (convPoolChain(native, compute, n, g) ?? batchNormChain(native, compute, n, g) ?? addChain(native, n, g));
+    const chain = native && (convPoolChain(native, compute, n, g, context) ?? batchNormChain(native, compute, n, g) ?? addChain(native, n, g));
     if (chain) {
       chain.fused.forEach((f) => done.add(f));
       steps.push(chain.step);
