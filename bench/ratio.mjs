@@ -4,7 +4,7 @@
 // within the round (xp/Keras, xp/PyTorch, xp-bf16/Keras-bf16, ...), then their medians.
 // On a shared machine absolute numbers drift; ratios between neighbours in time are what to compare.
 //
-//   node bench/ratio.mjs [--models baseline,final] [--runners xp,keras,torch,xp-tfjs,xp-fused,xp-bf16,xp-bf16-separate,keras-bf16] [--rounds 3]
+//   node bench/ratio.mjs [--models baseline,final] [--runners xp,keras,torch,xp-tfjs,xp-fused,xp-bf16,xp-bf16-fused,xp-bf16-separate,keras-bf16] [--rounds 3]
 //                        [--warmup 10 --slices 5 --slice-batches 4] [--threads 2]
 /* global process, console */
 import { spawnSync } from 'node:child_process';
@@ -31,8 +31,9 @@ const commands = {
   xp: (m) => [process.execPath, ['bench/xp-bench.mjs', 'throughput', '--model', m, ...plan], {}],
   'xp-tfjs': (m) => [process.execPath, ['bench/xp-bench.mjs', 'throughput', '--model', m, ...plan], { XP_NATIVE_KERNELS: '0' }],
   'xp-bf16': (m) => [process.execPath, ['bench/xp-bench.mjs', 'throughput', '--model', m, '--precision', 'mixed_bfloat16', ...plan], {}],
-  // xp and xp-bf16 run training.conv_kernel's default (auto: fused in bf16, separate in float32); these run the other.
+  // xp and xp-bf16 run the model file's training.conv_kernel (its default); these name the kernels explicitly.
   'xp-fused': (m) => [process.execPath, ['bench/xp-bench.mjs', 'throughput', '--model', m, '--conv-kernel', 'fused', ...plan], {}],
+  'xp-bf16-fused': (m) => [process.execPath, ['bench/xp-bench.mjs', 'throughput', '--model', m, '--precision', 'mixed_bfloat16', '--conv-kernel', 'fused', ...plan], {}],
   'xp-bf16-separate': (m) => [process.execPath, ['bench/xp-bench.mjs', 'throughput', '--model', m, '--precision', 'mixed_bfloat16', '--conv-kernel', 'separate', ...plan], {}],
   keras: (m) => [python, ['bench/keras_bench.py', 'throughput', '--spec', specFile, '--threads', threads, '--model', m, ...plan], {}],
   'keras-bf16': (m) => [python, ['bench/keras_bench.py', 'throughput', '--spec', specFile, '--threads', threads, '--model', m, '--precision', 'mixed_bfloat16', ...plan], {}],
@@ -50,7 +51,7 @@ function measure(runner, model) {
 
 /** The ratios printed, numerator/denominator, when both runners are in the rounds: each xp against its peer. */
 const PAIRS = [
-  ['xp', 'keras'], ['xp', 'torch'], ['xp', 'xp-tfjs'], ['xp-fused', 'keras'], ['xp-bf16', 'keras-bf16'], ['xp-bf16-separate', 'keras-bf16'],
+  ['xp', 'keras'], ['xp', 'torch'], ['xp', 'xp-tfjs'], ['xp-fused', 'keras'], ['xp-bf16', 'keras-bf16'], ['xp-bf16-fused', 'keras-bf16'], ['xp-bf16-separate', 'keras-bf16'],
   ['xp-bf16', 'xp'], ['keras-bf16', 'keras'],
 ]
   .filter(([a, b]) => runners.includes(a) && runners.includes(b));

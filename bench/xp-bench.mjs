@@ -15,16 +15,17 @@ import { createOptimizer } from '../packages/runner/dist/training/optimizer.js';
 import { createDataBundle, disposeBatch } from '../packages/data/dist/index.js';
 import { emit, intArg, median, parseArgs, percentile, round, setEmitBase, sliceRates, slicePlan, threadInfo } from './lib.mjs';
 import { benchModel, prepareModel } from './xp-model.mjs';
-import { BENCH_BATCH, buildSpec, loadExp, RECIPE_FILE } from './spec.mjs';
+import { BENCH_BATCH, buildSpec, loadConfig, loadExp, MODEL_FILES, RECIPE_FILE } from './spec.mjs';
 
 const log = (m) => process.stderr.write(`[xp-bench] ${m}\n`);
 
 /**
  * `--precision mixed_bfloat16` (xp-bf16; default: `configured`, the recipe's): resolved as `xp run` resolves training.precision, but never falling back,
- * so a number labelled bf16 is one. `--conv-kernel auto|fused|separate` (default: the recipe's, `auto`) as
- * training.conv_kernel. Returns the precision, whether convolutions fuse, and the runner's name in the records.
+ * so a number labelled bf16 is one. `--conv-kernel auto|fused|separate` (default: `configuredKernel`, the
+ * experiment file's training.conv_kernel) as xp run resolves it. Returns the precision, whether convolutions
+ * fuse, and the runner's name in the records.
  */
-function precisionOf(args, configured = 'float32', configuredKernel = 'auto') {
+function precisionOf(args, configured, configuredKernel) {
   const precision = resolvePrecision({ precision: args.precision ?? configured, precision_fallback: 'error' }, log);
   const fusedConv = resolveConvKernel(args['conv-kernel'] ?? configuredKernel, precision, log);
   return { precision, fusedConv, runner: precision === 'mixed_bfloat16' ? 'xp-bf16' : 'xp' };
@@ -97,7 +98,9 @@ async function throughput(args, backend) {
   const which = args.model ?? 'final';
   const batchSize = intArg(args, 'batch', BENCH_BATCH);
   const plan = planFrom(args, { warmup: 10, slices: 7, sliceBatches: 8 });
-  const { precision, fusedConv, runner } = backend === 'cpu' ? { precision: 'float32', fusedConv: false, runner: 'tfjs-cpu' } : precisionOf(args);
+  // The model's own file says which convolution kernels xp run would use (its precision is the runner's, float32 unless --precision).
+  const configuredKernel = (await loadConfig(MODEL_FILES[which])).training.conv_kernel;
+  const { precision, fusedConv, runner } = backend === 'cpu' ? { precision: 'float32', fusedConv: false, runner: 'tfjs-cpu' } : precisionOf(args, 'float32', configuredKernel);
   const { model, task } = await benchModel(which);
   const source = syntheticSource(spec, batchSize, plan.batches);
   const { rates, tensors } = await timedEpoch(spec, model, task, source, batchSize, plan, precision, fusedConv);
