@@ -9,7 +9,7 @@ describe('resolveConvKernel', () => {
     return { fused, lines, probed };
   };
 
-  it('auto fuses under mixed_bfloat16 and keeps float32 separate (the default is auto)', () => {
+  it('auto fuses under mixed_bfloat16 and keeps float32 separate (an unset option resolves as auto)', () => {
     expect(run('auto', 'mixed_bfloat16').fused).toBe(true);
     expect(run(undefined, 'mixed_bfloat16').fused).toBe(true);
     expect(run('auto', 'float32')).toEqual({ fused: false, lines: [], probed: false });
@@ -30,5 +30,4 @@ describe('resolveConvKernel', () => {
       expect(r.lines[0]).toMatch(/separate ops.*TF_ENABLE_ONEDNN_OPTS=0/);
     }
   });
-
 });
